@@ -1,0 +1,104 @@
+"""Orchestration: gather and check everything (prepare), then build into a temporary directory and publish it
+with one atomic swap, so the site directory always holds a complete site."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import opendata
+from .load import load_tables
+from .metrics import catalogue_summary
+from .model import Catalogue
+from .normalize import build_catalogue
+from .problems import DataError, Report
+from .render import Renderer
+from .schema import CATALOGUE_TABLES
+from .validate import validate_catalogue
+
+PROVENANCE_FILE = "README.md"
+
+
+@dataclass
+class Publication:
+    """Everything the site is made of, checked and rendered in memory before anything is written."""
+
+    data_dir: Path
+    report: Report
+    catalogue: Catalogue
+    renderer: Renderer
+    markdown_pages: dict[str, str]
+    opendata: dict[str, bytes]
+
+
+def _provenance(data_dir: Path) -> str:
+    """The data directory's README, its headings moved one level down to sit under the page's own heading."""
+    path = data_dir / PROVENANCE_FILE
+    if not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8-sig")
+    return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
+
+
+def prepare(data_dir: Path, templates_dir: Path) -> Publication:
+    """Load, validate, normalise and render. Raises DataError (with every problem) if the data has errors."""
+    report = Report()
+    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
+    validate_catalogue(tables, report)
+    if report.errors or len(tables) < len(CATALOGUE_TABLES):
+        raise DataError(report)
+    catalogue = build_catalogue(tables)
+    renderer = Renderer(templates_dir, catalogue)
+    stats = catalogue_summary(catalogue, report)
+    pages = renderer.markdown_pages(stats, _provenance(data_dir))
+    return Publication(data_dir, report, catalogue, renderer, pages, opendata.files(catalogue))
+
+
+# --- atomic publishing -------------------------------------------------------------------------------------------
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE). False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def staging_dir(site_dir: Path) -> Path:
+    """A fresh directory beside the site directory (same file system, so the final rename is atomic)."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
+
+
+def publish(staged: Path, site_dir: Path) -> None:
+    """Put the staged build in place of site_dir. At every moment site_dir is the old site or the new one."""
+    if not site_dir.exists():
+        os.rename(staged, site_dir)
+        return
+    if _exchange(staged, site_dir):
+        shutil.rmtree(staged)  # now holds the previous site
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
+    os.rename(site_dir, old / "site")
+    os.rename(staged, site_dir)
+    shutil.rmtree(old)
+
+
+def clean_stale(site_dir: Path) -> None:
+    """Remove staging directories left by builds that were killed."""
+    for stale in site_dir.parent.glob(f".{site_dir.name}-*-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)

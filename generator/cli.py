@@ -1,0 +1,149 @@
+"""Command line: `congkhai build | check | serve`. Exit 0 = done, 1 = bad data, 2 = bad usage."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .build import clean_stale, prepare, publish, staging_dir
+from .problems import DataError, format_errors, format_warnings
+
+EXIT_DATA = 1
+EXIT_USAGE = 2
+DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
+
+
+class UsageError(Exception):
+    pass
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _config(args, **overrides):
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    config_file = Path(args.config_file)
+    if not config_file.is_file():
+        raise UsageError(f"configuration file not found: {config_file}")
+    if args.data:
+        os.environ[DATA_ENV] = str(Path(args.data).resolve())
+    try:
+        config = load_config(str(config_file), **overrides)
+    except ConfigurationError as exc:
+        raise UsageError(f"invalid {config_file}: {exc}") from None
+    if "congkhai" not in config.plugins:
+        raise UsageError(f"{config_file} does not enable the «congkhai» plugin")
+    return config
+
+
+def _prepare(args, config):
+    plugin = config.plugins["congkhai"]
+    data_dir, templates_dir = plugin.paths(config)
+    if not data_dir.is_dir():
+        raise UsageError(f"data directory not found: {data_dir}")
+    try:
+        publication = prepare(data_dir, templates_dir)
+    except DataError as exc:
+        _say(format_errors(exc.report))
+        return None
+    warnings = format_warnings(publication.report, verbose=args.verbose)
+    if warnings:
+        _say(warnings)
+    plugin.publication = publication
+    return publication
+
+
+def cmd_check(args) -> int:
+    config = _config(args)
+    publication = _prepare(args, config)
+    if publication is None:
+        return EXIT_DATA
+    _say(f"OK: {len(publication.catalogue.procedures)} procedures, no errors.")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    started = time.perf_counter()
+    site_dir = Path(args.site_dir).resolve()
+    config = _config(args, strict=args.strict)
+    publication = _prepare(args, config)
+    if publication is None:
+        return EXIT_DATA
+    clean_stale(site_dir)
+    staged = staging_dir(site_dir)
+    config["site_dir"] = str(staged)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
+    try:
+        build(config)
+    except (Abort, MkDocsException) as exc:
+        shutil.rmtree(staged, ignore_errors=True)
+        _say(f"build failed, nothing was published: {exc}")
+        return EXIT_DATA
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    publish(staged, site_dir)
+    _say(f"Published {len(publication.catalogue.procedures)} procedures to {site_dir} "
+         f"in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from mkdocs.commands.serve import serve
+
+    _config(args)  # fails early, as a usage error, on a bad configuration or data path
+    serve(config_file=args.config_file, open_in_browser=False, livereload=True,
+          **({"dev_addr": args.dev_addr} if args.dev_addr else {}))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="congkhai", description="Publish administrative procedures as a static site.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--data", metavar="DIR", help="data directory (default: the plugin's `data`, i.e. data/)")
+        p.add_argument("-f", "--config-file", default="mkdocs.yml", help="MkDocs configuration (default: mkdocs.yml)")
+        p.add_argument("-v", "--verbose", action="store_true", help="list every warning instead of counts")
+
+    build = commands.add_parser("build", help="validate, generate and publish the site atomically")
+    common(build)
+    build.add_argument("--site-dir", default="site", metavar="DIR", help="output directory (default: site/)")
+    build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
+    build.set_defaults(run=cmd_build)
+
+    check = commands.add_parser("check", help="validate the data only")
+    common(check)
+    check.set_defaults(run=cmd_check)
+
+    serve = commands.add_parser("serve", help="live preview with MkDocs' server")
+    common(serve)
+    serve.add_argument("-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)")
+    serve.set_defaults(run=cmd_serve)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        _say(f"congkhai: error: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

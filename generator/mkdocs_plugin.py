@@ -1,0 +1,70 @@
+"""MkDocs plugin: hands the generated pages to MkDocs in memory and writes procedure pages and open data.
+
+Procedure pages all sit at the same depth (thu-tuc/<code>/) with the same sections, so MkDocs renders one
+shell page with the theme and every procedure page is that shell with its title and body filled in. Build
+cost is linear in the number of procedures and does not depend on MkDocs' per-page machinery.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .build import Publication, prepare
+from .problems import DataError, format_errors, format_warnings
+from .write import write_files, write_procedure_pages
+
+log = logging.getLogger("mkdocs.plugins.congkhai")
+
+
+class CongkhaiConfig(Config):
+    data_dir = c.Type(str, default="data")
+    templates_dir = c.Type(str, default="templates")
+
+
+class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
+    def __init__(self) -> None:
+        # Set by `congkhai build`, which has already prepared and reported; plain `mkdocs build` prepares here.
+        self.publication: Publication | None = None
+
+    def paths(self, config) -> tuple[Path, Path]:
+        """Data and templates directories; CONGKHAI_DATA, set by `congkhai --data`, overrides the data one."""
+        root = Path(config.config_file_path).parent
+        data = os.environ.get("CONGKHAI_DATA") or root / self.config.data_dir
+        return Path(data).resolve(), (root / self.config.templates_dir).resolve()
+
+    def on_config(self, config):
+        if self.publication is None:
+            data_dir, templates_dir = self.paths(config)
+            try:
+                self.publication = prepare(data_dir, templates_dir)
+            except DataError as exc:
+                raise PluginError("\n" + format_errors(exc.report)) from None
+            for line in format_warnings(self.publication.report).splitlines():
+                log.info(line)
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        for src_uri, content in self.publication.markdown_pages.items():
+            existing = files.get_file_from_path(src_uri)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
+        return files
+
+    def on_post_build(self, config) -> None:
+        site_dir = Path(config.site_dir)
+        write_procedure_pages(self.publication, site_dir, config.get("site_url") or "")
+        write_files(site_dir / "du-lieu", self.publication.opendata)
+
+    def on_serve(self, server, config, builder):
+        for path in self.paths(config):
+            server.watch(str(path))
+        return server

@@ -1,0 +1,214 @@
+"""Normalise stage: validated raw tables → typed catalogue (NFC text, labels → codes, parsed time and fee).
+
+Parsing never guesses: a time or fee that cannot be read with certainty stays verbatim, with no parsed value,
+and a warning says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .load import RawTable
+from .model import Catalogue, Channel, Document, Procedure
+from .schema import CHANNELS, LEVELS, ONLINE
+from .vietnamese import fold, nfc, unique_slugs
+
+
+def _lookup(codes: dict[str, str]) -> dict[str, str]:
+    """Folded code or Vietnamese label → code."""
+    table = {fold(code): code for code in codes}
+    table.update({fold(label): code for code, label in codes.items()})
+    table.update({fold(code.replace("_", " ")): code for code in codes})
+    return table
+
+
+_LEVEL_LOOKUP = _lookup(LEVELS)
+_LEVEL_LOOKUP.update({"bo": "bo", "tinh": "tinh", "huyen": "huyen", "xa": "xa", "khac": "khac"})
+_CHANNEL_LOOKUP = _lookup(CHANNELS)
+_CHANNEL_LOOKUP.update({"buu dien": "buu_chinh", "qua buu chinh": "buu_chinh", "truc tuyen toan trinh": "truc_tuyen"})
+_ONLINE_LOOKUP = _lookup(ONLINE)
+
+
+def parse_levels(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """'Cấp bộ;Cấp tỉnh' → (('bo', 'tinh'), []); unknown parts come back in the second list."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in re.split(r"[;,]", text):
+        part = part.strip()
+        if not part:
+            continue
+        code = _LEVEL_LOOKUP.get(fold(part))
+        if code is None:
+            unknown.append(part)
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes), unknown
+
+
+def parse_channel(text: str) -> str | None:
+    return _CHANNEL_LOOKUP.get(fold(text))
+
+
+def parse_online(text: str) -> str | None:
+    return "" if not text.strip() else _ONLINE_LOOKUP.get(fold(text))
+
+
+# --- processing time -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedTime:
+    days: float | None
+    working_days: bool | None
+    problem: str | None = None  # warning code when the text could not be read
+
+
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_TIME_UNITS = {
+    # folded unit → (days per unit, counted in working days)
+    "ngay lam viec": (1.0, True),
+    "ngay": (1.0, False),
+    "gio lam viec": (1 / 8, True),
+    "gio": (1 / 24, False),
+    "tuan": (7.0, False),
+    "thang": (30.0, False),
+    "nam": (365.0, False),
+}
+_TIME_RE = re.compile(_NUMBER + r"\s*\)?\s*(" + "|".join(sorted(_TIME_UNITS, key=len, reverse=True)) + r")\b")
+_SAME_DAY = re.compile(r"(ngay |giai quyet )?trong (ngay|ngay lam viec|ngay lam viec do)\.?")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+@lru_cache(maxsize=65536)
+def parse_time(text: str) -> ParsedTime:
+    """'05 ngày làm việc' → 5 working days; '15 ngày' → 15 calendar days; 'Trong ngày' → 1 working day."""
+    folded = fold(text)
+    if not folded:
+        return ParsedTime(None, None)
+    if _SAME_DAY.fullmatch(folded):
+        return ParsedTime(1.0, True)
+    if re.fullmatch(_NUMBER, folded):
+        return ParsedTime(None, None, "time_no_unit")
+    found = {(_number(n) * _TIME_UNITS[u][0], _TIME_UNITS[u][1]) for n, u in _TIME_RE.findall(folded)}
+    if len(found) != 1:
+        # None, or several different durations (one per case): the verbatim text says it better.
+        return ParsedTime(None, None, "time_unparsed")
+    days, working = found.pop()
+    return ParsedTime(round(days, 4), working)
+
+
+# --- fees ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedFee:
+    vnd: int | None
+    problem: str | None = None
+
+
+_FREE = re.compile(
+    r"(mien phi|mien le phi|mien thu|khong|khong thu|khong thu phi|khong thu le phi|khong co phi|khong mat phi"
+    r"|khong phai nop( phi| le phi)?|0|0 dong|0 vnd)\.?")
+_NO_INFORMATION = re.compile(r"khong co thong tin\.?")
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(trieu|nghin|ngan)?\s*(viet nam dong|dong|vnd|vn dong|d)(?![a-z])")
+_MULTIPLIERS = {"trieu": 1_000_000, "nghin": 1_000, "ngan": 1_000, None: 1, "": 1}
+
+
+def _amount(number: str, multiplier: str | None) -> int | None:
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", number) and not multiplier:
+        return int(re.sub(r"[.,]", "", number))
+    if re.fullmatch(r"\d+", number):
+        return int(number) * _MULTIPLIERS[multiplier]
+    if multiplier and re.fullmatch(r"\d+[.,]\d+", number):
+        return round(_number(number) * _MULTIPLIERS[multiplier])
+    return None
+
+
+@lru_cache(maxsize=65536)
+def parse_fee(text: str) -> ParsedFee:
+    """'Lệ phí: 10.000 đồng/lần' → 10000; '120,000 VNĐ' → 120000; 'Miễn phí' or 'Không' → 0."""
+    folded = fold(text)
+    if not folded:
+        return ParsedFee(None)
+    if _FREE.fullmatch(folded):
+        return ParsedFee(0)
+    if _NO_INFORMATION.fullmatch(folded):
+        return ParsedFee(None, "fee_no_information")
+    matches = list(_AMOUNT.finditer(folded))
+    amounts = [_amount(m.group(1), m.group(2)) for m in matches]
+    if matches and matches[0].start() == 0 and amounts[0] is not None:
+        # The portal's structured form: the amount first, its explanation after it.
+        return ParsedFee(amounts[0])
+    distinct = set(amounts)
+    if len(distinct) == 1 and None not in distinct:
+        return ParsedFee(distinct.pop())
+    return ParsedFee(None, "fee_unparsed")
+
+
+# --- catalogue ---------------------------------------------------------------------------------------------------
+
+def _count(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
+    """Typed catalogue from tables that passed validation."""
+    procedures: dict[str, Procedure] = {}
+    for record in tables["procedures"].frame.to_dict("records"):
+        text = {k: nfc(v) for k, v in record.items() if k != "_row"}
+        code = text["code"]
+        procedures[code] = Procedure(
+            code=code,
+            name=text["name"],
+            field=text.get("field", ""),
+            levels=parse_levels(text.get("level", ""))[0],
+            agency=text.get("agency", ""),
+            authority=text.get("authority", ""),
+            type=text.get("type", ""),
+            subjects=text.get("subjects", ""),
+            online=parse_online(text.get("online", "")) or "",
+            steps=text.get("steps", ""),
+            conditions=text.get("conditions", ""),
+            result=text.get("result", ""),
+            legal_basis=tuple(p.strip() for p in text.get("legal_basis", "").split(";") if p.strip()),
+            decision=text.get("decision", ""),
+            source_url=text.get("source_url", ""),
+        )
+
+    for record in tables["documents"].frame.to_dict("records"):
+        text = {k: nfc(v) for k, v in record.items() if k != "_row"}
+        procedures[text["procedure_code"]].documents.append(Document(
+            case=text.get("case", ""),
+            name=text["name"],
+            originals=_count(text.get("originals", "")),
+            copies=_count(text.get("copies", "")),
+            form=text.get("form", ""),
+        ))
+
+    for record in tables["channels"].frame.to_dict("records"):
+        text = {k: nfc(v) for k, v in record.items() if k != "_row"}
+        time, fee = parse_time(text.get("time", "")), parse_fee(text.get("fee", ""))
+        procedures[text["procedure_code"]].channels.append(Channel(
+            channel=parse_channel(text["channel"]) or "",
+            time=text.get("time", ""),
+            fee=text.get("fee", ""),
+            description=text.get("description", ""),
+            time_days=time.days,
+            time_working_days=time.working_days,
+            fee_vnd=fee.vnd,
+        ))
+
+    field_slugs = unique_slugs([p.field for p in procedures.values() if p.field])
+    agency_slugs = unique_slugs([p.agency for p in procedures.values() if p.agency])
+    for p in procedures.values():
+        p.field_slug = field_slugs.get(p.field, "")
+        p.agency_slug = agency_slugs.get(p.agency, "")
+    return Catalogue(
+        procedures=list(procedures.values()),
+        fields={slug: name for name, slug in sorted(field_slugs.items(), key=lambda kv: fold(kv[0]))},
+        agencies={slug: name for name, slug in sorted(agency_slugs.items(), key=lambda kv: fold(kv[0]))},
+    )
+

@@ -1,0 +1,117 @@
+"""Open-data files: CSV (UTF-8 with BOM, for Excel), nested JSON and a Frictionless datapackage.json.
+
+Files are built in memory and returned as bytes, so the build can check everything before writing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+
+from .model import Catalogue
+from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, PROCEDURES, Table
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer"}
+
+
+def neutralise(value: object) -> object:
+    """Spreadsheet-safe text cell: a leading = + - @ would start a formula in Excel, so it gets a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _number(value: float | int | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else str(int(value))
+
+
+def tables(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
+    procedures, documents, channels = [], [], []
+    for p in catalogue.procedures:
+        procedures.append({
+            "code": p.code, "name": p.name, "field": p.field, "level": ";".join(p.levels), "agency": p.agency,
+            "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
+            "steps": p.steps, "conditions": p.conditions, "result": p.result,
+            "legal_basis": "; ".join(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
+            "url": f"thu-tuc/{p.code}/", "documents": len(p.documents), "channels": len(p.channels),
+        })
+        for d in p.documents:
+            documents.append({"procedure_code": p.code, "case": d.case, "name": d.name,
+                              "originals": _number(d.originals), "copies": _number(d.copies), "form": d.form})
+        for c in p.channels:
+            channels.append({"procedure_code": p.code, "channel": c.channel, "time": c.time, "fee": c.fee,
+                             "description": c.description, "time_days": _number(c.time_days),
+                             "time_working_days": _flag(c.time_working_days), "fee_vnd": _number(c.fee_vnd)})
+    frames = {}
+    for table, rows in ((PROCEDURES, procedures), (DOCUMENTS, documents), (CHANNELS_TABLE, channels)):
+        frames[table.name] = pd.DataFrame(rows, columns=[c.name for c in table.columns])
+    return frames
+
+
+def to_csv(frame: pd.DataFrame, table: Table) -> bytes:
+    safe = frame.copy()
+    for column in table.columns:
+        if column.kind not in _FRICTIONLESS_TYPES:
+            safe[column.name] = safe[column.name].map(neutralise)
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_json(catalogue: Catalogue) -> bytes:
+    records = []
+    for p in catalogue.procedures:
+        records.append({
+            "code": p.code, "name": p.name, "field": p.field, "levels": list(p.levels), "agency": p.agency,
+            "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
+            "steps": p.steps, "conditions": p.conditions, "result": p.result,
+            "legal_basis": list(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
+            "url": f"thu-tuc/{p.code}/",
+            "documents": [{"case": d.case, "name": d.name, "originals": d.originals, "copies": d.copies,
+                           "form": d.form} for d in p.documents],
+            "channels": [{"channel": c.channel, "time": c.time, "fee": c.fee, "description": c.description,
+                          "time_days": c.time_days, "time_working_days": c.time_working_days,
+                          "fee_vnd": c.fee_vnd} for c in p.channels],
+        })
+    return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+FILES = {"procedures": "thu-tuc.csv", "documents": "ho-so.csv", "channels": "cach-thuc.csv"}
+
+
+def datapackage() -> bytes:
+    resources = []
+    for table in CATALOGUE_TABLES:
+        resources.append({
+            "name": FILES[table.name].removesuffix(".csv"),
+            "path": FILES[table.name],
+            "title": table.label,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8-sig",
+            "schema": {
+                "fields": [{"name": c.name, "title": c.label, "description": c.description,
+                            "type": _FRICTIONLESS_TYPES.get(c.kind, "string")} for c in table.columns],
+                **({"primaryKey": ["code"]} if table is PROCEDURES else
+                   {"foreignKeys": [{"fields": ["procedure_code"],
+                                     "reference": {"resource": "thu-tuc", "fields": ["code"]}}]}),
+            },
+        })
+    package = {"name": "cong-khai-tthc", "title": "Công khai thủ tục hành chính", "resources": resources}
+    return json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def files(catalogue: Catalogue) -> dict[str, bytes]:
+    """Open-data files by their path under du-lieu/."""
+    frames = tables(catalogue)
+    result = {FILES[t.name]: to_csv(frames[t.name], t) for t in CATALOGUE_TABLES}
+    result["thu-tuc.json"] = to_json(catalogue)
+    result["datapackage.json"] = datapackage()
+    return result

@@ -1,0 +1,128 @@
+"""Render stage: typed catalogue → page sources (Markdown for MkDocs, HTML bodies for procedure pages).
+
+Escaping rule: a value from data lands only in HTML (Jinja autoescape) or in front matter through the `meta`
+filter. It never lands in Markdown syntax, so Markdown in the data is never interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .model import Catalogue, Procedure
+from .schema import CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS
+from .vietnamese import fold, format_number
+
+# Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
+# so the table of contents MkDocs renders for the shell matches every page.
+PROCEDURE_SECTIONS = (
+    ("cach-thuc", "Cách thức thực hiện"),
+    ("ho-so", "Thành phần hồ sơ"),
+    ("trinh-tu", "Trình tự thực hiện"),
+    ("dieu-kien", "Yêu cầu, điều kiện"),
+    ("ket-qua", "Kết quả thực hiện"),
+    ("can-cu", "Căn cứ pháp lý"),
+    ("nguon", "Nguồn công bố"),
+)
+SHELL_SLUG = "_shell"
+SHELL_TITLE = "@@ck-title@@"
+SHELL_DESCRIPTION = "@@ck-description@@"
+BODY_START = "<!--ck-body-start-->"
+BODY_END = "<!--ck-body-end-->"
+UNASSIGNED_AGENCY = "chua-cong-bo"
+
+_SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def meta(value: str) -> str:
+    """A front-matter scalar: HTML-escaped (Material prints meta values unescaped), then YAML/JSON-quoted."""
+    return json.dumps(html.escape(value, quote=True), ensure_ascii=False)
+
+
+def external_url(value: str) -> str | None:
+    """The value if it is a plain http(s) URL, else None: anything else is shown as text, never linked."""
+    value = value.strip()
+    return value if _SAFE_URL.fullmatch(value) else None
+
+
+def sort_key(procedure: Procedure) -> tuple[str, str, str]:
+    return (fold(procedure.name), procedure.name, procedure.code)
+
+
+class Renderer:
+    def __init__(self, templates: Path, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            num=format_number,
+            meta=meta,
+            level=lambda code: LEVELS.get(code, code),
+            channel=lambda code: CHANNELS.get(code, code),
+            online=lambda code: ONLINE.get(code, NOT_PUBLISHED),
+            external_url=external_url,
+            fold=fold,
+        )
+        self.env.globals.update(
+            NOT_PUBLISHED=NOT_PUBLISHED,
+            LEVELS=LEVELS,
+            CHANNELS=CHANNELS,
+            ONLINE=ONLINE,
+            SECTIONS=PROCEDURE_SECTIONS,
+            UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
+            fields=catalogue.fields,
+            agencies=catalogue.agencies,
+        )
+        self._procedure = self.env.get_template("procedure.html")
+
+    def page(self, template: str, **context) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def procedure_body(self, procedure: Procedure) -> str:
+        return self._procedure.render(p=procedure, root="../../")
+
+    def procedure_description(self, procedure: Procedure) -> str:
+        return f"{procedure.name} — mã {procedure.code}: thành phần hồ sơ, thời hạn, phí, lệ phí"
+
+    def shell_markdown(self) -> str:
+        headings = "\n\n".join(f"## {title} {{#{anchor}}}" for anchor, title in PROCEDURE_SECTIONS)
+        return (f"---\ntitle: \"{SHELL_TITLE}\"\ndescription: \"{SHELL_DESCRIPTION}\"\n"
+                f"search:\n  exclude: true\n---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n"
+                f"{headings}\n\n{BODY_END}\n")
+
+    def markdown_pages(self, stats: dict, provenance: str) -> dict[str, str]:
+        """Every generated page MkDocs renders, by its path in the docs directory."""
+        cat = self.catalogue
+        ordered = sorted(cat.procedures, key=sort_key)
+        by_field, by_agency = cat.by_field(), cat.by_agency()
+        pages = {
+            "index.md": self.page("home.md", stats=stats),
+            "thu-tuc/index.md": self.page("procedures.md", procedures=ordered),
+            f"thu-tuc/{SHELL_SLUG}.md": self.shell_markdown(),
+            "linh-vuc/index.md": self.page("groups.md", kind="field", groups=cat.fields, members=by_field),
+            "co-quan/index.md": self.page("groups.md", kind="agency", groups=cat.agencies, members=by_agency,
+                                          unassigned=[p for p in ordered if not p.agency]),
+            f"co-quan/{UNASSIGNED_AGENCY}.md": self.page(
+                "group.md", kind="agency", name=None, procedures=[p for p in ordered if not p.agency]),
+            "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
+            "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,
+                                            presences=PRESENCE_LABELS),
+        }
+        for slug, name in cat.fields.items():
+            pages[f"linh-vuc/{slug}.md"] = self.page(
+                "group.md", kind="field", name=name, procedures=sorted(by_field.get(slug, []), key=sort_key))
+        for slug, name in cat.agencies.items():
+            pages[f"co-quan/{slug}.md"] = self.page(
+                "group.md", kind="agency", name=name, procedures=sorted(by_agency.get(slug, []), key=sort_key))
+        return pages

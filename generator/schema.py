@@ -1,0 +1,136 @@
+"""The data contract, declared once.
+
+The validator, the normaliser, the open-data files and the data-dictionary page all read these declarations,
+so the published dictionary cannot drift from what the build accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Presence = Literal["required", "expected", "optional", "derived"]
+Kind = Literal["text", "code", "count", "levels", "channel", "online", "list", "number", "flag"]
+
+LEVELS = {
+    "bo": "Cấp bộ",
+    "tinh": "Cấp tỉnh",
+    "huyen": "Cấp huyện",
+    "xa": "Cấp xã",
+    "khac": "Cơ quan khác",
+}
+CHANNELS = {
+    "truc_tiep": "Trực tiếp",
+    "truc_tuyen": "Trực tuyến",
+    "buu_chinh": "Dịch vụ bưu chính",
+}
+ONLINE = {
+    "toan_trinh": "Toàn trình",
+    "mot_phan": "Một phần",
+}
+# What an empty value shows on the site: the gap is published, never filled in.
+NOT_PUBLISHED = "chưa công bố"
+
+PRESENCE_LABELS = {
+    "required": "bắt buộc",
+    "expected": "cần có (trống thì báo thiếu)",
+    "optional": "tùy chọn",
+    "derived": "tính từ dữ liệu",
+}
+KIND_LABELS = {
+    "text": "văn bản",
+    "code": "mã",
+    "count": "số nguyên ≥ 0",
+    "levels": f"cấp, cách nhau bởi «;»: {', '.join(LEVELS)} hoặc {', '.join(LEVELS.values())}",
+    "channel": f"{', '.join(CHANNELS)} hoặc {', '.join(CHANNELS.values())}",
+    "online": f"{', '.join(ONLINE)} hoặc để trống",
+    "list": "danh sách, cách nhau bởi «;»",
+    "number": "số",
+    "flag": "1 = có, 0 = không, trống = không xác định",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    presence: Presence
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    key: str  # the column naming the procedure: unique in procedures, a reference elsewhere
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def input_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.presence != "derived"]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+PROCEDURES = Table(
+    "procedures",
+    "Thủ tục hành chính",
+    key="code",
+    columns=(
+        Column("code", "code", "required", "Mã thủ tục", "Mã trên Cơ sở dữ liệu quốc gia, ví dụ 1.001193."),
+        Column("name", "text", "required", "Tên thủ tục"),
+        Column("field", "text", "expected", "Lĩnh vực"),
+        Column("level", "levels", "expected", "Cấp thực hiện"),
+        Column("agency", "text", "expected", "Cơ quan thực hiện"),
+        Column("authority", "text", "optional", "Cơ quan có thẩm quyền"),
+        Column("type", "text", "optional", "Loại thủ tục"),
+        Column("subjects", "text", "optional", "Đối tượng thực hiện"),
+        Column("online", "online", "optional", "Dịch vụ công trực tuyến", "Toàn trình hoặc một phần."),
+        Column("steps", "text", "optional", "Trình tự thực hiện"),
+        Column("conditions", "text", "optional", "Yêu cầu, điều kiện"),
+        Column("result", "text", "optional", "Kết quả thực hiện"),
+        Column("legal_basis", "list", "optional", "Căn cứ pháp lý"),
+        Column("decision", "text", "optional", "Quyết định công bố"),
+        Column("source_url", "text", "optional", "Đường dẫn chính thức"),
+        Column("url", "text", "derived", "Trang trên website này"),
+        Column("documents", "number", "derived", "Số thành phần hồ sơ"),
+        Column("channels", "number", "derived", "Số cách thức thực hiện"),
+    ),
+)
+
+DOCUMENTS = Table(
+    "documents",
+    "Thành phần hồ sơ",
+    key="procedure_code",
+    columns=(
+        Column("procedure_code", "code", "required", "Mã thủ tục"),
+        Column("case", "text", "optional", "Trường hợp", "Nhóm giấy tờ, ví dụ «Giấy tờ phải xuất trình»."),
+        Column("name", "text", "expected", "Tên giấy tờ", "Một số dòng thực tế chỉ có tên tệp mẫu đơn."),
+        Column("originals", "count", "expected", "Số bản chính"),
+        Column("copies", "count", "expected", "Số bản sao"),
+        Column("form", "text", "optional", "Mẫu đơn, tờ khai", "Tên tệp hoặc đường dẫn."),
+    ),
+)
+
+CHANNELS_TABLE = Table(
+    "channels",
+    "Cách thức thực hiện",
+    key="procedure_code",
+    columns=(
+        Column("procedure_code", "code", "required", "Mã thủ tục"),
+        Column("channel", "channel", "required", "Hình thức nộp"),
+        Column("time", "text", "expected", "Thời hạn giải quyết", "Nguyên văn như đã công bố."),
+        Column("fee", "text", "expected", "Phí, lệ phí", "Nguyên văn như đã công bố."),
+        Column("description", "text", "optional", "Mô tả", "Trường hợp áp dụng."),
+        Column("time_days", "number", "derived", "Thời hạn (ngày)", "Đọc từ cột time; trống nếu không đọc được."),
+        Column("time_working_days", "flag", "derived", "Tính theo ngày làm việc"),
+        Column("fee_vnd", "number", "derived", "Phí (đồng)", "Đọc từ cột fee; 0 nếu miễn phí; trống nếu không đọc được."),
+    ),
+)
+
+CATALOGUE_TABLES = (PROCEDURES, DOCUMENTS, CHANNELS_TABLE)

@@ -1,0 +1,116 @@
+"""Validate stage: raw tables against the declared schema. Every problem is collected; nothing stops early."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .load import RawTable
+from .normalize import parse_channel, parse_fee, parse_levels, parse_online, parse_time
+from .problems import Report
+from .schema import CHANNELS, LEVELS, ONLINE, PROCEDURES, Column
+from .vietnamese import nfc
+
+CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+COUNT_PATTERN = re.compile(r"\d+")
+
+
+def _cells(raw: RawTable, column: str) -> pd.Series:
+    return raw.frame[column].map(nfc)
+
+
+def _columns(raw: RawTable, report: Report) -> list[Column]:
+    """Columns present and usable; missing required/expected ones are errors, unknown ones warnings."""
+    declared = {c.name for c in raw.table.input_columns()}
+    present = []
+    for column in raw.table.input_columns():
+        if column.name in raw.frame.columns:
+            present.append(column)
+        elif column.presence in ("required", "expected"):
+            report.error("missing_column", raw.file, 1, column.name, f"required column «{column.name}» is missing",
+                         column.name, ", ".join(raw.header))
+    for name in raw.header:
+        if name and name not in declared:
+            report.warning("unknown_column", raw.file, 1, name, "column is not part of the contract and is ignored")
+    return present
+
+
+def _check_column(raw: RawTable, column: Column, values: pd.Series, report: Report) -> None:
+    rows = raw.frame["_row"]
+    empty = values == ""
+    for row in rows[empty]:
+        if column.presence == "required":
+            report.error("missing_value", raw.file, row, column.name, "value is required", column.label, "")
+        elif column.presence == "expected":
+            report.warning("missing_expected", raw.file, row, column.name, "empty; shown as not published",
+                           column.label, "")
+    filled = ~empty
+    if column.kind == "code" and column.name == raw.table.key:
+        bad = filled & ~values.map(lambda v: bool(CODE_PATTERN.fullmatch(v)))
+        for row, value in zip(rows[bad], values[bad]):
+            report.error("invalid_code", raw.file, row, column.name, "code may hold only letters, digits, . _ -",
+                         "e.g. 1.001193", value)
+    elif column.kind == "count":
+        bad = filled & ~values.map(lambda v: bool(COUNT_PATTERN.fullmatch(v)))
+        for row, value in zip(rows[bad], values[bad]):
+            report.error("invalid_count", raw.file, row, column.name, "not a whole number ≥ 0",
+                         "0, 1, 2, …", value)
+    elif column.kind == "levels":
+        for row, value in zip(rows[filled], values[filled]):
+            codes, unknown = parse_levels(value)
+            if unknown or not codes:
+                report.error("unknown_level", raw.file, row, column.name, "unknown level",
+                             " ; ".join(LEVELS) + " or " + " ; ".join(LEVELS.values()), value)
+    elif column.kind == "channel":
+        for row, value in zip(rows[filled], values[filled]):
+            if parse_channel(value) is None:
+                report.error("unknown_channel", raw.file, row, column.name, "unknown channel",
+                             ", ".join(CHANNELS) + " or " + ", ".join(CHANNELS.values()), value)
+    elif column.name in ("time", "fee"):
+        parse = parse_time if column.name == "time" else parse_fee
+        example = "e.g. «05 ngày làm việc»" if column.name == "time" else "e.g. «10.000 đồng», «Miễn phí»"
+        for row, value in zip(rows[filled], values[filled]):
+            problem = parse(value).problem
+            if problem:
+                report.warning(problem, raw.file, row, column.name, "shown verbatim, without a parsed value",
+                               example, value)
+    elif column.kind == "online":
+        for row, value in zip(rows[filled], values[filled]):
+            if parse_online(value) is None:
+                report.error("unknown_online", raw.file, row, column.name, "unknown online status",
+                             ", ".join(ONLINE) + " or empty", value)
+
+
+def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
+    codes: set[str] = set()
+    for raw in tables.values():
+        present = _columns(raw, report)
+        for column in present:
+            _check_column(raw, column, _cells(raw, column.name), report)
+
+    procedures = tables.get(PROCEDURES.name)
+    if procedures is not None and "code" in procedures.frame.columns:
+        values = _cells(procedures, "code")
+        first_row: dict[str, int] = {}
+        for row, code in zip(procedures.frame["_row"], values):
+            if not code:
+                continue
+            if code in first_row:
+                report.error("duplicate_code", procedures.file, row, "code",
+                             f"code already used on row {first_row[code]}", "a unique code", code)
+            else:
+                first_row[code] = row
+        codes = set(first_row)
+
+    if procedures is None:
+        return  # references cannot be checked; the missing file is already reported
+    for name in ("documents", "channels"):
+        raw = tables.get(name)
+        if raw is None or "procedure_code" not in raw.frame.columns:
+            continue
+        values = _cells(raw, "procedure_code")
+        orphan = (values != "") & ~values.isin(codes)
+        for row, value in zip(raw.frame["_row"][orphan], values[orphan]):
+            report.error("unknown_procedure", raw.file, row, "procedure_code",
+                         "no procedure with this code in procedures", "a code from procedures", value)

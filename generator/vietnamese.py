@@ -1,0 +1,66 @@
+"""Vietnamese text rules shared by every stage: NFC text, diacritic folding, slugs, number and date formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+# Control characters other than tab and newline never belong in published text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def nfc(text: str) -> str:
+    """Published text as stored and shown: NFC, no control characters, outer whitespace trimmed."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", text).strip()
+
+
+def fold(text: str) -> str:
+    """Search/compare key: no tone or vowel marks, đ→d, lower case, single spaces.
+
+    Tone placement (hoà/hòa, thuỷ/thủy) folds to the same key because all marks are dropped.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    bare = bare.replace("đ", "d").replace("Đ", "D")
+    return _SPACES.sub(" ", bare.lower()).strip()
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """URL segment without diacritics; long names are cut at a word and keep a short hash to stay unique."""
+    slug = _NON_SLUG.sub("-", fold(text)).strip("-")
+    if len(slug) > max_length:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+        slug = slug[: max_length - 7].rsplit("-", 1)[0] + "-" + digest
+    return slug or "khac"
+
+
+def unique_slugs(names: list[str]) -> dict[str, str]:
+    """Slug per distinct name. Names whose slugs collide all get a hash suffix, so no slug depends on order."""
+    by_slug: dict[str, list[str]] = {}
+    for name in sorted(set(names)):
+        by_slug.setdefault(slugify(name), []).append(name)
+    result: dict[str, str] = {}
+    for slug, group in by_slug.items():
+        for name in group:
+            if len(group) == 1:
+                result[name] = slug
+            else:
+                result[name] = f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
+    return result
+
+
+def format_number(value: float | int | None, decimals: int = 0) -> str:
+    """1234.5 → '1.234,5' (Vietnamese grouping and decimal comma)."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def format_date(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""

@@ -1,0 +1,65 @@
+/* Công khai TTHC: client-side filters of the procedure list. Plain script, no dependency, no request. */
+(function () {
+  "use strict";
+
+  // Same folding as generator/vietnamese.py `fold`: no marks, đ→d, lower case, single spaces.
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D")
+      .toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  function number(n) { return n.toLocaleString("vi-VN"); }
+
+  function setup() {
+    var root = document.querySelector("[data-ck-listing]");
+    if (!root || root.getAttribute("data-ck-ready")) return;
+    root.setAttribute("data-ck-ready", "1");
+    var form = root.querySelector("form");
+    var items = Array.prototype.slice.call(root.querySelectorAll("[data-ck-items] > li"));
+    var keys = items.map(function (li) { return fold(li.textContent); });
+    var count = root.querySelector("[data-ck-count]");
+    var empty = root.querySelector("[data-ck-empty]");
+    var filters = ["level", "field", "agency", "channel", "online"];
+
+    // A filtered view is a URL that can be shared: ?q=...&level=...
+    var params = new URLSearchParams(window.location.search);
+    ["q"].concat(filters).forEach(function (name) {
+      if (params.has(name) && form.elements[name]) form.elements[name].value = params.get(name);
+    });
+
+    function apply() {
+      var words = fold(form.elements.q.value).split(" ").filter(Boolean);
+      var chosen = {};
+      filters.forEach(function (name) { chosen[name] = form.elements[name].value; });
+      var shown = 0;
+      for (var i = 0; i < items.length; i++) {
+        var li = items[i];
+        var ok = filters.every(function (name) {
+          return !chosen[name] || (li.getAttribute("data-" + name) || "").split(" ").indexOf(chosen[name]) >= 0;
+        }) && words.every(function (w) { return keys[i].indexOf(w) >= 0; });
+        li.hidden = !ok;
+        if (ok) shown++;
+      }
+      count.textContent = shown === items.length ? number(items.length) + " thủ tục"
+        : "Hiển thị " + number(shown) + " trên " + number(items.length) + " thủ tục";
+      empty.hidden = shown > 0;
+      var query = new URLSearchParams();
+      if (form.elements.q.value) query.set("q", form.elements.q.value);
+      filters.forEach(function (name) { if (chosen[name]) query.set(name, chosen[name]); });
+      var search = query.toString();
+      window.history.replaceState(null, "", search ? "?" + search : window.location.pathname);
+    }
+
+    form.addEventListener("input", apply);
+    form.addEventListener("change", apply);
+    apply();
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(setup);  // Material: runs again after each instant-navigation page load
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setup);
+  } else {
+    setup();
+  }
+})();
