@@ -33,8 +33,6 @@ def _config(args, **overrides):
     config_file = Path(args.config_file)
     if not config_file.is_file():
         raise UsageError(f"configuration file not found: {config_file}")
-    if args.data:
-        os.environ[DATA_ENV] = str(Path(args.data).resolve())
     try:
         config = load_config(str(config_file), **overrides)
     except ConfigurationError as exc:
@@ -47,6 +45,8 @@ def _config(args, **overrides):
 def _prepare(args, config):
     plugin = config.plugins["congkhai"]
     data_dir, templates_dir = plugin.paths(config)
+    if args.data:
+        data_dir = Path(args.data).resolve()
     if not data_dir.is_dir():
         raise UsageError(f"data directory not found: {data_dir}")
     try:
@@ -102,7 +102,11 @@ def cmd_build(args) -> int:
 def cmd_serve(args) -> int:
     from mkdocs.commands.serve import serve
 
-    _config(args)  # fails early, as a usage error, on a bad configuration or data path
+    if args.data:
+        if not Path(args.data).is_dir():
+            raise UsageError(f"data directory not found: {args.data}")
+        os.environ[DATA_ENV] = str(Path(args.data).resolve())
+    _config(args)  # fails early, as a usage error, on a bad configuration
     serve(config_file=args.config_file, open_in_browser=False, livereload=True,
           **({"dev_addr": args.dev_addr} if args.dev_addr else {}))
     return 0

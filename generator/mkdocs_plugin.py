@@ -18,6 +18,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .build import Publication, prepare
+from .cli import DATA_ENV
 from .problems import DataError, format_errors, format_warnings
 from .write import write_files, write_procedure_pages
 
@@ -37,7 +38,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def paths(self, config) -> tuple[Path, Path]:
         """Data and templates directories; CONGKHAI_DATA, set by `congkhai --data`, overrides the data one."""
         root = Path(config.config_file_path).parent
-        data = os.environ.get("CONGKHAI_DATA") or root / self.config.data_dir
+        data = os.environ.get(DATA_ENV) or root / self.config.data_dir
         return Path(data).resolve(), (root / self.config.templates_dir).resolve()
 
     def on_config(self, config):

@@ -23,6 +23,7 @@ class Channel:
     time_days: float | None = None
     time_working_days: bool | None = None
     fee_vnd: int | None = None
+    time_problem: str | None = None  # why time_days is empty although a time was published
 
 
 @dataclass(slots=True)

@@ -199,6 +199,7 @@ def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
             time_days=time.days,
             time_working_days=time.working_days,
             fee_vnd=fee.vnd,
+            time_problem=time.problem,
         ))
 
     field_slugs = unique_slugs([p.field for p in procedures.values() if p.field])

@@ -51,7 +51,8 @@ def external_url(value: str) -> str | None:
 
 
 def sort_key(procedure: Procedure) -> tuple[str, str, str]:
-    return (fold(procedure.name), procedure.name, procedure.code)
+    """Alphabetical by name, ignoring marks and stray leading punctuation (". Thủ tục …" files under T)."""
+    return (fold(procedure.name).lstrip(" .,;:-*_|"), procedure.name, procedure.code)
 
 
 class Renderer:

@@ -26,6 +26,10 @@
     ["q"].concat(filters).forEach(function (name) {
       if (params.has(name) && form.elements[name]) form.elements[name].value = params.get(name);
     });
+    // The extra filters start folded on phones; open them where there is room or where one is already set.
+    var more = root.querySelector("[data-ck-more]");
+    if (more && (window.matchMedia("(min-width: 60em)").matches ||
+                 filters.some(function (name) { return params.get(name); }))) more.open = true;
 
     function apply() {
       var words = fold(form.elements.q.value).split(" ").filter(Boolean);

@@ -1,0 +1,86 @@
+import pytest
+
+from generator.normalize import parse_channel, parse_fee, parse_levels, parse_online, parse_time
+from generator.vietnamese import fold, format_number, nfc, slugify, unique_slugs
+
+
+@pytest.mark.parametrize("text, days, working, problem", [
+    ("05 ngày làm việc", 5, True, None),
+    ("5 Ngày làm việc", 5, True, None),
+    ("15 ngày", 15, False, None),
+    ("30 Ngày", 30, False, None),
+    ("Trong ngày", 1, True, None),
+    ("Không quá 03 ngày làm việc", 3, True, None),
+    ("hai mươi (20) ngày làm việc kể từ ngày nhận hồ sơ", 20, True, None),
+    ("1 Giờ", round(1 / 24, 4), False, None),
+    ("4 giờ làm việc", 0.5, True, None),
+    ("02 tháng", 60, False, None),
+    ("1", None, None, "time_no_unit"),
+    ("5", None, None, "time_no_unit"),
+    ("", None, None, None),
+    ("Theo quy định", None, None, "time_unparsed"),
+    # Two different durations for two cases: which one applies is for the reader, not the parser.
+    ("03 ngày làm việc; trường hợp phức tạp 05 ngày làm việc", None, None, "time_unparsed"),
+])
+def test_parse_time(text, days, working, problem):
+    parsed = parse_time(text)
+    assert (parsed.days, parsed.working_days, parsed.problem) == (days, working, problem)
+
+
+@pytest.mark.parametrize("text, vnd, problem", [
+    ("Lệ phí: 10.000 đồng/lần", 10_000, None),
+    ("120,000 VNĐ", 120_000, None),
+    ("500,000 Việt Nam Đồng", 500_000, None),
+    ("1.025.000 đồng", 1_025_000, None),
+    ("Miễn phí", 0, None),
+    ("Không", 0, None),
+    ("không thu phí", 0, None),
+    ("50.000đ", 50_000, None),
+    ("1,5 triệu đồng", 1_500_000, None),
+    # The portal's structured amount comes first; the note after it does not replace it.
+    ("20,000,000 Việt Nam Đồng((áp dụng mức phí 10.000.000 đồng/hồ sơ kể từ ngày 01/7/2025)", 20_000_000, None),
+    ("Không có thông tin", None, "fee_no_information"),
+    ("150 USD(Mức lệ phí được quy đổi ra đồng)", None, "fee_unparsed"),
+    ("Phí: 10.000 đồng; lệ phí: 20.000 đồng", None, "fee_unparsed"),
+    ("Theo quy định", None, "fee_unparsed"),
+    ("", None, None),
+])
+def test_parse_fee(text, vnd, problem):
+    assert (parse_fee(text).vnd, parse_fee(text).problem) == (vnd, problem)
+
+
+def test_levels_accept_codes_and_labels():
+    assert parse_levels("Cấp bộ;Cấp tỉnh;Cơ quan khác") == (("bo", "tinh", "khac"), [])
+    assert parse_levels("tinh; huyen") == (("tinh", "huyen"), [])
+    assert parse_levels("CẤP XÃ") == (("xa",), [])
+    assert parse_levels("Cấp tỉnh;Cấp vùng") == (("tinh",), ["Cấp vùng"])
+
+
+def test_channels_and_online_accept_codes_and_labels():
+    assert [parse_channel(t) for t in ("Trực tiếp", "truc_tuyen", "Dịch vụ bưu chính", "fax")] == [
+        "truc_tiep", "truc_tuyen", "buu_chinh", None]
+    assert [parse_online(t) for t in ("", "toan_trinh", "Một phần", "có")] == ["", "toan_trinh", "mot_phan", None]
+
+
+def test_fold_and_slug():
+    nfd = "\u0110a\u0306ng ky\u0301 ke\u0302\u0301t ho\u0302n"  # "Đăng ký kết hôn" in NFD
+    assert fold(nfd) == fold("ĐĂNG KÝ KẾT HÔN") == "dang ky ket hon"
+    assert fold("hoà") == fold("hòa") and fold("thuỷ") == fold("thủy")
+    assert nfc(nfd) == "Đăng ký kết hôn"
+    assert slugify("Quản lý doanh nghiệp") == "quan-ly-doanh-nghiep"
+    assert len(slugify("Cơ quan " * 30)) <= 80
+
+
+def test_colliding_slugs_do_not_depend_on_order():
+    names = ["Hòa giải", "Hoà giải", "Thủy lợi"]
+    slugs = unique_slugs(names)
+    assert slugs == unique_slugs(list(reversed(names)))
+    assert slugs["Thủy lợi"] == "thuy-loi"
+    assert slugs["Hòa giải"] != slugs["Hoà giải"] and all(s.startswith("hoa-giai-") for s in
+                                                          (slugs["Hòa giải"], slugs["Hoà giải"]))
+
+
+def test_vietnamese_number_format():
+    assert format_number(1234.5, 1) == "1.234,5"
+    assert format_number(1597) == "1.597"
+    assert format_number(None) == ""

@@ -1,0 +1,172 @@
+"""End to end: the real build (MkDocs strict mode) of the small fixture, checked through the published HTML."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from conftest import FIXTURES, html
+
+FIXTURE_CODES = ["1.001193", "1.000894", "2.002000", "1.004000"]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM for Excel"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_every_procedure_page_shows_its_documents_and_channels(small_site):
+    expected_docs = {}
+    for row in read_csv_plain(FIXTURES / "small/catalogue/documents.csv"):
+        expected_docs.setdefault(row["procedure_code"], []).append(row["name"])
+    expected_channels = {}
+    for row in read_csv_plain(FIXTURES / "small/catalogue/channels.csv"):
+        expected_channels.setdefault(row["procedure_code"], []).append((row["time"], row["fee"]))
+    for code in FIXTURE_CODES:
+        page = html(small_site / "thu-tuc" / code / "index.html")
+        assert page.select_one("dl.ck-facts code").get_text() == code
+        notes = [note.extract().get_text() for note in page.select("table.ck-channels .ck-note")]
+        assert notes == (["(không ghi đơn vị)"] if code == "1.004000" else [])
+        docs = [td.get_text() for td in page.select("table.ck-documents tbody tr td:nth-of-type(1)")]
+        assert docs == expected_docs[code]
+        rows = [(tr.select("td")[1].get_text(), tr.select("td")[2].get_text())
+                for tr in page.select("table.ck-channels tbody tr")]
+        assert rows == [(t or "chưa công bố", f or "chưa công bố") for t, f in expected_channels[code]]
+
+
+def read_csv_plain(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def test_procedure_page_content(small_site):
+    page = html(small_site / "thu-tuc/1.001193/index.html")
+    assert page.title.get_text() == "Thủ tục đăng ký kết hôn - Công khai thủ tục hành chính"
+    assert [h.get_text() for h in page.select("article h1")] == ["Thủ tục đăng ký kết hôn"]
+    assert [h["id"] for h in page.select("article h2")] == [
+        "cach-thuc", "ho-so", "trinh-tu", "dieu-kien", "ket-qua", "can-cu", "nguon"]
+    # The theme's table of contents links to the same sections.
+    toc = [a["href"] for a in page.select("nav.md-nav--secondary a.md-nav__link")]
+    assert toc == ["#cach-thuc", "#ho-so", "#trinh-tu", "#dieu-kien", "#ket-qua", "#can-cu", "#nguon"]
+    assert [h.get_text() for h in page.select("h3.ck-case")] == ["Giấy tờ phải nộp", "Giấy tờ phải xuất trình"]
+    assert "Bước 1: Nộp hồ sơ.\nBước 2: Nhận kết quả." in page.select_one("#trinh-tu + .ck-text").get_text()
+    assert [li.get_text() for li in page.select("#can-cu + ul li")] == [
+        "Luật Hộ tịch 60/2014/QH13", "Nghị định 123/2015/NĐ-CP"]
+    assert page.select_one('a[href="../../linh-vuc/ho-tich/"]').get_text() == "Hộ tịch"
+    assert page.select_one('a[href="../../co-quan/uy-ban-nhan-dan-cap-xa/"]')
+    assert "Toàn trình" in page.select("dl.ck-facts dd")[7].get_text()
+    desc = page.select("table.ck-channels td:nth-of-type(4)")[0].get_text()
+    assert desc == "Trường hợp cần xác minh thì không quá 05 ngày làm việc."
+    # Gaps are shown, not filled in.
+    assert page.select("dl.ck-facts dd")[4].get_text() == "chưa công bố"
+
+
+def test_values_from_data_stay_inert_text(small_site):
+    page = html(small_site / "thu-tuc/1.004000/index.html")
+    name = "**Đậm** | ống <script>alert('x')</script> [bấm](javascript:alert(1))"
+    assert page.select_one("article h1").get_text() == name
+    assert page.title.get_text().startswith(name)
+    assert not page.select("article script, article img, article strong")
+    assert not page.select('a[href^="javascript"]')
+    doc = page.select_one("table.ck-documents td").get_text()
+    assert doc == "<img src=x onerror=alert(1)>"
+    # A non-http official link is shown as text, never as a link.
+    other = html(small_site / "thu-tuc/2.002000/index.html")
+    assert "javascript:alert(1)" in other.select_one("#nguon + dl").get_text()
+    assert not other.select('a[href^="javascript"]')
+    for path in small_site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+
+
+def test_list_page_has_every_procedure_and_filters(small_site):
+    page = html(small_site / "thu-tuc/index.html")
+    items = page.select("[data-ck-items] > li")
+    assert sorted(li.a["href"] for li in items) == sorted(f"{code}/" for code in FIXTURE_CODES)
+    names = [li.a.get_text() for li in items]
+    # Alphabetical, marks and leading punctuation ignored: "**Đậm…" files under Đ, after "Cấp…".
+    assert names[0] == "Cấp giấy phép xây dựng nhà ở riêng lẻ" and names[1].startswith("**Đậm**")
+    assert names[2:] == ["Thủ tục đăng ký kết hôn", "Thủ tục đăng ký khai sinh"]
+    for name in ("q", "level", "field", "agency", "channel", "online"):
+        assert page.select_one(f'form.ck-filters [name="{name}"]') is not None
+    kethon = next(li for li in items if li.a["href"] == "1.001193/")
+    assert (kethon["data-level"], kethon["data-field"], kethon["data-channel"], kethon["data-online"]) == (
+        "xa", "ho-tich", "truc_tiep truc_tuyen", "toan_trinh")
+    building = next(li for li in items if li.a["href"] == "2.002000/")
+    assert building["data-level"] == "tinh huyen"
+    assert next(li for li in items if li.a["href"] == "1.004000/")["data-agency"] == "chua-cong-bo"
+
+
+def test_field_and_agency_pages(small_site):
+    field = html(small_site / "linh-vuc/ho-tich/index.html")
+    assert field.select_one("article h1").get_text() == "Hộ tịch"
+    assert sorted(a["href"] for a in field.select("ul.ck-plist a")) == [
+        "../../thu-tuc/1.000894/", "../../thu-tuc/1.001193/"]
+    fields = html(small_site / "linh-vuc/index.html")
+    assert [a["href"] for a in fields.select("ul.ck-glist a")] == ["ho-tich/", "hoat-dong-xay-dung/", "thuy-loi/"]
+    agency = html(small_site / "co-quan/so-xay-dung/index.html")
+    assert [a["href"] for a in agency.select("ul.ck-plist a")] == ["../../thu-tuc/2.002000/"]
+    unassigned = html(small_site / "co-quan/chua-cong-bo/index.html")
+    assert [a["href"] for a in unassigned.select("ul.ck-plist a")] == ["../../thu-tuc/1.004000/"]
+
+
+def test_home_and_data_pages(small_site):
+    home = html(small_site / "index.html")
+    figures = [f.get_text(" ", strip=True) for f in home.select(".ck-figure")]
+    assert figures[:3] == ["4 thủ tục", "3 lĩnh vực", "2 cơ quan thực hiện"]
+    data = html(small_site / "du-lieu/index.html")
+    assert data.select_one("#nguon-goc") is not None
+    assert "Hand-made catalogue" in data.get_text()
+    dictionary = html(small_site / "du-lieu/tu-dien/index.html")
+    columns = [code.get_text() for code in dictionary.select("table td:first-child code")]
+    assert {"code", "legal_basis", "originals", "copies", "channel", "time_days", "fee_vnd"} <= set(columns)
+
+
+def test_open_data_files(small_site):
+    procedures = read_csv(small_site / "du-lieu/thu-tuc.csv")
+    assert [p["code"] for p in procedures] == FIXTURE_CODES
+    assert procedures[2]["level"] == "tinh;huyen"
+    channels = read_csv(small_site / "du-lieu/cach-thuc.csv")
+    kethon = [c for c in channels if c["procedure_code"] == "1.001193"]
+    assert [(c["channel"], c["time"], c["time_days"], c["time_working_days"], c["fee"], c["fee_vnd"])
+            for c in kethon] == [
+        ("truc_tiep", "05 ngày làm việc", "5", "1", "Lệ phí: 10.000 đồng/lần", "10000"),
+        ("truc_tuyen", "Trong ngày", "1", "1", "Miễn phí", "0"),
+    ]
+    odd = next(c for c in channels if c["procedure_code"] == "1.004000")
+    # Spreadsheet formulas are neutralised in text cells; unparsed values stay empty.
+    assert odd["fee"] == "'=HYPERLINK(\"http://evil.example\")" and odd["description"] == "'- Trường hợp đặc biệt"
+    assert odd["time_days"] == "" and odd["fee_vnd"] == ""
+    documents = read_csv(small_site / "du-lieu/ho-so.csv")
+    assert len(documents) == 7 and documents[0]["form"] == "Mẫu TK-KH.docx"
+    nested = json.loads((small_site / "du-lieu/thu-tuc.json").read_text(encoding="utf-8"))
+    assert nested[0]["documents"][0]["name"] == "Tờ khai đăng ký kết hôn"
+    assert nested[3]["channels"][0]["fee"] == "=HYPERLINK(\"http://evil.example\")"  # JSON keeps it verbatim
+    package = json.loads((small_site / "du-lieu/datapackage.json").read_text(encoding="utf-8"))
+    assert [r["path"] for r in package["resources"]] == ["thu-tuc.csv", "ho-so.csv", "cach-thuc.csv"]
+
+
+def test_no_request_to_another_host_and_relative_links(small_site):
+    """Every resource the pages load comes from the site itself, by relative URL (so a sub-path works).
+
+    404.html is the exception MkDocs makes on purpose: it is served at any URL, so its links are absolute from
+    site_url (README: set site_url when deploying under a sub-path)."""
+    for path in small_site.rglob("*.html"):
+        if path.name == "404.html":
+            continue
+        page = html(path)
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
+                          ("source", "src"), ("video", "src"), ("audio", "src")):
+            for el in page.find_all(tag):
+                url = el.get(attr)
+                if url:
+                    assert not re.match(r"(https?:)?//", url), (path, url)
+                    assert not url.startswith("/"), (path, url)
+        for a in page.find_all("a", href=True):
+            assert not a["href"].startswith("/"), (path, a["href"])
+        assert "fonts.googleapis" not in path.read_text(encoding="utf-8")
+    css = "".join(p.read_text(encoding="utf-8") for p in small_site.rglob("*.css"))
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
