@@ -33,7 +33,7 @@ def test_every_procedure_page_shows_its_documents_and_channels(small_site):
         assert notes == (["(không ghi đơn vị)"] if code == "1.004000" else [])
         docs = [td.get_text() for td in page.select("table.ck-documents tbody tr td:nth-of-type(1)")]
         assert docs == expected_docs[code]
-        rows = [(tr.select("td")[1].get_text(), tr.select("td")[2].get_text())
+        rows = [(tr.select("td")[1].get_text().strip(), tr.select("td")[2].get_text())
                 for tr in page.select("table.ck-channels tbody tr")]
         assert rows == [(t or "chưa công bố", f or "chưa công bố") for t, f in expected_channels[code]]
 
