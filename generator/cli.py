@@ -139,6 +139,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Material prints a multi-line end-of-life notice on every build; README's design notes record it once.
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     args = parser().parse_args(argv)
     try:
         return args.run(args)

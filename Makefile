@@ -1,0 +1,31 @@
+# Two commands for a fresh machine with Python 3.11:  `make site` (build the sample site) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test serve check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/congkhai build --strict
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+serve: $(STAMP)
+	$(BIN)/congkhai serve
+
+check: $(STAMP)
+	$(BIN)/congkhai check
+
+bench: $(STAMP)
+	$(BIN)/python bench/scale.py
+
+clean:
+	rm -rf site .site-* bench/out
