@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .load import RawTable
 from .model import Catalogue, Channel, Document, Procedure
-from .schema import CHANNELS, LEVELS, ONLINE
+from .schema import CHANNELS, LEVELS, ONLINE, UNASSIGNED_AGENCY
 from .vietnamese import fold, nfc, unique_slugs
 
 
@@ -203,7 +203,7 @@ def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
         ))
 
     field_slugs = unique_slugs([p.field for p in procedures.values() if p.field])
-    agency_slugs = unique_slugs([p.agency for p in procedures.values() if p.agency])
+    agency_slugs = unique_slugs([p.agency for p in procedures.values() if p.agency], frozenset({UNASSIGNED_AGENCY}))
     for p in procedures.values():
         p.field_slug = field_slugs.get(p.field, "")
         p.agency_slug = agency_slugs.get(p.agency, "")

@@ -15,7 +15,8 @@ import jinja2
 from markupsafe import Markup
 
 from .model import Catalogue, Procedure
-from .schema import CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS
+from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
+                     UNASSIGNED_AGENCY)
 from .vietnamese import fold, format_number
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
@@ -34,7 +35,6 @@ SHELL_TITLE = "@@ck-title@@"
 SHELL_DESCRIPTION = "@@ck-description@@"
 BODY_START = "<!--ck-body-start-->"
 BODY_END = "<!--ck-body-end-->"
-UNASSIGNED_AGENCY = "chua-cong-bo"
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 

@@ -30,6 +30,8 @@ ONLINE = {
 }
 # What an empty value shows on the site: the gap is published, never filled in.
 NOT_PUBLISHED = "chưa công bố"
+# Slug of the page listing procedures whose agency is not published.
+UNASSIGNED_AGENCY = "chua-cong-bo"
 
 PRESENCE_LABELS = {
     "required": "bắt buộc",

@@ -39,15 +39,16 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug or "khac"
 
 
-def unique_slugs(names: list[str]) -> dict[str, str]:
-    """Slug per distinct name. Names whose slugs collide all get a hash suffix, so no slug depends on order."""
+def unique_slugs(names: list[str], reserved: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Slug per distinct name. Names whose slugs collide (with each other or with a reserved slug) all get a
+    hash suffix, so no slug depends on the order or the presence of other names."""
     by_slug: dict[str, list[str]] = {}
     for name in sorted(set(names)):
         by_slug.setdefault(slugify(name), []).append(name)
     result: dict[str, str] = {}
     for slug, group in by_slug.items():
         for name in group:
-            if len(group) == 1:
+            if len(group) == 1 and slug not in reserved:
                 result[name] = slug
             else:
                 result[name] = f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"

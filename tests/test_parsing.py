@@ -80,6 +80,12 @@ def test_colliding_slugs_do_not_depend_on_order():
                                                           (slugs["Hòa giải"], slugs["Hoà giải"]))
 
 
+def test_reserved_slug_is_never_given_to_a_name():
+    slugs = unique_slugs(["Chưa công bố", "Sở Tư pháp"], frozenset({"chua-cong-bo"}))
+    assert slugs["Sở Tư pháp"] == "so-tu-phap"
+    assert slugs["Chưa công bố"].startswith("chua-cong-bo-") and len(slugs["Chưa công bố"]) == len("chua-cong-bo-") + 6
+
+
 def test_vietnamese_number_format():
     assert format_number(1234.5, 1) == "1.234,5"
     assert format_number(1597) == "1.597"
