@@ -79,11 +79,11 @@ def build(data_dir: Path, site_dir: Path, log: Path) -> dict:
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     log.write_text(done.stdout + done.stderr, encoding="utf-8")
+    maxrss = int(rss_file.read_text()) if rss_file.exists() else 0
+    rss_file.unlink(missing_ok=True)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.splitlines()[-40:])
         sys.exit(f"build of {data_dir} failed (exit {done.returncode}); full log in {log}\n{tail}")
-    maxrss = int(rss_file.read_text())
-    rss_file.unlink()
     return {
         "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),

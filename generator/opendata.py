@@ -80,7 +80,7 @@ def to_json(catalogue: Catalogue) -> bytes:
                           "time_days": c.time_days, "time_working_days": c.time_working_days,
                           "fee_vnd": c.fee_vnd} for c in p.channels],
         })
-    return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 FILES = {"procedures": "thu-tuc.csv", "documents": "ho-so.csv", "channels": "cach-thuc.csv"}
