@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from .model import Catalogue
+from .model import Catalogue, Procedure
 from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, PROCEDURES, Table
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,16 +32,23 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else str(int(value))
 
 
+def _procedure(p: Procedure) -> dict:
+    return {
+        "code": p.code, "name": p.name, "field": p.field, "levels": list(p.levels), "agency": p.agency,
+        "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
+        "steps": p.steps, "conditions": p.conditions, "result": p.result,
+        "legal_basis": list(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
+        "url": f"thu-tuc/{p.code}/",
+    }
+
+
 def tables(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
     procedures, documents, channels = [], [], []
     for p in catalogue.procedures:
-        procedures.append({
-            "code": p.code, "name": p.name, "field": p.field, "level": ";".join(p.levels), "agency": p.agency,
-            "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
-            "steps": p.steps, "conditions": p.conditions, "result": p.result,
-            "legal_basis": "; ".join(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
-            "url": f"thu-tuc/{p.code}/", "documents": len(p.documents), "channels": len(p.channels),
-        })
+        record = _procedure(p)
+        record["level"] = ";".join(record.pop("levels"))
+        record["legal_basis"] = "; ".join(p.legal_basis)
+        procedures.append({**record, "documents": len(p.documents), "channels": len(p.channels)})
         for d in p.documents:
             documents.append({"procedure_code": p.code, "case": d.case, "name": d.name,
                               "originals": _number(d.originals), "copies": _number(d.copies), "form": d.form})
@@ -69,11 +76,7 @@ def to_json(catalogue: Catalogue) -> bytes:
     records = []
     for p in catalogue.procedures:
         records.append({
-            "code": p.code, "name": p.name, "field": p.field, "levels": list(p.levels), "agency": p.agency,
-            "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
-            "steps": p.steps, "conditions": p.conditions, "result": p.result,
-            "legal_basis": list(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
-            "url": f"thu-tuc/{p.code}/",
+            **_procedure(p),
             "documents": [{"case": d.case, "name": d.name, "originals": d.originals, "copies": d.copies,
                            "form": d.form} for d in p.documents],
             "channels": [{"channel": c.channel, "time": c.time, "fee": c.fee, "description": c.description,
