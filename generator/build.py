@@ -12,15 +12,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from . import opendata
-from .load import load_tables
-from .metrics import catalogue_summary
+from .audit import findings
+from .load import load_all, load_tables
+from .metrics import catalogue_summary, statistics_metrics
 from .model import Catalogue
-from .normalize import build_catalogue
+from .normalize import build_catalogue, statistics_frame
 from .problems import DataError, Report
 from .render import Renderer
-from .schema import CATALOGUE_TABLES
-from .validate import validate_catalogue
+from .schema import CATALOGUE_TABLES, STATISTICS
+from .validate import validate_catalogue, validate_statistics
 
 PROVENANCE_FILE = "README.md"
 
@@ -33,6 +36,8 @@ class Publication:
     report: Report
     catalogue: Catalogue
     renderer: Renderer
+    statistics: pd.DataFrame | None  # None: no statistics/ directory, nothing published
+    findings: pd.DataFrame | None
     markdown_pages: dict[str, str]
     opendata: dict[str, bytes]
 
@@ -51,13 +56,20 @@ def prepare(data_dir: Path, templates_dir: Path) -> Publication:
     report = Report()
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
     validate_catalogue(tables, report)
+    stat_tables = load_all(data_dir / "statistics", STATISTICS, data_dir, report)
+    if stat_tables is not None:
+        validate_statistics(stat_tables, report)
     if report.errors or len(tables) < len(CATALOGUE_TABLES):
         raise DataError(report)
     catalogue = build_catalogue(tables)
+    statistics = checks = None
+    if stat_tables is not None:
+        statistics = statistics_metrics(statistics_frame(stat_tables))
+        checks = findings(statistics)
     renderer = Renderer(templates_dir, catalogue)
     stats = catalogue_summary(catalogue, report)
     pages = renderer.markdown_pages(stats, _provenance(data_dir))
-    return Publication(data_dir, report, catalogue, renderer, pages, opendata.files(catalogue))
+    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, opendata.files(catalogue))
 
 
 # --- atomic publishing -------------------------------------------------------------------------------------------

@@ -89,15 +89,27 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Report) -> dict[str, RawTable]:
+def _open_workbook(path: Path, file: str, report: Report):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
     from zipfile import BadZipFile
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         report.error("unreadable_file", file, None, None, f"not a readable .xlsx workbook: {exc}")
+        return None
+
+
+def _sheet(workbook, sheet_name: str, table: Table, file: str, report: Report) -> RawTable | None:
+    rows = [[_cell_text(v) for v in values] for values in workbook[sheet_name].iter_rows(values_only=True)]
+    return _frame(table, f"{file}[{sheet_name}]", rows, list(range(1, len(rows) + 1)), report)
+
+
+def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Report) -> dict[str, RawTable]:
+    """One sheet per table, named after it."""
+    workbook = _open_workbook(path, file, report)
+    if workbook is None:
         return {}
     sheets = {name.strip().lower(): name for name in workbook.sheetnames}
     result: dict[str, RawTable] = {}
@@ -107,12 +119,7 @@ def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Repo
             report.error("missing_file", file, None, None, f"workbook has no sheet «{table.name}»",
                          table.name, ", ".join(workbook.sheetnames))
             continue
-        rows: list[list[str]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(workbook[sheet_name].iter_rows(values_only=True), start=1):
-            rows.append([_cell_text(v) for v in values])
-            numbers.append(number)
-        raw = _frame(table, f"{file}[{table.name}]", rows, numbers, report)
+        raw = _sheet(workbook, sheet_name, table, file, report)
         if raw is not None:
             result[table.name] = raw
     workbook.close()
@@ -145,4 +152,27 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
         raw = read_csv(path, table, shown(path), report)
         if raw is not None:
             result[table.name] = raw
+    return result
+
+
+def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> list[RawTable] | None:
+    """Every .csv file and every sheet of every .xlsx workbook in DIRECTORY, all holding TABLE's columns.
+    None when the directory does not exist (nothing published)."""
+    if not directory.is_dir():
+        return None
+    result: list[RawTable] = []
+    for path in sorted(directory.iterdir()):
+        file = path.relative_to(data_root).as_posix()
+        if path.suffix.lower() == ".csv":
+            raw = read_csv(path, table, file, report)
+            if raw is not None:
+                result.append(raw)
+        elif path.suffix.lower() == ".xlsx" and not path.name.startswith("~$"):
+            workbook = _open_workbook(path, file, report)
+            if workbook is not None:
+                for sheet_name in workbook.sheetnames:
+                    raw = _sheet(workbook, sheet_name, table, file, report)
+                    if raw is not None:
+                        result.append(raw)
+                workbook.close()
     return result

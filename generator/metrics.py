@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pandas as pd
+
 from .model import Catalogue
 from .problems import Report
 from .schema import LEVELS
@@ -47,3 +49,31 @@ def catalogue_summary(catalogue: Catalogue, report: Report) -> dict:
         "gaps": [{"label": label, "count": count, "of": whole, "share": share(count, whole)}
                  for label, count, whole in gaps],
     }
+
+
+# --- statistics (Biểu 06) ----------------------------------------------------------------------------------------
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    """part / whole × 100, 2 decimals; empty where whole is 0 or either is not published."""
+    whole = whole.astype("Float64")
+    return (part.astype("Float64") / whole.where(whole > 0) * 100).round(2)
+
+
+def statistics_metrics(stats: pd.DataFrame) -> pd.DataFrame:
+    """Totals taken as published or summed from published parts (never from a missing part), and the rates.
+
+    On-time rate follows the report form: (early + on time) / resolved × 100.
+    """
+    s = stats.copy()
+    s["received_calc"] = s["received_total"].fillna(s["received_online"] + s["received_offline"] + s["carried_over"])
+    s["resolved_calc"] = (s["resolved_total"]
+                          .fillna(s["resolved_early"] + s["resolved_on_time"] + s["resolved_late"])
+                          .fillna(s["resolved_in_time"] + s["resolved_late"]))
+    s["in_time_calc"] = s["resolved_in_time"].fillna(s["resolved_early"] + s["resolved_on_time"])
+    s["pending_calc"] = s["pending_total"].fillna(s["pending_in_time"] + s["pending_overdue"])
+    s["new_calc"] = (s["received_online"] + s["received_offline"]).fillna(s["received_total"] - s["carried_over"])
+    s["on_time_rate_calc"] = _share(s["in_time_calc"], s["resolved_calc"])
+    s["late_share"] = _share(s["resolved_late"], s["resolved_calc"])
+    s["online_share"] = _share(s["received_online"], s["new_calc"])
+    s["overdue_share"] = _share(s["pending_overdue"], s["pending_calc"])
+    return s

@@ -6,13 +6,17 @@ and a warning says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pandas as pd
+
 from .load import RawTable
 from .model import Catalogue, Channel, Document, Procedure
-from .schema import CHANNELS, LEVELS, ONLINE, UNASSIGNED_AGENCY
+from .schema import (CHANNELS, COUNT_COLUMNS, LEVELS, ONLINE, STAT_LEVELS, STATISTICS, SYNTHETIC_PREFIX,
+                     UNASSIGNED_AGENCY)
 from .vietnamese import fold, nfc, unique_slugs
 
 
@@ -213,3 +217,121 @@ def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
         agencies={slug: name for name, slug in sorted(agency_slugs.items(), key=lambda kv: fold(kv[0]))},
     )
 
+
+
+# --- statistics ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # year, quarter, month, range
+    start: dt.date
+    end: dt.date
+
+    @property
+    def canonical(self) -> str:
+        if self.kind == "year":
+            return f"{self.start.year}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "month":
+            return f"{self.start.year}-{self.start.month:02d}"
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        """Vietnamese: năm 2021, quý 3/2021, tháng 09/2021, 01/12/2019–29/02/2020."""
+        if self.kind == "year":
+            return f"năm {self.start.year}"
+        if self.kind == "quarter":
+            return f"quý {(self.start.month - 1) // 3 + 1}/{self.start.year}"
+        if self.kind == "month":
+            return f"tháng {self.start.month:02d}/{self.start.year}"
+        return f"{self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=4096)
+def parse_period(text: str) -> Period | None:
+    """`YYYY`, `YYYY-Qn`, `YYYY-MM` or `YYYY-MM-DD..YYYY-MM-DD`; None if impossible."""
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})", text):
+            year = int(m[1])
+            return Period("year", dt.date(year, 1, 1), dt.date(year, 12, 31))
+        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+            year, quarter = int(m[1]), int(m[2])
+            return Period("quarter", dt.date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter))
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            year, month = int(m[1]), int(m[2])
+            return Period("month", dt.date(year, month, 1), _month_end(year, month))
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", text):
+            start, end = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
+            return Period("range", start, end) if start <= end else None
+    except ValueError:
+        return None
+    return None
+
+
+_STAT_LEVEL_LOOKUP = _lookup(STAT_LEVELS)
+_STAT_LEVEL_LOOKUP.update({"tong cong": "tong", "toan tinh": "tong"})
+
+
+def parse_stat_level(text: str) -> str | None:
+    return _STAT_LEVEL_LOOKUP.get(fold(text))
+
+
+def parse_rate(text: str) -> float | None:
+    """'99.9' or '99,9' (optionally with %) → 99.9; None if not a percentage."""
+    m = re.fullmatch(r"(\d{1,3}(?:[.,]\d+)?)\s*%?", text.strip())
+    if not m:
+        return None
+    value = float(m[1].replace(",", "."))
+    return value if value <= 100 else None
+
+
+def rate_decimals(text: str) -> int:
+    """Digits after the decimal mark as published: the rounding a recomputed rate is allowed."""
+    m = re.search(r"[.,](\d+)", text)
+    return len(m[1]) if m else 0
+
+
+def statistics_frame(tables: list[RawTable]) -> pd.DataFrame:
+    """One typed row per published row: nullable integer counts, canonical period, verbatim text kept."""
+    frames = []
+    for raw in tables:
+        frame = raw.frame.copy()
+        for column in STATISTICS.input_columns():
+            if column.name not in frame.columns:
+                frame[column.name] = ""
+        frame = frame[[c.name for c in STATISTICS.input_columns()] + ["_row"]].map(
+            lambda v: nfc(v) if isinstance(v, str) else v)
+        frame["file"] = raw.file
+        frames.append(frame)
+    columns = [c.name for c in STATISTICS.input_columns()] + ["_row", "file"]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    periods = frame["period"].map(parse_period)
+    result = pd.DataFrame({
+        "period": periods.map(lambda p: p.canonical),
+        "period_kind": periods.map(lambda p: p.kind),
+        "period_start": periods.map(lambda p: p.start),
+        "period_end": periods.map(lambda p: p.end),
+        "period_label": periods.map(lambda p: p.label),
+        "level": frame["level"].map(parse_stat_level),
+        "agency": frame["agency"],
+        "field": frame["field"],
+        "procedure_code": frame["procedure_code"],
+    })
+    for column in COUNT_COLUMNS:
+        result[column] = pd.array([int(v) if v else pd.NA for v in frame[column]], dtype="Int64")
+    result["on_time_rate"] = frame["on_time_rate"].map(lambda v: parse_rate(v) if v else None).astype("Float64")
+    result["on_time_rate_text"] = frame["on_time_rate"]
+    result["rate_decimals"] = frame["on_time_rate"].map(rate_decimals)
+    result["source"] = frame["source"]
+    result["note"] = frame["note"]
+    result["synthetic"] = frame["source"].str.lower().str.startswith(SYNTHETIC_PREFIX)
+    result["file"] = frame["file"]
+    result["row"] = frame["_row"]
+    return result

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Presence = Literal["required", "expected", "optional", "derived"]
-Kind = Literal["text", "code", "count", "levels", "channel", "online", "list", "number", "flag"]
+Kind = Literal["text", "code", "count", "levels", "channel", "online", "list", "number", "flag", "period",
+               "stat_level", "rate"]
 
 LEVELS = {
     "bo": "Cấp bộ",
@@ -24,6 +25,7 @@ CHANNELS = {
     "truc_tuyen": "Trực tuyến",
     "buu_chinh": "Dịch vụ bưu chính",
 }
+STAT_LEVELS = {**{k: v for k, v in LEVELS.items() if k != "khac"}, "tong": "Tổng các cấp"}
 ONLINE = {
     "toan_trinh": "Toàn trình",
     "mot_phan": "Một phần",
@@ -49,6 +51,9 @@ KIND_LABELS = {
     "list": "danh sách, cách nhau bởi «;»",
     "number": "số",
     "flag": "1 = có, 0 = không, trống = không xác định",
+    "period": "YYYY, YYYY-Qn, YYYY-MM hoặc YYYY-MM-DD..YYYY-MM-DD",
+    "stat_level": f"{', '.join(STAT_LEVELS)}",
+    "rate": "phần trăm, ví dụ 99.9 hoặc 99,9",
 }
 
 
@@ -136,3 +141,61 @@ CHANNELS_TABLE = Table(
 )
 
 CATALOGUE_TABLES = (PROCEDURES, DOCUMENTS, CHANNELS_TABLE)
+
+# Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP): one row per reporting scope and period.
+COUNT_COLUMNS = (
+    "received_total", "received_online", "received_offline", "carried_over",
+    "resolved_total", "resolved_early", "resolved_on_time", "resolved_in_time", "resolved_late",
+    "pending_total", "pending_in_time", "pending_overdue", "withdrawn",
+)
+SCOPE_COLUMNS = ("level", "agency", "field", "procedure_code")
+# A row whose `source` starts with this is generated, not published; the site and the files say so.
+SYNTHETIC_PREFIX = "synthetic"
+
+STATISTICS = Table(
+    "statistics",
+    "Tình hình giải quyết hồ sơ (Biểu số 06/VPCP/KSTT)",
+    key="period",
+    columns=(
+        Column("period", "period", "required", "Kỳ báo cáo"),
+        Column("level", "stat_level", "required", "Cấp", "tong = tổng các cấp."),
+        Column("agency", "text", "optional", "Cơ quan báo cáo", "Trống = tổng hợp mọi cơ quan của cấp đó."),
+        Column("field", "text", "optional", "Lĩnh vực"),
+        Column("procedure_code", "text", "optional", "Mã thủ tục"),
+        Column("received_total", "count", "optional", "Số hồ sơ nhận giải quyết: tổng số"),
+        Column("received_online", "count", "optional", "Mới tiếp nhận trực tuyến"),
+        Column("received_offline", "count", "optional", "Mới tiếp nhận trực tiếp và qua bưu chính"),
+        Column("carried_over", "count", "optional", "Từ kỳ trước chuyển qua"),
+        Column("resolved_total", "count", "optional", "Đã giải quyết: tổng số"),
+        Column("resolved_early", "count", "optional", "Đã giải quyết trước hạn"),
+        Column("resolved_on_time", "count", "optional", "Đã giải quyết đúng hạn"),
+        Column("resolved_in_time", "count", "optional", "Đã giải quyết trước và đúng hạn",
+               "Khi chỉ công bố tổng trước hạn + đúng hạn."),
+        Column("resolved_late", "count", "optional", "Đã giải quyết quá hạn"),
+        Column("pending_total", "count", "optional", "Đang giải quyết: tổng số"),
+        Column("pending_in_time", "count", "optional", "Đang giải quyết trong hạn"),
+        Column("pending_overdue", "count", "optional", "Đang giải quyết quá hạn"),
+        Column("withdrawn", "count", "optional", "Rút hoặc trả lại", "Không có trong Biểu 06; có nơi công bố."),
+        Column("on_time_rate", "rate", "optional", "Tỷ lệ đúng hạn đã công bố (%)"),
+        Column("source", "text", "optional", "Nguồn",
+               f"Đường dẫn nguồn công bố. Dòng mô phỏng bắt đầu bằng «{SYNTHETIC_PREFIX}»."),
+        Column("note", "text", "optional", "Ghi chú"),
+        Column("synthetic", "flag", "derived", "Số liệu mô phỏng", "1 = không phải số liệu đã công bố."),
+        Column("received_calc", "number", "derived", "Tổng nhận (công bố hoặc cộng từ thành phần)"),
+        Column("resolved_calc", "number", "derived", "Tổng đã giải quyết (công bố hoặc cộng từ thành phần)"),
+        Column("in_time_calc", "number", "derived", "Trước và đúng hạn (công bố hoặc cộng)"),
+        Column("pending_calc", "number", "derived", "Tổng đang giải quyết (công bố hoặc cộng)"),
+        Column("new_calc", "number", "derived", "Mới tiếp nhận trong kỳ",
+               "Trực tuyến + trực tiếp/bưu chính, hoặc tổng nhận − kỳ trước chuyển qua."),
+        Column("on_time_rate_calc", "number", "derived", "Tỷ lệ đúng hạn tính lại (%)",
+               "(Trước hạn + đúng hạn) / đã giải quyết × 100, 2 chữ số thập phân; trống nếu chưa giải quyết hồ sơ nào."),
+        Column("late_share", "number", "derived", "Tỷ lệ quá hạn (%)", "Quá hạn / đã giải quyết × 100."),
+        Column("online_share", "number", "derived", "Tỷ lệ tiếp nhận trực tuyến (%)", "Trực tuyến / mới tiếp nhận × 100."),
+        Column("overdue_share", "number", "derived", "Tỷ lệ đang giải quyết quá hạn (%)",
+               "Đang quá hạn / đang giải quyết × 100."),
+        Column("findings", "number", "derived", "Số sai lệch phát hiện", "Xem kiem-tra.csv."),
+    ),
+)
+
+FINDING_COLUMNS = ("check", "period", "level", "agency", "field", "procedure_code", "column", "published",
+                   "expected", "difference")

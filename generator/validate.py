@@ -7,9 +7,10 @@ import re
 import pandas as pd
 
 from .load import RawTable
-from .normalize import parse_channel, parse_fee, parse_levels, parse_online, parse_time
+from .normalize import (parse_channel, parse_fee, parse_levels, parse_online, parse_period, parse_rate,
+                        parse_stat_level, parse_time)
 from .problems import Report
-from .schema import CHANNELS, LEVELS, ONLINE, PROCEDURES, Column
+from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, STAT_LEVELS, Column
 from .vietnamese import nfc
 
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
@@ -75,11 +76,23 @@ def _check_column(raw: RawTable, column: Column, values: pd.Series, report: Repo
             if problem:
                 report.warning(problem, raw.file, row, column.name, "shown verbatim, without a parsed value",
                                example, value)
+    elif column.kind in _PARSERS:
+        parse, code, message = _PARSERS[column.kind]
+        for row, value in zip(rows[filled], values[filled]):
+            if parse(value) is None:
+                report.error(code, raw.file, row, column.name, message, KIND_LABELS[column.kind], value)
     elif column.kind == "online":
         for row, value in zip(rows[filled], values[filled]):
             if parse_online(value) is None:
                 report.error("unknown_online", raw.file, row, column.name, "unknown online status",
                              ", ".join(ONLINE) + " or empty", value)
+
+
+_PARSERS = {
+    "period": (parse_period, "invalid_period", "not a possible reporting period"),
+    "stat_level": (parse_stat_level, "unknown_level", "unknown level"),
+    "rate": (parse_rate, "invalid_rate", "not a percentage between 0 and 100"),
+}
 
 
 def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
@@ -114,3 +127,32 @@ def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
         for row, value in zip(raw.frame["_row"][orphan], values[orphan]):
             report.error("unknown_procedure", raw.file, row, "procedure_code",
                          "no procedure with this code in procedures", "a code from procedures", value)
+
+
+def validate_statistics(tables: list[RawTable], report: Report) -> None:
+    """Column and cell checks per file, then one scope + period per row across all files."""
+    first: dict[tuple, str] = {}
+    for raw in tables:
+        present = _columns(raw, report)
+        values = {column.name: _cells(raw, column.name) for column in present}
+        for column in present:
+            _check_column(raw, column, values[column.name], report)
+        if "period" not in values or "level" not in values:
+            continue
+        keys = zip(*(values[c].map(_KEY_NORMALISERS.get(c, str)) if c in values else [""] * len(raw.frame)
+                     for c in ("period", *SCOPE_COLUMNS)))
+        for row, key in zip(raw.frame["_row"], keys):
+            if None in key or not key[0]:
+                continue  # an invalid period or level is reported already
+            if key in first:
+                report.error("duplicate_row", raw.file, row, "period",
+                             f"same scope and period as {first[key]}", "one row per scope and period",
+                             " / ".join(k for k in key if k))
+            else:
+                first[key] = f"{raw.file}:{row}"
+
+
+_KEY_NORMALISERS = {
+    "period": lambda v: p.canonical if (p := parse_period(v)) else None,
+    "level": parse_stat_level,
+}
