@@ -139,7 +139,7 @@ def validate_statistics(tables: list[RawTable], report: Report) -> None:
             _check_column(raw, column, values[column.name], report)
         if "period" not in values or "level" not in values:
             continue
-        keys = zip(*(values[c].map(_KEY_NORMALISERS.get(c, str)) if c in values else [""] * len(raw.frame)
+        keys = zip(*([_KEY_NORMALISERS.get(c, str)(v) for v in values[c]] if c in values else [""] * len(raw.frame)
                      for c in ("period", *SCOPE_COLUMNS)))
         for row, key in zip(raw.frame["_row"], keys):
             if None in key or not key[0]:

@@ -1,0 +1,204 @@
+"""Statistics: validation of Biểu 06 rows, the metrics, and every integrity check, positive and negative.
+
+Each test writes a few hand-made rows and lists the findings it expects, in full."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import prepare
+from generator.problems import DataError
+from generator.schema import STATISTICS
+
+from conftest import FIXTURES, ROOT
+
+COLUMNS = [c.name for c in STATISTICS.input_columns()]
+
+
+def publish(tmp_path: Path, *rows: dict, name: str = "stats.csv") -> Path:
+    data = tmp_path / "data"
+    if not data.exists():
+        shutil.copytree(FIXTURES / "small", data)
+    (data / "statistics").mkdir(exist_ok=True)
+    with (data / "statistics" / name).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({"level": "tinh", **row})
+    return data
+
+
+def findings(tmp_path: Path, *rows: dict) -> list[tuple]:
+    result = prepare(publish(tmp_path, *rows), ROOT / "templates").findings
+    return [(f.check, f.period, f.level, f.agency, f.column, f.published, f.expected, f.difference)
+            for f in result.itertuples()]
+
+
+def errors(tmp_path: Path, *rows: dict) -> set[tuple[str, str]]:
+    with pytest.raises(DataError) as caught:
+        prepare(publish(tmp_path, *rows), ROOT / "templates")
+    return {(p.location(), p.code) for p in caught.value.report.errors}
+
+
+# --- validation ----------------------------------------------------------------------------------------------------
+
+def test_bad_rows_are_errors_with_locations(tmp_path):
+    assert errors(
+        tmp_path,
+        {"period": "2021-13", "received_total": "10"},
+        {"period": "2021-Q1", "level": "vung", "received_total": "10"},
+        {"period": "2021-Q1", "received_total": "-3"},
+        {"period": "2021-Q2", "resolved_total": "1.5"},
+        {"period": "2021-Q2", "agency": "Sở A", "on_time_rate": "101"},
+        {"period": "2021-Q2", "agency": "Sở A"},
+        {"period": "2021-02-30..2021-03-31"},
+    ) == {
+        ("statistics/stats.csv:2:period", "invalid_period"),
+        ("statistics/stats.csv:3:level", "unknown_level"),
+        ("statistics/stats.csv:4:received_total", "invalid_count"),
+        ("statistics/stats.csv:5:resolved_total", "invalid_count"),
+        ("statistics/stats.csv:6:on_time_rate", "invalid_rate"),
+        ("statistics/stats.csv:7:period", "duplicate_row"),
+        ("statistics/stats.csv:8:period", "invalid_period"),
+    }
+
+
+def test_duplicate_scope_across_files_and_period_spellings(tmp_path):
+    publish(tmp_path, {"period": "2021-03", "received_total": "1"}, name="a.csv")
+    data = publish(tmp_path, {"period": "2021-3", "level": "Cấp tỉnh", "received_total": "1"}, name="b.csv")
+    with pytest.raises(DataError) as caught:
+        prepare(data, ROOT / "templates")
+    [problem] = caught.value.report.errors
+    assert (problem.location(), problem.code) == ("statistics/b.csv:2:period", "duplicate_row")
+    assert "statistics/a.csv:2" in problem.message
+
+
+def test_no_statistics_directory_means_nothing_published():
+    publication = prepare(FIXTURES / "small", ROOT / "templates")
+    assert publication.statistics is None and publication.findings is None
+
+
+# --- metrics ---------------------------------------------------------------------------------------------------------
+
+def test_metrics_use_published_totals_or_sums_of_published_parts(tmp_path):
+    data = publish(
+        tmp_path,
+        {"period": "2021", "agency": "A", "received_online": "30", "received_offline": "60", "carried_over": "10",
+         "resolved_early": "50", "resolved_on_time": "30", "resolved_late": "20",
+         "pending_in_time": "0", "pending_overdue": "0", "on_time_rate": "80,0"},
+        {"period": "2021", "agency": "B", "received_total": "100", "carried_over": "20", "received_online": "40",
+         "resolved_in_time": "7", "resolved_late": "1", "pending_total": "4", "pending_overdue": "1"},
+        {"period": "2021", "agency": "C", "resolved_total": "0", "received_online": "5"},
+    )
+    s = prepare(data, ROOT / "templates").statistics.set_index("agency")
+    assert s.loc["A", ["received_calc", "resolved_calc", "in_time_calc", "pending_calc", "new_calc"]].tolist() == [
+        100, 100, 80, 0, 90]
+    assert s.loc["A", "on_time_rate_calc"] == 80.0 and s.loc["A", "late_share"] == 20.0
+    assert s.loc["A", "online_share"] == 33.33 and str(s.loc["A", "overdue_share"]) == "<NA>"
+    assert s.loc["B", ["received_calc", "resolved_calc", "in_time_calc", "pending_calc", "new_calc"]].tolist() == [
+        100, 8, 7, 4, 80]
+    assert s.loc["B", "on_time_rate_calc"] == 87.5 and s.loc["B", "online_share"] == 50.0
+    assert s.loc["B", "overdue_share"] == 25.0
+    # Nothing resolved: no rate. A missing part is never taken as zero.
+    assert str(s.loc["C", "on_time_rate_calc"]) == "<NA>" and str(s.loc["C", "received_calc"]) == "<NA>"
+
+
+# --- the checks: each with rows that pass and rows that fail -------------------------------------------------------
+
+CONSISTENT = {"received_total": "100", "received_online": "30", "received_offline": "60", "carried_over": "10",
+              "resolved_total": "90", "resolved_early": "50", "resolved_on_time": "30", "resolved_in_time": "80",
+              "resolved_late": "10", "pending_total": "8", "pending_in_time": "6", "pending_overdue": "2",
+              "withdrawn": "2", "on_time_rate": "88.89"}
+
+
+def test_a_consistent_row_has_no_finding(tmp_path):
+    assert findings(tmp_path, {"period": "2021", **CONSISTENT}) == []
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"received_online": "31"}, [("received_sum", "received_total", 100, 101, -1)]),
+    ({"resolved_late": "12"}, [("resolved_sum", "resolved_total", 90, 92, -2)]),
+    # The published in-time count feeds the recomputed rate, so the rate disagrees too.
+    ({"resolved_in_time": "79"}, [("in_time_sum", "resolved_in_time", 79, 80, -1),
+                                  ("rate", "on_time_rate", 88.89, 87.78, 1.11)]),
+    ({"pending_in_time": "7", "pending_total": "9", "withdrawn": "1"}, []),  # consistent in another way
+    ({"pending_total": "5"}, [("pending_sum", "pending_total", 5, 8, -3), ("balance", "received_total", 100, 97, 3)]),
+    ({"withdrawn": "7"}, [("balance", "received_total", 100, 105, -5)]),
+    ({"on_time_rate": "88.9"}, []),  # 88.888…% published with one decimal: within rounding
+    ({"on_time_rate": "88.88"}, [("rate", "on_time_rate", 88.88, 88.89, -0.01)]),
+    ({"on_time_rate": "99,9"}, [("rate", "on_time_rate", 99.9, 88.9, 11.0)]),
+])
+def test_each_sum_check(tmp_path, change, expected):
+    row = {"period": "2021", **CONSISTENT, **change}
+    result = [(c, col, pub, exp, diff) for c, _, _, _, col, pub, exp, diff in findings(tmp_path, row)]
+    assert result == expected
+
+
+def test_resolved_sum_uses_in_time_when_only_the_sum_is_published(tmp_path):
+    row = {"period": "2021", "resolved_total": "100", "resolved_in_time": "95", "resolved_late": "4"}
+    assert findings(tmp_path, row) == [("resolved_sum", "2021", "tinh", "", "resolved_total", 100, 99, 1)]
+
+
+def test_balance_without_withdrawn_uses_the_report_form_identity(tmp_path):
+    row = {"period": "2021", "received_total": "100", "resolved_total": "90", "pending_total": "8"}
+    assert findings(tmp_path, row) == [("balance", "2021", "tinh", "", "received_total", 100, 98, 2)]
+
+
+def test_checks_never_invent_a_missing_term(tmp_path):
+    rows = [
+        {"period": "2021", "agency": "A", "received_total": "100", "received_online": "30", "carried_over": "10"},
+        {"period": "2021", "agency": "B", "resolved_total": "90", "resolved_early": "50", "resolved_late": "10"},
+        {"period": "2021", "agency": "C", "received_total": "100", "resolved_total": "90"},
+        {"period": "2021", "agency": "D", "on_time_rate": "50"},
+    ]
+    assert findings(tmp_path, *rows) == []
+
+
+def test_carry_over_between_consecutive_periods_of_the_same_scope(tmp_path):
+    rows = [
+        {"period": "2021-01", "agency": "A", "pending_total": "12"},
+        {"period": "2021-02", "agency": "A", "carried_over": "12", "pending_in_time": "3", "pending_overdue": "1"},
+        {"period": "2021-03", "agency": "A", "carried_over": "5"},
+        {"period": "2021-05", "agency": "A", "carried_over": "99"},  # April not published: nothing to compare
+        {"period": "2021-02", "agency": "B", "carried_over": "7"},  # another scope
+        {"period": "2021-Q1", "agency": "A", "pending_total": "20"},
+        {"period": "2021-Q2", "agency": "A", "carried_over": "21"},
+        {"period": "2021-01-01..2021-01-15", "agency": "A", "pending_total": "3"},
+        {"period": "2021-01-16..2021-01-31", "agency": "A", "carried_over": "3"},
+    ]
+    assert findings(tmp_path, *rows) == [
+        ("carry_over", "2021-03", "tinh", "A", "carried_over", 5, 4, 1),
+        ("carry_over", "2021-Q2", "tinh", "A", "carried_over", 21, 20, 1),
+    ]
+
+
+def test_rollup_of_levels_and_of_agencies(tmp_path):
+    rows = [
+        {"period": "2021", "level": "tong", "received_total": "300", "resolved_total": "250"},
+        {"period": "2021", "level": "tinh", "received_total": "100", "resolved_total": "90"},
+        {"period": "2021", "level": "xa", "received_total": "201", "resolved_total": "160"},
+        {"period": "2021", "level": "tinh", "agency": "Sở A", "received_total": "60", "resolved_total": "50"},
+        {"period": "2021", "level": "tinh", "agency": "Sở B", "received_total": "40", "resolved_total": "41"},
+        # A different period and a single level: nothing to roll up.
+        {"period": "2022", "level": "tong", "received_total": "5"},
+        {"period": "2022", "level": "tinh", "received_total": "4"},
+    ]
+    assert findings(tmp_path, *rows) == [
+        ("rollup", "2021", "tong", "", "received_total", 300, 301, -1),
+        ("rollup", "2021", "tinh", "", "resolved_total", 90, 91, -1),
+    ]
+
+
+def test_the_real_published_rows(tmp_path):
+    """The genuine inconsistencies of the bundled real statistics, as listed in data/README.md."""
+    stats = prepare(ROOT / "data", ROOT / "templates").findings
+    real = stats[~stats["synthetic"]]
+    got = {(f.check, f.period, f.level, f.column, f.published, f.expected) for f in real.itertuples()}
+    assert ("resolved_sum", "2019-12-01..2020-02-29", "tong", "resolved_total", 643272, 643270) in got
+    assert ("balance", "2019-12-01..2020-02-29", "tong", "received_total", 659245, 650444) in got
+    assert ("rollup", "2019-12-01..2020-02-29", "tong", "resolved_in_time", 635593, 635595) in got
+    assert len(got) == 9
