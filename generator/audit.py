@@ -142,6 +142,12 @@ def _rollups(stats: pd.DataFrame) -> list[dict]:
     return found
 
 
+def count_per_row(stats: pd.DataFrame, found: pd.DataFrame) -> pd.Series:
+    """Findings that concern each statistics row (by file and row), for marking charts and tables."""
+    counts = found.groupby(["file", "row"]).size()
+    return pd.Series([int(counts.get((f, r), 0)) for f, r in zip(stats["file"], stats["row"])], index=stats.index)
+
+
 def findings(stats: pd.DataFrame) -> pd.DataFrame:
     """Every finding, one row each, in a stable order."""
     rows: list[dict] = []

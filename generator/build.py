@@ -4,6 +4,7 @@ with one atomic swap, so the site directory always holds a complete site."""
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import ctypes.util
 import os
 import re
@@ -15,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import opendata
-from .audit import findings
+from .audit import count_per_row, findings
+from .charts import build_charts
 from .load import load_all, load_tables
 from .metrics import catalogue_summary, statistics_metrics
 from .model import Catalogue
@@ -26,6 +28,8 @@ from .schema import CATALOGUE_TABLES, STATISTICS
 from .validate import validate_catalogue, validate_statistics
 
 PROVENANCE_FILE = "README.md"
+PLOTLY_JS = "assets/javascripts/plotly.min.js"
+PLOTLY_SOURCE = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -39,7 +43,7 @@ class Publication:
     statistics: pd.DataFrame | None  # None: no statistics/ directory, nothing published
     findings: pd.DataFrame | None
     markdown_pages: dict[str, str]
-    opendata: dict[str, bytes]
+    files: dict[str, bytes]  # by path in the site: open data, chart tables, chart library
 
 
 def _provenance(data_dir: Path) -> str:
@@ -66,10 +70,20 @@ def prepare(data_dir: Path, templates_dir: Path) -> Publication:
     if stat_tables is not None:
         statistics = statistics_metrics(statistics_frame(stat_tables))
         checks = findings(statistics)
+        statistics["findings"] = count_per_row(statistics, checks)
     renderer = Renderer(templates_dir, catalogue)
-    stats = catalogue_summary(catalogue, report)
-    pages = renderer.markdown_pages(stats, _provenance(data_dir))
-    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, opendata.files(catalogue))
+    summary = catalogue_summary(catalogue, report)
+    files = opendata.files(catalogue)
+    charts = []
+    if statistics is not None:
+        charts = build_charts(statistics)
+        files.update(opendata.statistics_files(statistics, checks))
+        files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
+        if charts:
+            files[PLOTLY_JS] = PLOTLY_SOURCE.read_bytes()
+    pages = renderer.markdown_pages(summary, _provenance(data_dir))
+    pages.update(renderer.statistics_pages(statistics, checks, charts))
+    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, files)
 
 
 # --- atomic publishing -------------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def on_post_build(self, config) -> None:
         site_dir = Path(config.site_dir)
         write_procedure_pages(self.publication, site_dir, config.get("site_url") or "")
-        write_files(site_dir / "du-lieu", self.publication.opendata)
+        write_files(site_dir, self.publication.files)
 
     def on_serve(self, server, config, builder):
         for path in self.paths(config):

@@ -11,7 +11,7 @@ import json
 import pandas as pd
 
 from .model import Catalogue, Procedure
-from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, PROCEDURES, Table
+from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS, PROCEDURES, STATISTICS, Table
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer"}
@@ -112,9 +112,49 @@ def datapackage() -> bytes:
 
 
 def files(catalogue: Catalogue) -> dict[str, bytes]:
-    """Open-data files by their path under du-lieu/."""
+    """Catalogue open-data files by their path in the site."""
     frames = tables(catalogue)
-    result = {FILES[t.name]: to_csv(frames[t.name], t) for t in CATALOGUE_TABLES}
-    result["thu-tuc.json"] = to_json(catalogue)
-    result["datapackage.json"] = datapackage()
+    result = {f"du-lieu/{FILES[t.name]}": to_csv(frames[t.name], t) for t in CATALOGUE_TABLES}
+    result["du-lieu/thu-tuc.json"] = to_json(catalogue)
+    result["du-lieu/datapackage.json"] = datapackage()
     return result
+
+
+def _plain(value: object) -> object:
+    """Nullable pandas values as plain JSON/CSV values: NA → None, 12.0 → 12."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, bytes]:
+    """thong-ke.csv/json (every input column, canonical, plus computed ones) and kiem-tra.csv/json."""
+    columns = [c.name for c in STATISTICS.columns]
+    frame = stats.assign(synthetic=stats["synthetic"].astype(int))[columns]
+    records = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    finding_columns = [*FINDING_COLUMNS, "message", "synthetic"]
+    finding_records = [{k: _plain(v) for k, v in row.items()}
+                       for row in found.assign(synthetic=found["synthetic"].astype(int))[finding_columns]
+                       .to_dict("records")]
+    return {
+        "du-lieu/thong-ke.csv": _records_csv(records, columns, STATISTICS),
+        "du-lieu/thong-ke.json": json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        "du-lieu/kiem-tra.csv": _records_csv(finding_records, finding_columns, None),
+        "du-lieu/kiem-tra.json": json.dumps(finding_records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+    }
+
+
+def _records_csv(records: list[dict], columns: list[str], table: Table | None) -> bytes:
+    numeric = {c.name for c in table.columns if c.kind in _FRICTIONLESS_TYPES or c.kind in ("count", "rate")} \
+        if table else {"published", "expected", "difference", "synthetic"}
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    for column in columns:
+        if column not in numeric:
+            frame[column] = frame[column].map(neutralise)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8-sig")

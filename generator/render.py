@@ -12,11 +12,14 @@ import re
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup
 
+from .audit import CHECKS
+from .charts import RATE_DEFINITION
 from .model import Catalogue, Procedure
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
-                     UNASSIGNED_AGENCY)
+                     STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .vietnamese import fold, format_number
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
@@ -68,6 +71,8 @@ class Renderer:
         )
         self.env.filters.update(
             num=format_number,
+            count=lambda v: "" if v is None or v is pd.NA or v != v else format_number(int(v)),
+            pct=lambda v: "" if v is None or v is pd.NA or v != v else format_number(float(v), 2) + "%",
             meta=meta,
             level=lambda code: LEVELS.get(code, code),
             channel=lambda code: CHANNELS.get(code, code),
@@ -101,6 +106,26 @@ class Renderer:
         return (f"---\ntitle: \"{SHELL_TITLE}\"\ndescription: \"{SHELL_DESCRIPTION}\"\n"
                 f"search:\n  exclude: true\n---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n"
                 f"{headings}\n\n{BODY_END}\n")
+
+    def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
+        """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so."""
+        published = rows = []
+        groups = {}
+        if stats is not None:
+            rows = stats.to_dict("records")
+            published = [r for r in rows if not r["synthetic"]]
+            for record in found.to_dict("records"):
+                groups.setdefault(record["check"], []).append(record)
+        context = dict(stats=stats, rows=rows, published=published, charts=charts, groups=groups,
+                       checks=CHECKS, column_label=lambda name: STATISTICS.column(name).label,
+                       findings_total=0 if found is None else len(found),
+                       findings_synthetic=0 if found is None else int(found["synthetic"].sum()),
+                       rate_definition=RATE_DEFINITION, level_label=lambda code: STAT_LEVELS.get(code, code))
+        return {
+            "thong-ke/index.md": self.page("statistics.md", **context),
+            "thong-ke/kiem-tra.md": self.page("findings.md", **context),
+            "du-lieu/phuong-phap.md": self.page("methodology.md", **context, columns=STATISTICS.columns),
+        }
 
     def markdown_pages(self, stats: dict, provenance: str) -> dict[str, str]:
         """Every generated page MkDocs renders, by its path in the docs directory."""

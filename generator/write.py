@@ -62,7 +62,8 @@ def write_sitemap(site_dir: Path, site_url: str, codes: list[str]) -> None:
         compressed.write(text.encode("utf-8"))
 
 
-def write_files(directory: Path, files: dict[str, bytes]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
+def write_files(site_dir: Path, files: dict[str, bytes]) -> None:
     for name, content in files.items():
-        (directory / name).write_bytes(content)
+        path = site_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)

@@ -29,12 +29,12 @@ def test_every_procedure_page_shows_its_documents_and_channels(small_site):
     for code in FIXTURE_CODES:
         page = html(small_site / "thu-tuc" / code / "index.html")
         assert page.select_one("dl.ck-facts code").get_text() == code
-        notes = [note.extract().get_text() for note in page.select("table.ck-channels .ck-note")]
+        notes = [note.extract().get_text() for note in page.select(".ck-channels table .ck-note")]
         assert notes == (["(không ghi đơn vị)"] if code == "1.004000" else [])
-        docs = [td.get_text() for td in page.select("table.ck-documents tbody tr td:nth-of-type(1)")]
+        docs = [td.get_text() for td in page.select(".ck-documents table tbody tr td:nth-of-type(1)")]
         assert docs == expected_docs[code]
         rows = [(tr.select("td")[1].get_text().strip(), tr.select("td")[2].get_text())
-                for tr in page.select("table.ck-channels tbody tr")]
+                for tr in page.select(".ck-channels table tbody tr")]
         assert rows == [(t or "chưa công bố", f or "chưa công bố") for t, f in expected_channels[code]]
 
 
@@ -58,7 +58,7 @@ def test_procedure_page_content(small_site):
     assert page.select_one('a[href="../../linh-vuc/ho-tich/"]').get_text() == "Hộ tịch"
     assert page.select_one('a[href="../../co-quan/uy-ban-nhan-dan-cap-xa/"]')
     assert "Toàn trình" in page.select("dl.ck-facts dd")[7].get_text()
-    desc = page.select("table.ck-channels td:nth-of-type(4)")[0].get_text()
+    desc = page.select(".ck-channels table td:nth-of-type(4)")[0].get_text()
     assert desc == "Trường hợp cần xác minh thì không quá 05 ngày làm việc."
     # Gaps are shown, not filled in.
     assert page.select("dl.ck-facts dd")[4].get_text() == "chưa công bố"
@@ -71,7 +71,7 @@ def test_values_from_data_stay_inert_text(small_site):
     assert page.title.get_text().startswith(name)
     assert not page.select("article script, article img, article strong")
     assert not page.select('a[href^="javascript"]')
-    doc = page.select_one("table.ck-documents td").get_text()
+    doc = page.select_one(".ck-documents table td").get_text()
     assert doc == "<img src=x onerror=alert(1)>"
     # A non-http official link is shown as text, never as a link.
     other = html(small_site / "thu-tuc/2.002000/index.html")

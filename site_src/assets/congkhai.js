@@ -59,11 +59,47 @@
     apply();
   }
 
+  // Charts: Plotly is loaded only on pages that have a chart, once, from the site itself.
+  var plotly = null;
+  function loadPlotly(src) {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (!plotly) {
+      plotly = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = function () { resolve(window.Plotly); };
+        script.onerror = function () { plotly = null; reject(new Error("plotly")); };
+        document.head.appendChild(script);
+      });
+    }
+    return plotly;
+  }
+
+  function charts() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-ck-chart]"));
+    if (!boxes.length) return;
+    loadPlotly(boxes[0].getAttribute("data-ck-plotly")).then(function (Plotly) {
+      boxes.forEach(function (box) {
+        if (box.getAttribute("data-ck-drawn")) return;
+        var spec = JSON.parse(document.getElementById(box.getAttribute("data-ck-chart")).textContent);
+        box.setAttribute("data-ck-drawn", "1");
+        Plotly.newPlot(box, spec.data, spec.layout, {responsive: true, displaylogo: false,
+          modeBarButtonsToRemove: ["select2d", "lasso2d"]});
+      });
+    }, function () {
+      boxes.forEach(function (box) {
+        box.textContent = "Không tải được thư viện biểu đồ; số liệu có trong bảng dưới.";
+      });
+    });
+  }
+
+  function page() { setup(); charts(); }
+
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(setup);  // Material: runs again after each instant-navigation page load
+    window.document$.subscribe(page);  // Material: runs again after each instant-navigation page load
   } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setup);
+    document.addEventListener("DOMContentLoaded", page);
   } else {
-    setup();
+    page();
   }
 })();
