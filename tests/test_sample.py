@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -42,3 +43,73 @@ def test_sample_open_data_matches_the_input(sample_site):
     channels = list(csv.DictReader(io.StringIO(raw)))
     assert len(channels) == 4572
     assert sum(1 for c in channels if c["time"] and not c["time_days"]) == 381
+
+
+def read_bom_csv(path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_statistics_page_has_charts_tables_summaries_and_csvs(sample_site):
+    page = html(sample_site / "thong-ke/index.html")
+    blocks = page.select("section.ck-chart-block")
+    assert [b.h2["id"] for b in blocks] == ["theo-cap", "theo-co-quan", "theo-linh-vuc", "xu-huong", "khoi-luong"]
+    for block in blocks:
+        chart = block.select_one("[data-ck-chart]")
+        spec = json.loads(page.find(id=chart["data-ck-chart"]).string)
+        assert spec["data"] and spec["layout"]["separators"] == ",."
+        assert block.select_one("p.ck-summary").get_text().strip().endswith(".")
+        rows = block.select("table tbody tr")
+        csv_rows = read_bom_csv(sample_site / "thong-ke" / block.select_one("a[download]")["href"])
+        assert len(rows) == len(csv_rows) > 0
+        assert block.select_one(".ck-badge--synthetic")  # the sample's charts are drawn from synthetic rows
+    # Rows built from data with findings are marked, in the table and in the CSV.
+    by_level = blocks[0]
+    flagged = by_level.select("tr.ck-flagged")
+    assert flagged and all(tr.select_one("a[href='kiem-tra/']") for tr in flagged)
+    # Plotly comes from the site itself and only where there is a chart.
+    assert (sample_site / "assets/javascripts/plotly.min.js").stat().st_size > 1_000_000
+    pages_with_plotly = {p.relative_to(sample_site).as_posix() for p in sample_site.rglob("*.html")
+                         if "plotly.min.js" in p.read_text(encoding="utf-8")}
+    assert pages_with_plotly == {"thong-ke/index.html"}
+
+
+def test_real_published_rows_are_shown_as_published(sample_site):
+    page = html(sample_site / "thong-ke/index.html")
+    rows = page.select("#da-cong-bo ~ div table tbody tr")
+    assert len(rows) == 11
+    lam_dong = next(tr for tr in rows if "Tỉnh Lâm Đồng" in tr.get_text())
+    cells = [td.get_text() for td in lam_dong.select("td")]
+    assert cells[2:6] == ["659.245", "643.272", "635.593", "7.677"] and cells[7] == "98.81"
+    assert "ck-flagged" in lam_dong["class"]
+
+
+def test_findings_page_and_files_agree(sample_site):
+    findings = read_bom_csv(sample_site / "du-lieu/kiem-tra.csv")
+    assert list(findings[0])[:10] == ["check", "period", "level", "agency", "field", "procedure_code", "column",
+                                      "published", "expected", "difference"]
+    page = html(sample_site / "thong-ke/kiem-tra/index.html")
+    assert len(page.select("h2 ~ div table tbody tr")) == len(findings)
+    assert {f["check"] for f in findings} == {"received_sum", "resolved_sum", "in_time_sum", "pending_sum", "balance",
+                                               "carry_over", "rate", "rollup"}
+    lam_dong = [f for f in findings if f["period"] == "2019-12-01..2020-02-29" and f["check"] == "resolved_sum"]
+    assert [(f["published"], f["expected"], f["difference"], f["synthetic"]) for f in lam_dong] == [
+        ("643272", "643270", "2", "0")]
+    assert "643.272" in page.get_text() and "643.270" in page.get_text()
+    as_json = json.loads((sample_site / "du-lieu/kiem-tra.json").read_text(encoding="utf-8"))
+    assert len(as_json) == len(findings)
+
+
+def test_statistics_open_data(sample_site):
+    rows = read_bom_csv(sample_site / "du-lieu/thong-ke.csv")
+    assert len(rows) == 459
+    columns = list(rows[0])
+    for name in ("period", "level", "agency", "received_total", "on_time_rate", "source", "synthetic",
+                 "on_time_rate_calc", "online_share", "overdue_share", "findings"):
+        assert name in columns
+    lam_dong = next(r for r in rows if r["period"] == "2019-12-01..2020-02-29" and r["level"] == "tong")
+    assert lam_dong["on_time_rate_calc"] == "98.81" and lam_dong["synthetic"] == "0"
+    assert {r["period"] for r in rows} >= {"2021-Q3", "2021-09", "2024-01", "2025-Q4"}
+    assert sum(r["synthetic"] == "1" for r in rows) == 448
+    assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 459

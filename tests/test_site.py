@@ -170,3 +170,11 @@ def test_no_request_to_another_host_and_relative_links(small_site):
         assert "fonts.googleapis" not in path.read_text(encoding="utf-8")
     css = "".join(p.read_text(encoding="utf-8") for p in small_site.rglob("*.css"))
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
+
+
+def test_site_without_statistics_says_so(small_site):
+    page = html(small_site / "thong-ke/index.html")
+    assert "Chưa có số liệu giải quyết hồ sơ nào được công bố" in page.select_one(".ck-empty-state").get_text()
+    assert not page.select("[data-ck-chart]")
+    assert not (small_site / "assets/javascripts/plotly.min.js").exists()
+    assert html(small_site / "thong-ke/kiem-tra/index.html").select_one(".ck-empty-state")

@@ -202,3 +202,26 @@ def test_the_real_published_rows(tmp_path):
     assert ("balance", "2019-12-01..2020-02-29", "tong", "received_total", 659245, 650444) in got
     assert ("rollup", "2019-12-01..2020-02-29", "tong", "resolved_in_time", 635593, 635595) in got
     assert len(got) == 9
+
+
+def test_values_in_statistics_stay_inert_in_pages_and_chart_json(tmp_path):
+    from conftest import html, run_cli
+
+    hostile = "</script><script>alert(1)</script> <img src=x onerror=alert(2)>"
+    rows = [{"period": f"2021-{m:02d}", "agency": agency, "received_online": "10", "received_offline": "5",
+             "resolved_in_time": "9", "resolved_late": "1", "pending_total": "3", "source": source}
+            for m in (1, 2) for agency, source in ((hostile, "javascript:alert(3)"), ("Sở B", "=HYPERLINK(1)"))]
+    data = publish(tmp_path, *rows)
+    site = tmp_path / "site"
+    assert run_cli("build", "--data", str(data), "--site-dir", str(site), "--strict") == 0
+    text = (site / "thong-ke/index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "<img src=x" not in text
+    page = html(site / "thong-ke/index.html")
+    for script in page.select("script[type='application/json']"):
+        assert "</" not in script.string
+    agency_chart = page.find(id="ck-chart-theo-co-quan")
+    import json
+    assert hostile in json.dumps(json.loads(agency_chart.string), ensure_ascii=False)
+    assert not page.select('a[href^="javascript"]')
+    stats_csv = (site / "du-lieu/thong-ke.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(1)" in stats_csv

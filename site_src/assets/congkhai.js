@@ -83,6 +83,8 @@
         if (box.getAttribute("data-ck-drawn")) return;
         var spec = JSON.parse(document.getElementById(box.getAttribute("data-ck-chart")).textContent);
         box.setAttribute("data-ck-drawn", "1");
+        spec.layout.autosize = true;
+        spec.layout.width = box.clientWidth || undefined;  // fit a phone's width from the first draw
         Plotly.newPlot(box, spec.data, spec.layout, {responsive: true, displaylogo: false,
           modeBarButtonsToRemove: ["select2d", "lasso2d"]});
       });
