@@ -26,7 +26,7 @@ class Chart:
     id: str
     title: str
     summary: str
-    figure: str  # Plotly JSON, safe to place in a <script type="application/json">
+    figure: str  # Plotly JSON; also safe inside a <script> element
     columns: list[str]
     rows: list[list[str]]
     marks: list[int]  # findings behind each table row

@@ -76,7 +76,7 @@ def cmd_build(args) -> int:
 
     started = time.perf_counter()
     site_dir = Path(args.site_dir).resolve()
-    config = _config(args, strict=args.strict)
+    config = _config(args, strict=args.strict, **({"site_url": args.site_url} if args.site_url else {}))
     publication = _prepare(args, config)
     if publication is None:
         return EXIT_DATA
@@ -125,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
     common(build)
     build.add_argument("--site-dir", default="site", metavar="DIR", help="output directory (default: site/)")
     build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
+    build.add_argument("--site-url", metavar="URL", help="public address of the site (sitemap, canonical links, "
+                                                         "instant navigation); overrides mkdocs.yml")
     build.set_defaults(run=cmd_build)
 
     check = commands.add_parser("check", help="validate the data only")

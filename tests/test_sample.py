@@ -56,8 +56,7 @@ def test_statistics_page_has_charts_tables_summaries_and_csvs(sample_site):
     blocks = page.select("section.ck-chart-block")
     assert [b.h2["id"] for b in blocks] == ["theo-cap", "theo-co-quan", "theo-linh-vuc", "xu-huong", "khoi-luong"]
     for block in blocks:
-        chart = block.select_one("[data-ck-chart]")
-        spec = json.loads(page.find(id=chart["data-ck-chart"]).string)
+        spec = json.loads(block.select_one("[data-ck-chart]")["data-ck-figure"])
         assert spec["data"] and spec["layout"]["separators"] == ",."
         assert block.select_one("p.ck-summary").get_text().strip().endswith(".")
         rows = block.select("table tbody tr")

@@ -81,7 +81,7 @@
     loadPlotly(boxes[0].getAttribute("data-ck-plotly")).then(function (Plotly) {
       boxes.forEach(function (box) {
         if (box.getAttribute("data-ck-drawn")) return;
-        var spec = JSON.parse(document.getElementById(box.getAttribute("data-ck-chart")).textContent);
+        var spec = JSON.parse(box.getAttribute("data-ck-figure"));
         box.setAttribute("data-ck-drawn", "1");
         spec.layout.autosize = true;
         spec.layout.width = box.clientWidth || undefined;  // fit a phone's width from the first draw
