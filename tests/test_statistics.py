@@ -224,3 +224,28 @@ def test_values_in_statistics_stay_inert_in_pages_and_chart_json(tmp_path):
     assert not page.select('a[href^="javascript"]')
     stats_csv = (site / "du-lieu/thong-ke.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(1)" in stats_csv
+
+
+def test_statistics_from_every_sheet_of_a_workbook(tmp_path):
+    import openpyxl
+
+    data = publish(tmp_path, {"period": "2021-Q1", "agency": "A", "pending_total": "5"}, name="a.csv")
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "quy-2"
+    first.append(["period", "level", "agency", "carried_over", "on_time_rate"])
+    first.append(["2021-Q2", "Cấp tỉnh", "A", 6, "99,5"])
+    second = workbook.create_sheet("quy-3")
+    second.append(["period", "level", "agency", "carried_over"])
+    second.append(["2021-Q3", "tinh", "A", "x"])
+    workbook.save(data / "statistics" / "b.xlsx")
+    with pytest.raises(DataError) as caught:
+        prepare(data, ROOT / "templates")
+    assert [(p.location(), p.code) for p in caught.value.report.errors] == [
+        ("statistics/b.xlsx[quy-3]:2:carried_over", "invalid_count")]
+    workbook.remove(second)
+    workbook.save(data / "statistics" / "b.xlsx")
+    publication = prepare(data, ROOT / "templates")
+    assert publication.statistics["period"].tolist() == ["2021-Q1", "2021-Q2"]
+    assert [(f.check, f.period, f.published, f.expected) for f in publication.findings.itertuples()] == [
+        ("carry_over", "2021-Q2", 6, 5)]
