@@ -10,7 +10,7 @@ from .load import RawTable
 from .normalize import (parse_channel, parse_fee, parse_levels, parse_online, parse_period, parse_rate,
                         parse_stat_level, parse_time)
 from .problems import Report
-from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, STAT_LEVELS, Column
+from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, Column
 from .vietnamese import nfc
 
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
