@@ -7,7 +7,6 @@ before dividing. A bar built from any row with an integrity finding is marked; s
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -15,7 +14,8 @@ import plotly.graph_objects as go
 
 from .audit import LEVEL_PARTS
 from .schema import STAT_LEVELS
-from .vietnamese import format_number
+from .opendata import csv_bytes
+from .vietnamese import format_count, format_percent
 
 RATE_AXIS = "Tỷ lệ đúng hạn (%)"
 RATE_DEFINITION = "(trước hạn + đúng hạn) / đã giải quyết × 100, theo Biểu số 06/VPCP/KSTT"
@@ -38,14 +38,6 @@ def script_json(value: str) -> str:
     """JSON text that cannot close or open a tag inside <script>."""
     return (value.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def _pct(value) -> str:
-    return "" if value is None or pd.isna(value) else format_number(float(value), 2) + "%"
-
-
-def _n(value) -> str:
-    return "" if value is None or pd.isna(value) else format_number(int(value))
 
 
 def short_period(row: pd.Series) -> str:
@@ -94,10 +86,9 @@ def _figure(fig: go.Figure) -> str:
     return script_json(fig.to_json(validate=False))
 
 
-def _csv(columns: list[str], rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    pd.DataFrame(rows, columns=columns).to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8-sig")
+def _table_csv(columns: list[str], rows: list[list]) -> bytes:
+    """The chart's table as a CSV: numbers as numbers, findings and synthetic flag per row."""
+    return csv_bytes(pd.DataFrame(rows, columns=columns + ["Số sai lệch", "Mô phỏng"]))
 
 
 def _rate_table(frame: pd.DataFrame, label_columns: list[tuple[str, str]]) -> tuple[list[str], list[list[str]], list[list]]:
@@ -105,7 +96,7 @@ def _rate_table(frame: pd.DataFrame, label_columns: list[tuple[str, str]]) -> tu
     shown, raw = [], []
     for r in frame.itertuples():
         labels = [getattr(r, key) for key, _ in label_columns]
-        shown.append(labels + [_n(r.resolved), _n(r.in_time), _pct(r.rate)])
+        shown.append(labels + [format_count(r.resolved), format_count(r.in_time), format_percent(r.rate)])
         raw.append(labels + [int(r.resolved), int(r.in_time), None if pd.isna(r.rate) else float(r.rate),
                              int(r.findings), "1" if r.synthetic else "0"])
     return columns, shown, raw
@@ -124,7 +115,7 @@ def _rate_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tu
     columns, shown, raw = _rate_table(frame, label_columns)
     return Chart(id, title, summary, _figure(go.Figure(bar, layout)), columns, shown,
                  frame["findings"].astype(int).tolist(), bool(frame["synthetic"].any()),
-                 _csv(columns + ["Số sai lệch", "Mô phỏng"], raw))
+                 _table_csv(columns, raw))
 
 
 def build_charts(stats: pd.DataFrame) -> list[Chart]:
@@ -138,8 +129,8 @@ def build_charts(stats: pd.DataFrame) -> list[Chart]:
     by_level = _rates(level_rows, ["level", "level_label"]).dropna(subset=["rate"])
     if not by_level.empty:
         best, worst = by_level.loc[by_level["rate"].idxmax()], by_level.loc[by_level["rate"].idxmin()]
-        summary = (f"Trong {window}, {best['level_label'].lower()} giải quyết đúng hạn cao nhất ({_pct(best['rate'])}), "
-                   f"{worst['level_label'].lower()} thấp nhất ({_pct(worst['rate'])}).")
+        summary = (f"Trong {window}, {best['level_label'].lower()} giải quyết đúng hạn cao nhất ({format_percent(best['rate'])}), "
+                   f"{worst['level_label'].lower()} thấp nhất ({format_percent(worst['rate'])}).")
         charts.append(_rate_chart("theo-cap", f"Tỷ lệ giải quyết đúng hạn theo cấp, {window}", by_level,
                                   [("level_label", "Cấp")], by_level["level_label"], summary))
 
@@ -149,7 +140,7 @@ def build_charts(stats: pd.DataFrame) -> list[Chart]:
     if not by_agency.empty:
         worst = by_agency.iloc[-1]
         summary = (f"Trong {window}, {len(by_agency)} cơ quan có số liệu; thấp nhất là {worst['agency']} "
-                   f"({_pct(worst['rate'])}), cao nhất {by_agency.iloc[0]['agency']} ({_pct(by_agency.iloc[0]['rate'])}).")
+                   f"({format_percent(worst['rate'])}), cao nhất {by_agency.iloc[0]['agency']} ({format_percent(by_agency.iloc[0]['rate'])}).")
         charts.append(_rate_chart("theo-co-quan", f"Xếp hạng cơ quan theo tỷ lệ đúng hạn, {window}", by_agency,
                                   [("agency", "Cơ quan"), ("level_label", "Cấp")], by_agency["agency"], summary,
                                   horizontal=True))
@@ -158,7 +149,7 @@ def build_charts(stats: pd.DataFrame) -> list[Chart]:
     by_field = _rates(field_rows, ["field"]).dropna(subset=["rate"]).sort_values(["rate", "field"], ascending=[False, True])
     if not by_field.empty:
         worst = by_field.iloc[-1]
-        summary = f"Trong {window}, lĩnh vực có tỷ lệ đúng hạn thấp nhất là {worst['field']} ({_pct(worst['rate'])})."
+        summary = f"Trong {window}, lĩnh vực có tỷ lệ đúng hạn thấp nhất là {worst['field']} ({format_percent(worst['rate'])})."
         charts.append(_rate_chart("theo-linh-vuc", f"Tỷ lệ giải quyết đúng hạn theo lĩnh vực, {window}", by_field,
                                   [("field", "Lĩnh vực")], by_field["field"], summary, horizontal=True))
 
@@ -198,16 +189,16 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     shown, raw, marks = [], [], []
     for p in periods.itertuples():
         cells = grouped[grouped["period"] == p.period].set_index("level")
-        shown.append([p.x] + [_pct(cells["rate"].get(lvl)) for lvl in order])
+        shown.append([p.x] + [format_percent(cells["rate"].get(lvl)) for lvl in order])
         raw.append([p.period] + [None if pd.isna(cells["rate"].get(lvl, float("nan"))) else float(cells["rate"][lvl])
                                  for lvl in order] + [int(cells["findings"].sum()), "1" if cells["synthetic"].any() else "0"])
         marks.append(int(cells["findings"].sum()))
     headline = order[0]
     line = grouped[grouped["level"] == headline]
-    summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {_pct(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
-               f"đến {_pct(line.iloc[-1]['rate'])} ({line.iloc[-1]['x']}).")
+    summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {format_percent(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
+               f"đến {format_percent(line.iloc[-1]['rate'])} ({line.iloc[-1]['x']}).")
     return Chart("xu-huong", "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ", summary, _figure(fig), columns, shown,
-                 marks, bool(rows["synthetic"].any()), _csv(["period"] + columns[1:] + ["Số sai lệch", "Mô phỏng"], raw))
+                 marks, bool(rows["synthetic"].any()), _table_csv(["period"] + columns[1:], raw))
 
 
 def _volumes(rows: pd.DataFrame) -> Chart | None:
@@ -231,13 +222,13 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
         fig.add_trace(go.Scatter(x=grouped["x"], y=grouped["overdue"], name="Đang quá hạn", yaxis="y2",
                                  mode="lines+markers", marker_color="#c62828"))
     columns = ["Kỳ", "Trực tuyến", "Trực tiếp, bưu chính", "Tỷ lệ trực tuyến", "Đang quá hạn"]
-    shown = [[r.x, _n(r.online), _n(r.offline), _pct(r.share), _n(r.overdue)] for r in grouped.itertuples()]
+    shown = [[r.x, format_count(r.online), format_count(r.offline), format_percent(r.share), format_count(r.overdue)] for r in grouped.itertuples()]
     raw = [[r.period, int(r.online), int(r.offline), float(r.share), None if pd.isna(r.overdue) else int(r.overdue),
             int(r.findings), "1" if r.synthetic else "0"] for r in grouped.itertuples()]
     first, last = grouped.iloc[0], grouped.iloc[-1]
-    summary = (f"Tỷ lệ hồ sơ nộp trực tuyến từ {_pct(first['share'])} ({first['x']}) "
-               f"đến {_pct(last['share'])} ({last['x']}).")
+    summary = (f"Tỷ lệ hồ sơ nộp trực tuyến từ {format_percent(first['share'])} ({first['x']}) "
+               f"đến {format_percent(last['share'])} ({last['x']}).")
     return Chart("khoi-luong", "Hồ sơ mới tiếp nhận (trực tuyến và trực tiếp) và hồ sơ đang quá hạn", summary,
                  _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(), bool(grouped["synthetic"].any()),
-                 _csv(["period"] + columns[1:] + ["Số sai lệch", "Mô phỏng"], raw))
+                 _table_csv(["period"] + columns[1:], raw))
 

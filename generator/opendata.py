@@ -14,7 +14,7 @@ from .model import Catalogue, Procedure
 from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS, PROCEDURES, STATISTICS, Table
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer"}
+_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number"}
 
 
 def neutralise(value: object) -> object:
@@ -62,14 +62,19 @@ def tables(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def to_csv(frame: pd.DataFrame, table: Table) -> bytes:
-    safe = frame.copy()
-    for column in table.columns:
-        if column.kind not in _FRICTIONLESS_TYPES:
-            safe[column.name] = safe[column.name].map(neutralise)
+def csv_bytes(frame: pd.DataFrame, numeric: frozenset[str] = frozenset()) -> bytes:
+    """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are."""
+    safe = frame.astype(object).copy()
+    for column in safe.columns:
+        if column not in numeric:
+            safe[column] = safe[column].map(neutralise)
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _numeric(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if c.kind in _FRICTIONLESS_TYPES)
 
 
 def to_json(catalogue: Catalogue) -> bytes:
@@ -114,7 +119,7 @@ def datapackage() -> bytes:
 def files(catalogue: Catalogue) -> dict[str, bytes]:
     """Catalogue open-data files by their path in the site."""
     frames = tables(catalogue)
-    result = {f"du-lieu/{FILES[t.name]}": to_csv(frames[t.name], t) for t in CATALOGUE_TABLES}
+    result = {f"du-lieu/{FILES[t.name]}": csv_bytes(frames[t.name], _numeric(t)) for t in CATALOGUE_TABLES}
     result["du-lieu/thu-tuc.json"] = to_json(catalogue)
     result["du-lieu/datapackage.json"] = datapackage()
     return result
@@ -141,20 +146,10 @@ def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, byte
                        for row in found.assign(synthetic=found["synthetic"].astype(int))[finding_columns]
                        .to_dict("records")]
     return {
-        "du-lieu/thong-ke.csv": _records_csv(records, columns, STATISTICS),
+        "du-lieu/thong-ke.csv": csv_bytes(pd.DataFrame(records, columns=columns, dtype=object), _numeric(STATISTICS)),
         "du-lieu/thong-ke.json": json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-        "du-lieu/kiem-tra.csv": _records_csv(finding_records, finding_columns, None),
+        "du-lieu/kiem-tra.csv": csv_bytes(pd.DataFrame(finding_records, columns=finding_columns, dtype=object),
+                                          frozenset({"published", "expected", "difference", "synthetic"})),
         "du-lieu/kiem-tra.json": json.dumps(finding_records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
     }
 
-
-def _records_csv(records: list[dict], columns: list[str], table: Table | None) -> bytes:
-    numeric = {c.name for c in table.columns if c.kind in _FRICTIONLESS_TYPES or c.kind in ("count", "rate")} \
-        if table else {"published", "expected", "difference", "synthetic"}
-    frame = pd.DataFrame(records, columns=columns, dtype=object)
-    for column in columns:
-        if column not in numeric:
-            frame[column] = frame[column].map(neutralise)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8-sig")

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import jinja2
-import pandas as pd
 from markupsafe import Markup
 
 from .audit import CHECKS
@@ -20,7 +19,7 @@ from .charts import RATE_DEFINITION
 from .model import Catalogue, Procedure
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
                      STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
-from .vietnamese import fold, format_number
+from .vietnamese import fold, format_count, format_number, format_percent
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
 # so the table of contents MkDocs renders for the shell matches every page.
@@ -71,8 +70,8 @@ class Renderer:
         )
         self.env.filters.update(
             num=format_number,
-            count=lambda v: "" if v is None or v is pd.NA or v != v else format_number(int(v)),
-            pct=lambda v: "" if v is None or v is pd.NA or v != v else format_number(float(v), 2) + "%",
+            count=format_count,
+            pct=format_percent,
             meta=meta,
             level=lambda code: LEVELS.get(code, code),
             channel=lambda code: CHANNELS.get(code, code),
@@ -109,8 +108,7 @@ class Renderer:
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
         """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so."""
-        published = rows = []
-        groups = {}
+        rows, published, groups = [], [], {}
         if stats is not None:
             rows = stats.to_dict("records")
             published = [r for r in rows if not r["synthetic"]]

@@ -7,6 +7,8 @@ import hashlib
 import re
 import unicodedata
 
+from pandas import isna
+
 _SPACES = re.compile(r"\s+")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 # Control characters other than tab and newline never belong in published text.
@@ -61,6 +63,20 @@ def format_number(value: float | int | None, decimals: int = 0) -> str:
         return ""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _missing(value) -> bool:
+    return value is None or bool(isna(value))
+
+
+def format_count(value) -> str:
+    """A count for display; empty when not published (None, NaN or pandas NA)."""
+    return "" if _missing(value) else format_number(int(value))
+
+
+def format_percent(value) -> str:
+    """A percentage for display, 2 decimals: 97.456 → '97,46%'; empty when not published."""
+    return "" if _missing(value) else format_number(float(value), 2) + "%"
 
 
 def format_date(value: dt.date | None) -> str:

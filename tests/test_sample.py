@@ -62,6 +62,7 @@ def test_statistics_page_has_charts_tables_summaries_and_csvs(sample_site):
         rows = block.select("table tbody tr")
         csv_rows = read_bom_csv(sample_site / "thong-ke" / block.select_one("a[download]")["href"])
         assert len(rows) == len(csv_rows) > 0
+        assert all(row["Số sai lệch"].isdigit() and row["Mô phỏng"] in ("0", "1") for row in csv_rows)
         assert block.select_one(".ck-badge--synthetic")  # the sample's charts are drawn from synthetic rows
     # Rows built from data with findings are marked, in the table and in the CSV.
     by_level = blocks[0]
@@ -109,6 +110,7 @@ def test_statistics_open_data(sample_site):
         assert name in columns
     lam_dong = next(r for r in rows if r["period"] == "2019-12-01..2020-02-29" and r["level"] == "tong")
     assert lam_dong["on_time_rate_calc"] == "98.81" and lam_dong["synthetic"] == "0"
+    assert (lam_dong["received_total"], lam_dong["received_online"], lam_dong["on_time_rate"]) == ("659245", "", "98.81")
     assert {r["period"] for r in rows} >= {"2021-Q3", "2021-09", "2024-01", "2025-Q4"}
     assert sum(r["synthetic"] == "1" for r in rows) == 448
     assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 459
