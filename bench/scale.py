@@ -1,7 +1,8 @@
-"""Benchmark: scale the sample catalogue to N procedures, build each with the real CLI, measure time, memory and
-output size. Not a test: it asserts nothing about the numbers, it records them.
+"""Benchmark: scale the sample catalogue to N procedures with synthetic statistics, build each with the real CLI
+and the same procedure pages as a plain MkDocs-Material site, measure time, memory and output size. Not a test:
+it asserts nothing about the numbers, it records them.
 
-    .venv/bin/python bench/scale.py [--sizes 2000 20000] [--keep]
+    .venv/bin/python bench/scale.py [--sizes 2000 20000] [--baseline-sizes 2000] [--profile [N]] [--rebuild] [--keep]
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import pstats
 import resource
 import shutil
 import subprocess
@@ -18,20 +21,31 @@ from pathlib import Path
 
 import pandas as pd
 
+import baseline
+import synthetic_stats
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data"
 OUT = ROOT / "bench" / "out"
 TABLES = {"procedures": "code", "documents": "procedure_code", "channels": "procedure_code"}
 
-# Peak RSS comes from inside the child: RUSAGE_CHILDREN's ru_maxrss is a maximum over every child so far, so it
-# cannot tell the second build from the first, and /usr/bin/time is not always installed.
+# Runs `python -m MODULE ARGS` in the child. Peak RSS comes from inside the child: RUSAGE_CHILDREN's ru_maxrss is a
+# maximum over every child so far, so it cannot tell the second build from the first, and /usr/bin/time is not
+# always installed. With a profile path the whole run is profiled (cProfile; pyinstrument is not a dependency).
 LAUNCHER = """\
-import resource, runpy, sys
-side_file = sys.argv.pop(1)
-sys.argv[0] = "generator"
+import cProfile, resource, runpy, sys
+side_file, profile_file, module = sys.argv[1:4]
+del sys.argv[1:4]
+sys.argv[0] = module
+profiler = cProfile.Profile() if profile_file else None
 try:
-    runpy.run_module("generator", run_name="__main__", alter_sys=True)
+    if profiler:
+        profiler.enable()
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
 finally:
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile_file)
     with open(side_file, "w") as f:
         f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 """
@@ -41,7 +55,7 @@ def read(table: str) -> pd.DataFrame:
     return pd.read_csv(SAMPLE / "catalogue" / f"{table}.csv", dtype=str, keep_default_na=False)
 
 
-def scale(size: int, data_dir: Path) -> None:
+def scale(size: int, data_dir: Path) -> pd.DataFrame:
     """Cycle through the real procedures; copy k >= 1 gets code `<code>.b<k>`, and a per-copy agency so that agency
     pages grow with the catalogue, as in a national catalogue localised per province."""
     real = {table: read(table) for table in TABLES}
@@ -64,18 +78,27 @@ def scale(size: int, data_dir: Path) -> None:
         pd.concat(frames).to_csv(data_dir / "catalogue" / f"{table}.csv", index=False, encoding="utf-8")
     readme = (SAMPLE / "README.md").read_text(encoding="utf-8")
     note = (f"Synthetic data for benchmarking: the real sample below scaled to {size:,} procedures by "
-            f"bench/scale.py (copies get codes `<code>.b<k>`). Counts below describe the real sample.\n\n")
+            f"bench/scale.py (copies get codes `<code>.b<k>`), with synthetic monthly statistics. "
+            f"Counts below describe the real sample.\n\n")
     (data_dir / "README.md").write_text(note + readme, encoding="utf-8")
+    return pd.concat(parts["procedures"])
 
 
-def build(data_dir: Path, site_dir: Path, log: Path) -> dict:
-    rss_file = OUT / f".{site_dir.name}.maxrss"
+def add_statistics(procedures: pd.DataFrame, data_dir: Path, agencies: int) -> int:
+    """The real published rows (a few, yearly and quarterly) plus 36 synthetic months per agency."""
+    (data_dir / "statistics").mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLE / "statistics" / "published-2019-2021.csv", data_dir / "statistics")
+    return synthetic_stats.write(procedures, agencies, data_dir / "statistics" / "synthetic-bench.csv")
+
+
+def run(module: str, args: list[str], log: Path, profile: Path | None = None) -> dict:
+    """`python -m module args` from the repository root, timed; exits with the end of stderr if it fails."""
+    rss_file = OUT / f".{log.stem}.maxrss"
+    load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, str(rss_file),
-         "build", "--data", str(data_dir), "--site-dir", str(site_dir)],
-        cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, str(rss_file), str(profile or ""), module, *args],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     log.write_text(done.stdout + done.stderr, encoding="utf-8")
@@ -83,12 +106,17 @@ def build(data_dir: Path, site_dir: Path, log: Path) -> dict:
     rss_file.unlink(missing_ok=True)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.splitlines()[-40:])
-        sys.exit(f"build of {data_dir} failed (exit {done.returncode}); full log in {log}\n{tail}")
+        sys.exit(f"{module} {' '.join(args)} failed (exit {done.returncode}); full log in {log}\n{tail}")
     return {
         "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "peak_rss_mb": maxrss / (2**20 if sys.platform == "darwin" else 2**10),  # bytes on macOS, KiB on Linux
+        "load_1min": load,  # other work on the machine slows the wall time, not the CPU time
     }
+
+
+def congkhai(data_dir: Path, site_dir: Path, log: Path, profile: Path | None = None) -> dict:
+    return run("generator", ["build", "--data", str(data_dir), "--site-dir", str(site_dir)], log, profile)
 
 
 def measure(site_dir: Path) -> dict:
@@ -98,11 +126,34 @@ def measure(site_dir: Path) -> dict:
         "procedure_pages": len(pages),
         "mean_kb_page": sum(pages) / len(pages) / 1024 if pages else 0.0,
         "max_kb_page": max(pages, default=0) / 1024,
-        "total_site_bytes": total,
+        "total_site_mb": total / 2**20,
     }
 
 
+def result(build: str, size: int, timing: dict, site_dir: Path) -> dict:
+    r = {"build": build, "procedures": size, **timing, **measure(site_dir)}
+    r["pages_per_s"] = r["procedure_pages"] / r["wall_s"]
+    return r
+
+
+def rename_one(data_dir: Path) -> None:
+    """The smallest real edit: one procedure's name."""
+    path = data_dir / "catalogue" / "procedures.csv"
+    procedures = pd.read_csv(path, dtype=str, keep_default_na=False)
+    procedures.loc[0, "name"] += " (đã sửa)"
+    procedures.to_csv(path, index=False, encoding="utf-8")
+
+
+def write_profile(prof: Path, target: Path, top: int = 30) -> None:
+    with target.open("w", encoding="utf-8") as f:
+        stats = pstats.Stats(str(prof), stream=f).strip_dirs()
+        for order in ("cumulative", "tottime"):
+            print(f"=== top {top} by {order} ===", file=f)
+            stats.sort_stats(order).print_stats(top)
+
+
 COLUMNS = [  # (header, key, format)
+    ("build", "build", "{}"),
     ("procedures", "procedures", "{:,}"),
     ("wall s", "wall_s", "{:.1f}"),
     ("CPU s", "cpu_s", "{:.1f}"),
@@ -110,7 +161,8 @@ COLUMNS = [  # (header, key, format)
     ("pages/s", "pages_per_s", "{:.0f}"),
     ("mean KB/page", "mean_kb_page", "{:.1f}"),
     ("max KB/page", "max_kb_page", "{:.1f}"),
-    ("total site MB", "total_site_mb", "{:.1f}"),
+    ("site MB", "total_site_mb", "{:.1f}"),
+    ("load", "load_1min", "{:.1f}"),
 ]
 
 
@@ -123,27 +175,73 @@ def table(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000], metavar="N")
+    parser.add_argument("--baseline-sizes", type=int, nargs="*", default=[2000], metavar="N",
+                        help="sizes (among --sizes) also built as a plain MkDocs-Material site (default 2000; "
+                             "give none to skip)")
+    parser.add_argument("--stat-agencies", type=int, default=500, metavar="K",
+                        help="synthetic statistics for at most K agencies, those with most procedures (default 500)")
+    parser.add_argument("--profile", type=int, nargs="?", const=2000, metavar="N",
+                        help="also build size N (default 2000) under cProfile; top functions in profile-N.txt")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="after each full build, rename one procedure and build again into the same site")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and sites (default: delete them)")
     args = parser.parse_args()
+    sizes = sorted(set(args.sizes) | ({args.profile} if args.profile else set()))
 
     OUT.mkdir(parents=True, exist_ok=True)
-    results = []
-    for size in args.sizes:
+    results, ratios, rebuilds, stat_rows = [], {}, {}, {}
+    for size in sizes:
         data_dir, site_dir = OUT / f"data-{size}", OUT / f"site-{size}"
-        shutil.rmtree(data_dir, ignore_errors=True)  # an earlier, larger run must not leave extra rows behind
-        scale(size, data_dir)
-        print(f"building {size:,} procedures ...", file=sys.stderr, flush=True)
-        result = {"procedures": size, **build(data_dir, site_dir, OUT / f"build-{size}.log"), **measure(site_dir)}
-        result["pages_per_s"] = result["procedure_pages"] / result["wall_s"]
-        result["total_site_mb"] = result["total_site_bytes"] / 2**20
-        results.append(result)
+        for stale in (data_dir, site_dir, OUT / f"baseline-{size}"):
+            shutil.rmtree(stale, ignore_errors=True)  # an earlier, larger run must not leave extra rows behind
+        procedures = scale(size, data_dir)
+        stat_rows[size] = add_statistics(procedures, data_dir, args.stat_agencies)
+        print(f"{size:,} procedures, {stat_rows[size]:,} statistics rows", file=sys.stderr, flush=True)
+
+        if size in args.sizes:
+            print("  congkhai build ...", file=sys.stderr, flush=True)
+            full = result("congkhai", size, congkhai(data_dir, site_dir, OUT / f"build-{size}.log"), site_dir)
+            results.append(full)
+            if args.rebuild:
+                print("  congkhai rebuild after renaming one procedure ...", file=sys.stderr, flush=True)
+                rename_one(data_dir)
+                again = result("congkhai rebuild", size,
+                               congkhai(data_dir, site_dir, OUT / f"rebuild-{size}.log"), site_dir)
+                results.append(again)
+                rebuilds[size] = again["wall_s"] / full["wall_s"] * 100
+
+        if size in args.baseline_sizes and size in args.sizes:
+            print("  baseline MkDocs-Material build ...", file=sys.stderr, flush=True)
+            base_dir = OUT / f"baseline-{size}"
+            baseline.write_site(data_dir, base_dir)
+            timing = run("mkdocs", ["build", "-f", str(base_dir / "mkdocs.yml")],
+                         OUT / f"baseline-{size}.log")
+            results.append(result("baseline", size, timing, base_dir / "site"))
+            ratios[size] = results[-1]["wall_s"] / full["wall_s"]
+            if not args.keep:
+                shutil.rmtree(base_dir)
+
+        if size == args.profile:
+            print("  congkhai build under cProfile ...", file=sys.stderr, flush=True)
+            prof = OUT / f"profile-{size}.prof"
+            congkhai(data_dir, OUT / f"site-profile-{size}", OUT / f"profile-{size}.log", prof)
+            write_profile(prof, OUT / f"profile-{size}.txt")
+            shutil.rmtree(OUT / f"site-profile-{size}")
+
         if not args.keep:
-            shutil.rmtree(site_dir)
+            shutil.rmtree(site_dir, ignore_errors=True)
             shutil.rmtree(data_dir)
 
     print(table(results))
-    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults: {OUT / 'results.json'}; build logs: {OUT}/build-N.log")
+    for size, ratio in ratios.items():
+        print(f"{size:,}: baseline wall / congkhai wall = {ratio:.1f}")
+    for size, share in rebuilds.items():
+        print(f"{size:,}: rebuild after one rename = {share:.0f}% of the full build")
+    summary = {"cores": os.cpu_count(), "statistics_rows": stat_rows, "stat_agencies_cap": args.stat_agencies,
+               "builds": results, "baseline_over_congkhai_wall": ratios, "rebuild_percent_of_full": rebuilds}
+    (OUT / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"\nresults: {OUT / 'results.json'}; logs: {OUT}/*.log"
+          + (f"; profile: {OUT / f'profile-{args.profile}.txt'}" if args.profile else ""))
 
 
 if __name__ == "__main__":
