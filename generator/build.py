@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import opendata
+from . import opendata, search
 from .audit import count_per_row, findings
 from .charts import build_charts
 from .load import load_all, load_tables
@@ -73,7 +73,7 @@ def prepare(data_dir: Path, templates_dir: Path) -> Publication:
         statistics["findings"] = count_per_row(statistics, checks)
     renderer = Renderer(templates_dir, catalogue)
     summary = catalogue_summary(catalogue, report)
-    files = opendata.files(catalogue)
+    files = opendata.files(catalogue) | search.index_files(catalogue)
     charts = []
     if statistics is not None:
         charts = build_charts(statistics)

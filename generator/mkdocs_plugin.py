@@ -20,6 +20,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from .build import Publication, prepare
 from .cli import DATA_ENV
 from .problems import DataError, format_errors, format_warnings
+from .vietnamese import FOLD_RULES
 from .write import write_files, write_procedure_pages
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -50,6 +51,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 raise PluginError("\n" + format_errors(exc.report)) from None
             for line in format_warnings(self.publication.report).splitlines():
                 log.info(line)
+        config.extra["congkhai_fold"] = FOLD_RULES  # the header's search form hands them to congkhai.js
         return config
 
     def on_files(self, files: Files, config) -> Files:

@@ -103,7 +103,7 @@ class Renderer:
     def shell_markdown(self) -> str:
         headings = "\n\n".join(f"## {title} {{#{anchor}}}" for anchor, title in PROCEDURE_SECTIONS)
         return (f"---\ntitle: \"{SHELL_TITLE}\"\ndescription: \"{SHELL_DESCRIPTION}\"\n"
-                f"search:\n  exclude: true\n---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n"
+                f"---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n"
                 f"{headings}\n\n{BODY_END}\n")
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
@@ -134,6 +134,7 @@ class Renderer:
             "index.md": self.page("home.md", stats=stats),
             "thu-tuc/index.md": self.page("procedures.md", procedures=ordered),
             f"thu-tuc/{SHELL_SLUG}.md": self.shell_markdown(),
+            "tim-kiem.md": self.page("search.md"),
             "linh-vuc/index.md": self.page("groups.md", kind="field", groups=cat.fields, members=by_field),
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=cat.agencies, members=by_agency,
                                           unassigned=[p for p in ordered if not p.agency]),

@@ -21,15 +21,44 @@ def nfc(text: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+# Folding rules, shared with the browser: the build hands FOLD_RULES to assets/congkhai.js (data-ck-rules on
+# the header search form), and tests/folding_cases.json is checked against both implementations.
+# Tone marks as they appear after NFD; the two deprecated code points decompose the same way in NFC text but
+# may arrive in NFD input as they are.
+TONE_MARKS = {"\u0300": "2", "\u0340": "2", "\u0301": "1", "\u0341": "1", "\u0309": "3", "\u0303": "4",
+              "\u0323": "5"}
+LETTERS = {"đ": "d"}  # letters that are not a base letter plus marks
+FOLD_RULES = {"tones": TONE_MARKS, "letters": LETTERS}
+_TOKEN_SPLIT = re.compile(r"[\W_]+")
+
+
 def fold(text: str) -> str:
     """Search/compare key: no tone or vowel marks, đ→d, lower case, single spaces.
 
     Tone placement (hoà/hòa, thuỷ/thủy) folds to the same key because all marks are dropped.
     """
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    bare = bare.replace("đ", "d").replace("Đ", "D")
-    return _SPACES.sub(" ", bare.lower()).strip()
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(LETTERS.get(ch, ch) for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", bare).strip()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case NFC words (letters and digits) of a text, in order: what search indexes and matches."""
+    return [w for w in _TOKEN_SPLIT.split(unicodedata.normalize("NFC", text.lower())) if w]
+
+
+def tone_key(word: str) -> str:
+    """A word's exact spelling with the tone mark moved to the end, so that both placements of a tone (hoà/hòa,
+    thuỷ/thủy) give one key: 'hoà' → 'hoa2', 'thủy' → 'thuy3', 'đăng' → 'đăng'. Vowel shapes (ă â ê ô ơ ư)
+    and đ are kept: this key tells 'đăng' from 'đang', where `fold` does not."""
+    tone = ""
+    kept = []
+    for ch in unicodedata.normalize("NFD", word.lower()):
+        if ch in TONE_MARKS:
+            tone = TONE_MARKS[ch]
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)) + tone
 
 
 def slugify(text: str, max_length: int = 80) -> str:

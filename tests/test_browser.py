@@ -1,13 +1,19 @@
-"""Browser behaviour in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+"""Browser behaviour in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): search,
+filters, charts, phones, keyboard and an axe-core accessibility scan, on the sample site served on localhost.
 
 The site is built with a site_url so that Material's instant navigation is active, as on a real deployment."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+import unicodedata
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,20 +27,40 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError("CI must install Debian's chromium (.ci/run does)")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
+import axe_playwright_python  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from test_cli import free_port  # noqa: E402
 
 
+AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"  # axe-core from npm, as this package bundles it
+
+
+def http_server(port: int, directory: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                            cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def site(tmp_path_factory) -> tuple[Path, str]:
     port = free_port()
     site = tmp_path_factory.mktemp("browser") / "site"
     base = f"http://127.0.0.1:{port}/"
     assert run_cli("build", "--data", str(ROOT / "data"), "--site-dir", str(site), "--site-url", base) == 0
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                              cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return site, base
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    directory, base = site
+    server = http_server(int(base.rsplit(":", 1)[1].strip("/")), directory)
     try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(base, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
         yield base
     finally:
         server.terminate()
@@ -65,7 +91,7 @@ def test_charts_and_filters_survive_instant_navigation(served, browser):
     assert page.locator("[data-ck-drawn]").count() == 5
     page.click("a.md-tabs__link:has-text('Thủ tục')")
     page.wait_for_selector("[data-ck-count]")
-    page.fill("input[name=q]", "dang ky ket hon")
+    page.fill("form.ck-filters input[name=q]", "dang ky ket hon")
     assert page.inner_text("[data-ck-count]").startswith("Hiển thị")
     visible = page.locator("[data-ck-items] > li:visible").all_inner_texts()
     assert all(all(w in fold(text) for w in ("dang", "ky", "ket", "hon")) for text in visible)
@@ -85,3 +111,212 @@ def test_plotly_is_not_loaded_on_pages_without_charts(served, browser):
     page.goto(served + "thu-tuc/1.000094/", wait_until="networkidle")
     assert not any("plotly" in u for u in requests)
     assert page.inner_text("article h1").startswith("Thủ tục đăng ký kết hôn")
+
+
+# ---- Search --------------------------------------------------------------------------------------------------
+
+KETHON = "Thủ tục đăng ký kết hôn"
+
+
+def header_search(page, query: str) -> tuple[str, list[str]]:
+    """Type into the header's search box; the status line and result titles once the results are shown."""
+    page.fill("#ck-q", query)
+    page.wait_for_function("""q => { const s = document.querySelector('.ck-search__status');
+        return document.querySelector('#ck-q').value === q && s.textContent && !s.dataset.pending; }""", arg=query)
+    page.wait_for_timeout(300)  # the box waits for a pause in typing; let the last query's results land
+    page.wait_for_function("() => !document.querySelector('.ck-search__status').dataset.pending")
+    titles = page.locator(".ck-search__list li > a:not(.ck-search__all)").all_inner_texts()
+    return page.inner_text(".ck-search__status"), titles
+
+
+@pytest.fixture(scope="module")
+def home(served, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served, wait_until="networkidle")
+    yield page
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("query", [
+    "đăng ký kết hôn", "dang ky ket hon", "ĐĂNG KÝ KẾT HÔN", unicodedata.normalize("NFD", "đăng ký kết hôn"),
+    "đang ky ket hon", "Dang Ky  Ket Hon "])
+def test_search_finds_kethon_however_it_is_typed(home, query):
+    status, titles = header_search(home, query)
+    assert KETHON in titles[:3], (status, titles)
+
+
+def test_both_tone_placements_find_the_same_pages(home):
+    for old, new in (("hoà giải", "hòa giải"), ("thuỷ lợi", "thủy lợi"), ("uỷ ban", "ủy ban")):
+        first, second = header_search(home, old), header_search(home, new)
+        assert first == second and first[1], (old, first, second)
+
+
+def test_a_code_finds_its_procedure_first(home):
+    status, titles = header_search(home, "1.001193")
+    assert titles[0] == "Thủ tục đăng ký khai sinh"
+    assert home.locator(".ck-search__list a").first.get_attribute("href").endswith("/thu-tuc/1.001193/")
+
+
+def test_a_word_that_matches_nothing_is_reported(home):
+    status, titles = header_search(home, "dang ky ket hon xyzzy")
+    assert titles == [] and "«xyzzy»" in status
+
+
+def test_accented_query_ranks_exact_marks_first(home):
+    """'đất' (land) and 'đặt'/'đạt' fold alike; the exact spelling comes first."""
+    _, titles = header_search(home, "đặt")
+    assert titles and all("đặt" in t.lower() for t in titles[:3]), titles
+    _, titles = header_search(home, "đất")
+    assert titles and all("đất" in t.lower() for t in titles[:3]), titles
+
+
+def test_the_word_being_typed_completes(home):
+    _, titles = header_search(home, "dang ky ket ho")
+    assert KETHON in titles[:5], titles
+
+
+def test_folding_in_the_browser_matches_the_python_table(home):
+    cases = json.loads((ROOT / "tests" / "folding_cases.json").read_text(encoding="utf-8"))
+    got = home.evaluate("""cases => cases.map(c => ({text: c.text, fold: congkhai.fold(c.text),
+        words: congkhai.words(c.text), tone_keys: congkhai.words(c.text).map(congkhai.toneKey)}))""", cases)
+    assert got == cases
+
+
+def test_keyboard_only_search_reaches_a_procedure_page(served, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served + "du-lieu/", wait_until="networkidle")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "ck-q"
+    page.keyboard.type("dang ky ket hon")
+    page.wait_for_selector(".ck-search__list a")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == KETHON
+    page.keyboard.press("Escape")
+    assert page.is_hidden(".ck-search__panel") and page.evaluate("document.activeElement.id") == "ck-q"
+    page.keyboard.press("Enter")  # the form: the full results page
+    page.wait_for_url("**/tim-kiem/?q=dang+ky+ket+hon")
+    page.wait_for_selector("[data-ck-list] a")
+    assert page.input_value("#ck-page-q") == "dang ky ket hon"
+    first = page.locator("[data-ck-list] a").first
+    assert first.inner_text() == KETHON
+    first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/thu-tuc/1.000894/")
+    page.wait_for_function("t => document.querySelector('article h1').textContent === t", arg=KETHON)
+
+
+def test_results_page_pages_through_results(served, browser):
+    page = browser.new_page()
+    page.goto(served + "tim-kiem/?q=giay+phep", wait_until="networkidle")
+    page.wait_for_selector("[data-ck-list] a")
+    assert page.locator("[data-ck-list] li").count() == 20
+    page.click("[data-ck-more]")
+    page.wait_for_function("document.querySelectorAll('[data-ck-list] li').length === 40")
+    hrefs = page.eval_on_selector_all("[data-ck-list] a", "as => as.map(a => a.getAttribute('href'))")
+    assert len(set(hrefs)) == 40
+    assert "hiển thị 40 đầu tiên" in page.inner_text("[data-ck-status]")
+
+
+def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
+    directory, _ = site
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "b").symlink_to(directory, target_is_directory=True)
+    port = free_port()
+    server = http_server(port, tmp_path)
+    try:
+        base = f"http://127.0.0.1:{port}/a/b/"
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(base, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        page = browser.new_page()
+        page.goto(base + "thu-tuc/1.001193/", wait_until="networkidle")
+        _, titles = header_search(page, "dang ky ket hon")
+        assert KETHON in titles[:3]
+        href = page.locator(".ck-search__list a").first.get_attribute("href")
+        assert href.startswith(base + "thu-tuc/")
+        page.goto(href)
+        assert page.inner_text("article h1") in titles
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    page = browser.new_page()
+    page.goto((directory / "tim-kiem" / "index.html").as_uri() + "?q=dang+ky")
+    page.wait_for_function("document.querySelector('[data-ck-status]').textContent.includes('file://')")
+
+
+def test_first_query_transfer_is_small(served, browser, site):
+    """What the first query costs after the page itself: index files and the search code, gzipped."""
+    directory, _ = site
+    page = browser.new_page()
+    page.goto(served, wait_until="networkidle")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    started = time.perf_counter()
+    header_search(page, "dang ky ket hon")
+    elapsed = time.perf_counter() - started
+    files = [directory / u[len(served):].split("?")[0] for u in fetched] + [directory / "assets/congkhai.js"]
+    size = sum(len(gzip.compress(f.read_bytes())) for f in files)
+    assert all("chi-muc" in u for u in fetched)
+    assert size <= 300_000, size
+    assert elapsed < 1.5, elapsed  # includes the box's 120 ms typing pause and the test's own 300 ms wait
+
+
+# ---- Pages on a phone, the list's filters, a procedure page, accessibility -----------------------------------
+
+PAGES = ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "tim-kiem/?q=dang+ky+ket+hon"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_phone_viewport_has_no_horizontal_scroll(served, browser, path):
+    page = browser.new_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page.goto(served + path, wait_until="networkidle")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.is_visible("#ck-q")  # the search box stays in the header on a phone
+
+
+def test_list_filters_narrow_and_keep_their_state_in_the_url(served, browser):
+    page = browser.new_page()
+    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    total = page.locator("[data-ck-items] > li").count()
+    page.select_option("select[name=level]", "xa")
+    page.select_option("select[name=field]", label=page.eval_on_selector(
+        "select[name=field] option[value=ho-tich]", "o => o.textContent"))
+    visible = page.locator("[data-ck-items] > li:visible")
+    assert 0 < visible.count() < total
+    levels = page.eval_on_selector_all("[data-ck-items] > li:not([hidden])", "ls => ls.map(l => l.dataset.level)")
+    assert all("xa" in level.split() for level in levels)
+    assert "level=xa" in page.url and "field=ho-tich" in page.url
+    page.fill("form.ck-filters input[name=q]", "KET HON")
+    assert all("kết hôn" in t.lower() for t in visible.all_inner_texts())
+    page.reload(wait_until="networkidle")  # the URL brings the same view back
+    assert page.input_value("select[name=level]") == "xa"
+    assert all("kết hôn" in t.lower() for t in visible.all_inner_texts()) and visible.count() > 0
+
+
+def test_procedure_page(served, browser):
+    page = browser.new_page()
+    page.goto(served + "thu-tuc/1.000894/", wait_until="networkidle")
+    assert page.inner_text("article h1") == KETHON
+    headings = page.locator("article h2").all_inner_texts()
+    assert any("Thành phần hồ sơ" in h for h in headings) and any("Cách thức" in h for h in headings)
+    assert page.locator(".ck-documents table tbody tr").count() > 0
+    assert page.title().startswith(KETHON)
+
+
+@pytest.mark.parametrize("path", ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "tim-kiem/?q=ket+hon"])
+def test_no_serious_accessibility_violation(served, browser, path):
+    page = browser.new_page()
+    page.goto(served + path, wait_until="networkidle")
+    page.wait_for_timeout(300)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []

@@ -1,14 +1,358 @@
-/* Công khai TTHC: client-side filters of the procedure list. Plain script, no dependency, no request. */
+/* Công khai TTHC: search, list filters and charts. Plain script, no dependency, no request to another host. */
 (function () {
   "use strict";
 
-  // Same folding as generator/vietnamese.py `fold`: no marks, đ→d, lower case, single spaces.
+  /* ---- Vietnamese text rules: the same as generator/vietnamese.py, whose FOLD_RULES arrive in the header
+     form's data-ck-rules attribute; tests/folding_cases.json holds the cases both sides must pass. ---- */
+  var RULES = {tones: {}, letters: {}};
+  var rulesHolder = document.querySelector("[data-ck-rules]");
+  if (rulesHolder) RULES = JSON.parse(rulesHolder.getAttribute("data-ck-rules"));
+  var MARK = /\p{Mn}/u;
+
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D")
-      .toLowerCase().replace(/\s+/g, " ").trim();
+    var out = "";
+    var chars = Array.from(text.toLowerCase().normalize("NFD"));
+    for (var i = 0; i < chars.length; i++) {
+      var ch = chars[i];
+      if (MARK.test(ch)) continue;
+      out += Object.prototype.hasOwnProperty.call(RULES.letters, ch) ? RULES.letters[ch] : ch;
+    }
+    return out.replace(/\s+/g, " ").trim();
+  }
+
+  function words(text) {
+    return text.toLowerCase().normalize("NFC").split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+
+  function toneKey(word) {
+    var tone = "", kept = "";
+    Array.from(word.toLowerCase().normalize("NFD")).forEach(function (ch) {
+      if (Object.prototype.hasOwnProperty.call(RULES.tones, ch)) tone = RULES.tones[ch];
+      else kept += ch;
+    });
+    return kept.normalize("NFC") + tone;
+  }
+
+  window.congkhai = {fold: fold, words: words, toneKey: toneKey};
+
+  /* ---- Search over the static index in tim-kiem/chi-muc/ (layout: generator/search.py). ---- */
+  function fnv1a(term) {
+    var bytes = new TextEncoder().encode(term), h = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+    return h;
+  }
+
+  var CODE = /^[0-9a-z]+(?:[._-][0-9a-z]+)+$/;
+  var PREFIXES = 16;  // completions tried for the word being typed, most frequent first
+
+  function Index(base) {
+    this.base = base;
+    this.files = {};
+  }
+  Index.prototype.get = function (name) {
+    var self = this;
+    if (!this.files[name]) {
+      var url = this.base + name + (this.version ? "?v=" + this.version : "");
+      this.files[name] = fetch(url, name === "meta.json" ? {cache: "no-cache"} : {}).then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + url);
+        return r.json();
+      }).catch(function (e) { delete self.files[name]; throw e; });
+    }
+    return this.files[name];
+  };
+  Index.prototype.meta = function () {
+    var self = this;
+    return this.get("meta.json").then(function (meta) {
+      if (!self.version) {
+        self.version = meta.version;
+        self.avgLength = meta.lengths.reduce(function (a, b) { return a + b; }, 0) / meta.lengths.length || 1;
+      }
+      return meta;
+    });
+  };
+  Index.prototype.postings = function (meta, term) {
+    return this.get("t" + (fnv1a(term) % meta.shards) + ".json").then(function (shard) {
+      var gaps = Object.prototype.hasOwnProperty.call(shard, term) ? shard[term] : [], ids = [], id = 0;
+      for (var i = 0; i < gaps.length; i++) { id += gaps[i]; ids.push(id); }
+      return ids;
+    });
+  };
+  Index.prototype.docs = function (meta, ids) {
+    var self = this, chunks = {};
+    ids.forEach(function (id) { chunks[Math.floor(id / meta.chunk)] = true; });
+    return Promise.all(Object.keys(chunks).map(function (k) {
+      return self.get("d" + k + ".json").then(function (docs) { return [Number(k), docs]; });
+    })).then(function (loaded) {
+      var byChunk = {};
+      loaded.forEach(function (pair) { byChunk[pair[0]] = pair[1]; });
+      return ids.map(function (id) {
+        var d = byChunk[Math.floor(id / meta.chunk)][id % meta.chunk];
+        return {id: id, path: d[0], title: d[1], detail: d[2]};
+      });
+    });
+  };
+
+  // Words of the vocabulary that start with `prefix`, most frequent first (the vocabulary is sorted).
+  function completions(meta, prefix) {
+    var lo = 0, hi = meta.words.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (meta.words[mid] < prefix) lo = mid + 1; else hi = mid; }
+    var found = [];
+    for (var i = lo; i < meta.words.length && meta.words[i].lastIndexOf(prefix, 0) === 0; i++) {
+      if (meta.words[i] !== prefix) found.push(i);
+    }
+    found.sort(function (a, b) { return meta.df[b] - meta.df[a]; });
+    return found.slice(0, PREFIXES).map(function (i) { return meta.words[i]; });
+  }
+
+  function hasWord(meta, word) {
+    var lo = 0, hi = meta.words.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (meta.words[mid] < word) lo = mid + 1; else hi = mid; }
+    return meta.words[lo] === word;
+  }
+
+  // Contiguous run of `needle` in `hay` (arrays of keys).
+  function contains(hay, needle) {
+    outer: for (var i = 0; i + needle.length <= hay.length; i++) {
+      for (var j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+      return true;
+    }
+    return false;
+  }
+
+  /* A query: every word must match a document's name (the word being typed may be the start of a word); a
+     word no name contains is reported, never dropped. Order: procedure code, then how many accented words
+     match with their exact marks, then the whole query as a phrase, then BM25 on the words. */
+  function search(index, query) {
+    var typing = !/\s$/.test(query);
+    var codes = query.trim().split(/\s+/).map(fold).filter(function (c) { return CODE.test(c) && /\d/.test(c); });
+    var raw = words(query);
+    var seen = {}, items = [];
+    raw.forEach(function (w, i) {
+      var f = fold(w), exact = toneKey(w);
+      if (seen[f + "|" + exact]) return;
+      seen[f + "|" + exact] = true;
+      items.push({word: w, folded: f, exact: exact !== f ? "~" + exact : null, open: typing && i === raw.length - 1});
+    });
+    return index.meta().then(function (meta) {
+      var missing = [];
+      items.forEach(function (item) {
+        item.terms = hasWord(meta, item.folded) ? [{term: item.folded, weight: 1}] : [];
+        if (item.open) completions(meta, item.folded).forEach(function (t) { item.terms.push({term: t, weight: 0.6}); });
+        if (!item.terms.length) missing.push(item.word);
+      });
+      var lookups = [];
+      codes.forEach(function (c) { lookups.push(index.postings(meta, "#" + c)); });
+      items.forEach(function (item) {
+        item.terms.forEach(function (t) { lookups.push(index.postings(meta, t.term).then(function (ids) { t.ids = ids; })); });
+        if (item.exact) lookups.push(index.postings(meta, item.exact).then(function (ids) { item.exactIds = ids; }));
+      });
+      return Promise.all(lookups).then(function (found) {
+        var codeHits = {};
+        found.slice(0, codes.length).forEach(function (ids) { ids.forEach(function (id) { codeHits[id] = true; }); });
+        var codeIds = Object.keys(codeHits).map(Number);
+        // Words that only spell a code that was found (1.001193 → "1", "001193") are not asked of names.
+        var codeWords = {};
+        if (codeIds.length) codes.forEach(function (c) { words(c).forEach(function (w) { codeWords[fold(w)] = true; }); });
+        var needed = items.filter(function (item) { return !codeWords[item.folded]; });
+        missing = missing.filter(function (w) { return !codeWords[fold(w)]; });
+        var scores = null;
+        if (needed.length && !missing.length) {
+          var n = meta.docs, k1 = 1.2, b = 0.75;
+          needed.forEach(function (item) {
+            var best = {};
+            item.terms.forEach(function (t) {
+              var idf = Math.log(1 + (n - t.ids.length + 0.5) / (t.ids.length + 0.5));
+              t.ids.forEach(function (id) { best[id] = Math.max(best[id] || 0, idf * t.weight); });
+            });
+            var exact = {};
+            (item.exactIds || []).forEach(function (id) { exact[id] = true; });
+            var next = {};
+            Object.keys(best).forEach(function (id) {
+              if (scores && !scores[id]) return;
+              var prev = scores ? scores[id] : {bm25: 0, exact: 0};
+              var norm = (k1 + 1) / (1 + k1 * (1 - b + b * meta.lengths[id] / index.avgLength));
+              next[id] = {bm25: prev.bm25 + best[id] * norm, exact: prev.exact + (exact[id] ? 1 : 0)};
+            });
+            scores = next;
+          });
+        }
+        var ranked = Object.keys(scores || {}).map(function (id) {
+          return {id: Number(id), code: codeHits[id] ? 1 : 0, exact: scores[id].exact, bm25: scores[id].bm25, phrase: 0};
+        });
+        codeIds.forEach(function (id) { if (!(scores && scores[id])) ranked.push({id: id, code: 1, exact: 0, bm25: 0, phrase: 0}); });
+        ranked.sort(order);
+        return {meta: meta, ranked: ranked, missing: missing, items: needed};
+      });
+    });
+  }
+
+  function order(a, b) {
+    return (b.code - a.code) || (b.exact - a.exact) || (b.phrase - a.phrase) || (b.bm25 - a.bm25) || (a.id - b.id);
+  }
+
+  // The first `count` results, with the leading ones re-ranked on the phrase once their names are loaded.
+  var RERANK = 30;
+  function page(index, result, start, count) {
+    var ranked = result.ranked;
+    var head = start === 0 ? ranked.slice(0, Math.max(RERANK, count)) : ranked.slice(start, start + count);
+    return index.docs(result.meta, head.map(function (r) { return r.id; })).then(function (docs) {
+      if (start !== 0) return docs;
+      var foldedQuery = result.items.map(function (i) { return i.folded; });
+      var exactQuery = result.items.map(function (i) { return i.exact ? i.exact.slice(1) : i.folded; });
+      var byId = {};
+      docs.forEach(function (d) { byId[d.id] = d; });
+      head.forEach(function (r) {
+        var title = words(byId[r.id].title);
+        r.phrase = contains(title.map(toneKey), exactQuery) ? 2 : contains(title.map(fold), foldedQuery) ? 1 : 0;
+      });
+      head.sort(order);
+      for (var i = 0; i < head.length; i++) ranked[i] = head[i];
+      return head.slice(0, count).map(function (r) { return byId[r.id]; });
+    });
   }
 
   function number(n) { return n.toLocaleString("vi-VN"); }
+
+  function statusText(result, shown) {
+    if (result.missing.length) {
+      return "Không có kết quả: không tên nào chứa " + result.missing.map(function (w) { return "«" + w + "»"; }).join(", ")
+        + ". Thử bỏ từ đó hoặc kiểm tra chính tả.";
+    }
+    if (!result.ranked.length) return "Không có thủ tục nào có tên chứa đủ các từ đã gõ.";
+    return number(result.ranked.length) + " kết quả" + (shown < result.ranked.length ? ", hiển thị " + number(shown) + " đầu tiên" : "") + ".";
+  }
+
+  function resultItem(doc, base) {
+    var li = document.createElement("li");
+    var a = document.createElement("a");
+    a.href = new URL(doc.path, base).href;
+    a.textContent = doc.title;
+    var meta = document.createElement("span");
+    meta.className = "ck-meta";
+    meta.textContent = doc.detail;
+    li.appendChild(a);
+    li.appendChild(meta);
+    return li;
+  }
+
+  var FILE_NOTICE = "Tìm kiếm không chạy khi mở trang trực tiếp từ tệp (file://). Hãy phục vụ thư mục trang qua một " +
+    "máy chủ web, ví dụ: python -m http.server. Danh sách thủ tục vẫn dùng được.";
+  var LOAD_ERROR = "Không tải được chỉ mục tìm kiếm. Hãy thử lại, hoặc dùng danh sách thủ tục.";
+
+  var index = null, siteBase = null;
+  function searchSetup() {
+    var form = document.querySelector("[data-ck-search]");
+    if (!form) return;
+    if (!index) {
+      // The header outlives Material's instant navigation: fix its URLs now, against this first page.
+      siteBase = new URL(form.getAttribute("action"), window.location.href);
+      siteBase = new URL("../", siteBase).href;
+      index = new Index(new URL(form.getAttribute("data-ck-index"), window.location.href).href);
+      form.setAttribute("action", new URL("tim-kiem/", siteBase).href);
+      headerSearch(form);
+    }
+    resultsPage();
+  }
+
+  function headerSearch(form) {
+    var input = form.querySelector("input"), panel = form.querySelector(".ck-search__panel");
+    var status = panel.querySelector(".ck-search__status"), list = panel.querySelector(".ck-search__list");
+    var timer = null, serial = 0;
+    function close() { panel.hidden = true; }
+    function open() { panel.hidden = false; }
+    // status.dataset.pending marks a query still on its way (tests wait on it).
+    function done(text) { status.textContent = text; delete status.dataset.pending; }
+    function run() {
+      var query = input.value, mine = ++serial;
+      if (!query.trim()) { close(); delete status.dataset.pending; return; }
+      open();
+      if (window.location.protocol === "file:") { list.textContent = ""; done(FILE_NOTICE); return; }
+      search(index, query).then(function (result) {
+        return page(index, result, 0, 8).then(function (docs) {
+          if (mine !== serial) return;
+          list.textContent = "";
+          docs.forEach(function (d) { list.appendChild(resultItem(d, siteBase)); });
+          done(statusText(result, docs.length));
+          if (docs.length < result.ranked.length) {
+            var li = document.createElement("li");
+            var all = document.createElement("a");
+            all.className = "ck-search__all";
+            all.href = form.getAttribute("action") + "?q=" + encodeURIComponent(query);
+            all.textContent = "Xem tất cả " + number(result.ranked.length) + " kết quả →";
+            li.appendChild(all);
+            list.appendChild(li);
+          }
+        });
+      }).catch(function () { if (mine === serial) { list.textContent = ""; done(LOAD_ERROR); } });
+    }
+    input.addEventListener("input", function () {
+      status.dataset.pending = "1";
+      clearTimeout(timer);
+      timer = setTimeout(run, 120);
+    });
+    input.addEventListener("focus", function (e) {
+      if (panel.hidden && input.value.trim() && !form.contains(e.relatedTarget)) run();  // back into the box
+    });
+    form.addEventListener("keydown", function (e) {
+      var links = Array.prototype.slice.call(list.querySelectorAll("a"));
+      var at = links.indexOf(document.activeElement);
+      if (e.key === "Escape") { close(); input.focus(); e.preventDefault(); }
+      else if (e.key === "ArrowDown" && links.length) { (links[at + 1] || links[0]).focus(); e.preventDefault(); }
+      else if (e.key === "ArrowUp" && at >= 0) { (at > 0 ? links[at - 1] : input).focus(); e.preventDefault(); }
+    });
+    document.addEventListener("click", function (e) { if (!form.contains(e.target)) close(); });
+    form.addEventListener("focusout", function (e) { if (e.relatedTarget && !form.contains(e.relatedTarget)) close(); });
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.key === "/" && !(t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)))) {
+        input.focus();
+        e.preventDefault();
+      }
+    });
+  }
+
+  function resultsPage() {
+    var root = document.querySelector("[data-ck-results]");
+    if (!root || root.getAttribute("data-ck-ready")) return;
+    root.setAttribute("data-ck-ready", "1");
+    var form = document.querySelector("[data-ck-search-page]"), input = form.querySelector("input");
+    var status = root.querySelector("[data-ck-status]"), list = root.querySelector("[data-ck-list]");
+    var more = root.querySelector("[data-ck-more]");
+    var current = null, shown = 0, serial = 0, timer = null, STEP = 20;
+    function show(result, docs) {
+      docs.forEach(function (d) { list.appendChild(resultItem(d, siteBase)); });
+      shown += docs.length;
+      status.textContent = statusText(result, shown);
+      more.hidden = shown >= result.ranked.length;
+    }
+    function run() {
+      var query = input.value, mine = ++serial;
+      var url = new URL(window.location.href);
+      if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
+      if (window.location.protocol !== "file:") window.history.replaceState(window.history.state, "", url.href);
+      list.textContent = "";
+      shown = 0;
+      more.hidden = true;
+      if (window.location.protocol === "file:") { status.textContent = FILE_NOTICE; return; }
+      if (!query.trim()) { status.textContent = "Nhập tên hoặc mã thủ tục để tìm."; return; }
+      status.textContent = "Đang tìm…";
+      search(index, query).then(function (result) {
+        return page(index, result, 0, STEP).then(function (docs) {
+          if (mine !== serial) return;
+          current = result;
+          show(result, docs);
+        });
+      }).catch(function () { if (mine === serial) status.textContent = LOAD_ERROR; });
+    }
+    more.addEventListener("click", function () {
+      var mine = serial;
+      page(index, current, shown, STEP).then(function (docs) { if (mine === serial) show(current, docs); });
+    });
+    form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(timer); run(); });
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });
+    input.value = new URLSearchParams(window.location.search).get("q") || "";
+    run();
+  }
 
   function setup() {
     var root = document.querySelector("[data-ck-listing]");
@@ -95,13 +439,13 @@
     });
   }
 
-  function page() { setup(); charts(); }
+  // Each step marks what it has done, so running twice is harmless.
+  function onPage() { searchSetup(); setup(); charts(); }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(page);  // Material: runs again after each instant-navigation page load
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", page);
-  } else {
-    page();
+    window.document$.subscribe(onPage);  // Material: runs again after each instant-navigation page load
   }
+  // Also on the first load without Material's help: its document$ does not fire for pages opened from file://.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
+  else onPage();
 })();

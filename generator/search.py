@@ -1,0 +1,113 @@
+"""Search index stage: a static, sharded index that the browser reads a few small files of per query.
+
+Layout (under tim-kiem/chi-muc/, all JSON):
+
+- ``meta.json``: shard and chunk counts, the index's content hash, the vocabulary of folded words with their
+  document frequencies (prefix completion of the word being typed) and each document's length in words.
+- ``t<k>.json``: postings of the terms whose hash falls in shard k: ``{term: [first id, gap, gap, ...]}``.
+  Terms are folded words (``dang``), exact spellings with the tone moved to the end (``~đăng``, ``~ky1``, only
+  where they differ from the folded word) and procedure codes (``#1.001193``).
+- ``d<k>.json``: the documents with ids k·CHUNK … k·CHUNK+CHUNK-1 as ``[path, title, detail]``.
+
+A query fetches meta.json, one shard per distinct term and the chunks of the results it shows: about a dozen
+small files whatever the size of the catalogue. The browser side is assets/congkhai.js; both sides take their
+text rules from generator/vietnamese.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .model import Catalogue, Procedure
+from .render import sort_key
+from .schema import LEVELS
+from .vietnamese import fold, tone_key, words
+
+INDEX_DIR = "tim-kiem/chi-muc"
+CHUNK = 50
+POSTINGS_PER_SHARD = 4000  # shard count grows with the index so that one shard stays a few KB gzipped
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # from the site root, e.g. thu-tuc/1.001193/
+    title: str
+    detail: str
+    text: str  # what is indexed besides the title's words
+    code: str = ""
+
+
+def fnv1a(term: str) -> int:
+    """32-bit FNV-1a over UTF-8: the shard of a term, computed the same way in congkhai.js."""
+    value = 0x811C9DC5
+    for byte in term.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def terms(text: str) -> list[str]:
+    """Distinct index terms of a text: folded words and, where different, their exact tone keys."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        folded = fold(word)
+        seen[folded] = None
+        exact = tone_key(word)
+        if exact != folded:
+            seen["~" + exact] = None
+    return list(seen)
+
+
+def documents(catalogue: Catalogue) -> list[Document]:
+    """Fields and agencies first (few, often what a short query means), then procedures by field and name, so
+    that the results of one query tend to share a chunk."""
+    docs = [Document(f"linh-vuc/{slug}/", name, "Lĩnh vực", name) for slug, name in catalogue.fields.items()]
+    docs += [Document(f"co-quan/{slug}/", name, "Cơ quan thực hiện", name)
+             for slug, name in catalogue.agencies.items()]
+    for p in sorted(catalogue.procedures, key=lambda p: (fold(p.field), sort_key(p))):
+        docs.append(Document(f"thu-tuc/{p.code}/", p.name, _detail(p), p.name, p.code))
+    return docs
+
+
+def _detail(p: Procedure) -> str:
+    levels = ", ".join(LEVELS[level] for level in p.levels)
+    return " · ".join(part for part in (p.code, levels, p.field) if part)
+
+
+def index_files(catalogue: Catalogue) -> dict[str, bytes]:
+    docs = documents(catalogue)
+    postings: dict[str, list[int]] = defaultdict(list)
+    lengths = []
+    for i, doc in enumerate(docs):
+        doc_terms = terms(doc.text)
+        for term in doc_terms:
+            postings[term].append(i)
+        if doc.code:
+            postings["#" + fold(doc.code)].append(i)
+        lengths.append(len(words(doc.text)))
+
+    total = sum(len(ids) for ids in postings.values())
+    shards = 1
+    while shards * POSTINGS_PER_SHARD < total:
+        shards *= 2
+    by_shard: list[dict[str, list[int]]] = [{} for _ in range(shards)]
+    for term in sorted(postings):
+        ids = postings[term]
+        by_shard[fnv1a(term) % shards][term] = [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
+
+    files = {f"{INDEX_DIR}/t{k}.json": _json(shard) for k, shard in enumerate(by_shard)}
+    for k in range(0, len(docs), CHUNK):
+        files[f"{INDEX_DIR}/d{k // CHUNK}.json"] = _json([[d.path, d.title, d.detail] for d in docs[k:k + CHUNK]])
+    vocabulary = sorted(t for t in postings if t[0] not in "~#")
+    version = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:12]
+    files[f"{INDEX_DIR}/meta.json"] = _json({
+        "version": version, "docs": len(docs), "shards": shards, "chunk": CHUNK,
+        "words": vocabulary, "df": [len(postings[t]) for t in vocabulary], "lengths": lengths,
+    })
+    return files
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
