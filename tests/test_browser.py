@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import CONFIG, FIXTURES, ROOT, run_cli
 from generator.vietnamese import fold
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -248,6 +248,30 @@ def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
     page = browser.new_page()
     page.goto((directory / "tim-kiem" / "index.html").as_uri() + "?q=dang+ky")
     page.wait_for_function("document.querySelector('[data-ck-status]').textContent.includes('file://')")
+
+
+def test_search_under_congkhai_serve(browser):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--data", str(FIXTURES / "small"),
+                               "-a", f"127.0.0.1:{port}", "-f", CONFIG], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "tim-kiem/chi-muc/meta.json", timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "congkhai serve did not answer"
+                time.sleep(0.5)
+        page = browser.new_page()
+        page.goto(base, wait_until="load")
+        _, titles = header_search(page, "ĐANG KY KET HON")
+        assert titles == [KETHON]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_first_query_transfer_is_small(served, browser, site):
