@@ -16,6 +16,9 @@ from .problems import DataError, format_errors, format_warnings
 EXIT_DATA = 1
 EXIT_USAGE = 2
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
+# The build date MkDocs writes (sitemap lastmod, the sitemap.xml.gz header). Unset, `congkhai build` uses the
+# data's own date, so the same input gives the same bytes whenever it is built.
+EPOCH_ENV = "SOURCE_DATE_EPOCH"
 
 
 class UsageError(Exception):
@@ -70,20 +73,38 @@ def cmd_check(args) -> int:
     return 0
 
 
+def data_epoch(data_dir: Path) -> int:
+    """The data's date: the latest modification time of its files, in whole seconds (0 if there are none).
+    Hidden files and Excel's lock files (~$…) do not count."""
+    times = [p.stat().st_mtime for p in data_dir.rglob("*")
+             if p.is_file() and not any(part.startswith((".", "~$")) for part in p.relative_to(data_dir).parts)]
+    return int(max(times, default=0))
+
+
+def _epoch_from_env() -> str | None:
+    value = os.environ.get(EPOCH_ENV)
+    if value is not None and not value.strip().isdigit():
+        raise UsageError(f"{EPOCH_ENV} must be a whole number of seconds since 1970, not {value!r}")
+    return value.strip() if value is not None else None
+
+
 def cmd_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
     started = time.perf_counter()
+    explicit = _epoch_from_env()
     site_dir = Path(args.site_dir).resolve()
     config = _config(args, strict=args.strict, **({"site_url": args.site_url} if args.site_url else {}))
     publication = _prepare(args, config)
     if publication is None:
         return EXIT_DATA
+    epoch = explicit or str(data_epoch(publication.data_dir))
     clean_stale(site_dir)
     staged = staging_dir(site_dir)
     config["site_dir"] = str(staged)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
+    os.environ[EPOCH_ENV] = epoch
     try:
         build(config)
     except (Abort, MkDocsException) as exc:
@@ -93,6 +114,9 @@ def cmd_build(args) -> int:
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
+    finally:
+        if explicit is None:
+            os.environ.pop(EPOCH_ENV, None)
     publish(staged, site_dir)
     _say(f"Published {len(publication.catalogue.procedures)} procedures to {site_dir} "
          f"in {time.perf_counter() - started:.1f} s.")

@@ -1,4 +1,11 @@
-"""Load stage: files → raw tables of text, every cell a string, every row keeping its spreadsheet row number."""
+"""Load stage: files → raw tables of text, every cell a string, every row keeping its spreadsheet row number.
+
+What an agency's export can look like, and what this stage makes of it (README, «Using your own data»):
+UTF-8 with or without BOM, UTF-16 (Excel's «Unicode Text»), or Vietnamese Windows-1258 (Excel's plain «CSV» on a
+Vietnamese Windows) when the decoded text is Vietnamese; comma-, tab- or semicolon-separated, as the header row
+shows; title rows above the header are skipped with a warning; a merged Excel range gives its value to every cell
+it covers, as Excel displays it. Anything else is a problem with its location, never an exception.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +23,21 @@ import pandas as pd
 from .problems import Report
 from .schema import Table
 
+# A legitimate cell stays far below this (the real catalogue's longest is about 45,000 characters); a longer one
+# is nearly always the rest of the file swallowed by a quote that was never closed.
+MAX_CELL = 1_000_000
+# The header row is looked for in the first rows only: titles above a table are a few lines, not a page.
+HEADER_SEARCH_ROWS = 10
+DELIMITERS = (",", "\t", ";")
+
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+
+# Invisible characters that never belong in published text: C0 controls other than tab and line breaks, DEL, C1
+# controls and the two non-characters. Removed at load time, with a warning.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Header cells may carry a stray BOM or zero-width characters from copy and paste.
+_HEADER_JUNK = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+
 
 @dataclass
 class RawTable:
@@ -21,42 +45,244 @@ class RawTable:
     file: str  # as shown in problem reports: relative to the data directory
     header: list[str]
     frame: pd.DataFrame  # str cells, columns as in the header (duplicates dropped), plus "_row"
+    header_row: int = 1  # spreadsheet row of the header (rows above it are titles)
+
+
+# --- text encodings ----------------------------------------------------------------------------------------------
+
+def _vietnamese_letters() -> frozenset[str]:
+    letters = {"đ", "Đ"}
+    for base in "aăâeêioôơuưy":
+        for mark in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"):
+            letter = unicodedata.normalize("NFC", base + mark)
+            letters.update({letter, letter.upper()})
+    return frozenset(letters)
+
+
+VIETNAMESE_LETTERS = _vietnamese_letters()
+
+
+def _locate(text: str, needle: str) -> tuple[int | None, str | None]:
+    """Spreadsheet row and column of the first cell holding NEEDLE (a replacement character where a byte could
+    not be read, a NUL); the row is a CSV record, so a cell with line breaks does not shift it."""
+    try:
+        rows = list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline="")))
+    except csv.Error:
+        rows = [[line] for line in text.split("\n")]
+    for number, row in enumerate(rows, start=1):
+        for index, cell in enumerate(row):
+            if needle in cell:
+                header = rows[0] if rows else []
+                name = _header_cell(header[index]) if index < len(header) and number > 1 else ""
+                return number, name or None
+    return None, None
+
+
+def _is_vietnamese(text: str) -> bool:
+    """Every letter beyond ASCII is a Vietnamese one and every tone mark sits on a letter that can carry it."""
+    for ch in set(text):
+        if ch < "\x80":
+            continue
+        category = unicodedata.category(ch)
+        if category.startswith("M"):
+            return False  # a combining mark NFC could not compose: not Vietnamese text
+        if category.startswith("L") and ch not in VIETNAMESE_LETTERS:
+            return False
+    return True
+
+
+def _windows_1258(data: bytes) -> str | None:
+    """The text if DATA reads as Vietnamese in Windows-1258, else None.
+
+    Damaged UTF-8 (valid multi-byte sequences around a bad byte) is not taken for Windows-1258, and neither is
+    text whose letters are not Vietnamese (TCVN3, VNI, another language's code page): those stay errors."""
+    if any(ch != "\ufffd" and ch >= "\x80" for ch in data.decode("utf-8", errors="replace")):
+        return None
+    try:
+        text = unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        return None
+    return text if _is_vietnamese(text) else None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 written without a BOM: most of the text is ASCII, so one byte of most pairs is zero (and the other
+    nearly never: only a few characters such as a combining grave accent, U+0300, have a zero low byte)."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    half = len(data) // 2
+    for zeros, others, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros > half * 0.3 and others < half * 0.05:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _decode(data: bytes, file: str, report: Report) -> str | None:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            row, column = _locate(data.decode("utf-16", errors="replace"), "\ufffd")
+            report.error("encoding", file, row, column, "file starts as UTF-16 but is not valid UTF-16; "
+                         "save it as «CSV UTF-8»", "UTF-16", "an unpaired surrogate")
+            return None
+    if b"\x00" in data:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return text
+        row, column = _locate(data.decode("utf-8", errors="replace"), "\ufffd")
+        report.error("encoding", file, row, column, "file holds NUL bytes: not a text CSV (an .xls renamed?); "
+                     "save it as «CSV UTF-8»", "UTF-8 text", "byte 0x00")
+        return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        report.error("encoding", file, line, None, "file is not UTF-8; save it as «CSV UTF-8»",
-                     "UTF-8", f"byte 0x{data[exc.start]:02x} at line {line}")
+        text = _windows_1258(data)
+        if text is not None:
+            report.warning("encoding_windows_1258", file, None, None,
+                           "read as Vietnamese Windows-1258 (Excel's plain «CSV»); save it as «CSV UTF-8» to be sure",
+                           "UTF-8", "Windows-1258")
+            return text
+        row, column = _locate(data.decode("utf-8-sig", errors="replace"), "\ufffd")
+        report.error("encoding", file, row, column,
+                     "file is neither UTF-8 nor Vietnamese Windows-1258; save it as «CSV UTF-8»",
+                     "UTF-8", f"byte 0x{data[exc.start]:02x}")
         return None
 
 
-def _frame(table: Table, file: str, rows: list[list[str]], row_numbers: list[int],
-           report: Report) -> RawTable | None:
-    if not rows:
+# --- rows → table ----------------------------------------------------------------------------------------------
+
+def _header_cell(value: str) -> str:
+    return unicodedata.normalize("NFC", _HEADER_JUNK.sub("", value)).strip()
+
+
+def _declared(table: Table) -> set[str]:
+    return {c.name for c in table.input_columns()}
+
+
+def _header_index(table: Table, rows: list[list[str]]) -> int | None:
+    """Index of the header row: the first of the first rows naming a column of the contract; failing that,
+    the first row with anything in it. None if every row is empty."""
+    declared = _declared(table)
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(_header_cell(cell) in declared for cell in row):
+            return i
+    return next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+
+
+def _clean(frame: pd.DataFrame, columns: list[str], file: str, report: Report) -> None:
+    """Remove control characters (with a warning) and report cells too long to be real, in place."""
+    for column in columns:
+        values = frame[column]
+        dirty = values.str.contains(_CONTROL)
+        for index in values.index[dirty]:
+            report.warning("control_characters", file, int(frame.at[index, "_row"]), column,
+                           "invisible control characters removed", "printable text", values[index])
+        if dirty.any():
+            frame.loc[dirty, column] = values[dirty].str.replace(_CONTROL, "", regex=True)
+        long = frame[column].str.len() > MAX_CELL
+        for index in frame.index[long]:
+            report.error("cell_too_long", file, int(frame.at[index, "_row"]), column,
+                         "cell is too long to be a value (a quote left open swallows the rest of the file)",
+                         f"at most {MAX_CELL:,} characters", f"{len(frame.at[index, column]):,} characters: "
+                         + frame.at[index, column][:40])
+            frame.at[index, column] = ""
+
+
+def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
+           merged: list[tuple[int, int, str]] | None = None) -> RawTable | None:
+    """Rows as read (row i = spreadsheet row i + 1) → table below its header row."""
+    start = _header_index(table, rows)
+    if start is None:
         report.error("empty_file", file, None, None, "file has no header row", "a header row", "nothing")
         return None
-    header = [h.strip() for h in rows[0]]
+    header_row = start + 1
+    titles = [(i + 1, next(c for c in row if c.strip())) for i, row in enumerate(rows[:start])
+              if any(c.strip() for c in row)]
+    if titles:
+        report.warning("title_rows", file, titles[0][0], None,
+                       f"rows above the header (row {header_row}) are not data and are skipped",
+                       "the header row first", titles[0][1].strip())
+    header = [_header_cell(h) for h in rows[start]]
+    body_rows = rows[start + 1:]
     seen: set[str] = set()
     keep: list[int] = []
     for i, name in enumerate(header):
         if name in seen:
-            report.error("duplicate_column", file, row_numbers[0], name, "column appears more than once",
+            report.error("duplicate_column", file, header_row, name, "column appears more than once",
                          "one column", f"column {i + 1}")
         elif name:
             seen.add(name)
             keep.append(i)
-    body = [[r[i] if i < len(r) else "" for i in keep] for r in rows[1:]]
-    frame = pd.DataFrame(body, columns=[header[i] for i in keep], dtype=object).fillna("")
-    frame["_row"] = row_numbers[1:]
+        elif any(i < len(r) and r[i].strip() for r in body_rows):
+            report.warning("unnamed_column", file, header_row, f"column {i + 1}",
+                           "column has values but no name in the header row; it is ignored", "a column name", "")
+    width = len(header)
+    for offset, r in enumerate(body_rows):
+        extra = next((j for j in range(width, len(r)) if r[j].strip()), None)
+        if extra is not None:
+            report.error("extra_cell", file, header_row + 1 + offset, f"column {extra + 1}",
+                         "cell beyond the header's columns (a comma inside a value must be quoted)",
+                         f"{width} columns", r[extra])
+    body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
+    columns = [header[i] for i in keep]
+    frame = pd.DataFrame(body, columns=columns, dtype=object).fillna("")
+    frame["_row"] = list(range(header_row + 1, header_row + 1 + len(body_rows)))
     # Rows with nothing in them are layout, not data.
     cells = frame.drop(columns="_row")
     frame = frame[(cells != "").any(axis=1)].reset_index(drop=True) if len(cells.columns) else frame.iloc[0:0]
-    return RawTable(table, file, header, frame)
+    _clean(frame, columns, file, report)
+    for first_row, first_col, ref in merged or []:
+        name = header[first_col - 1] if first_col <= width and header[first_col - 1] else f"column {first_col}"
+        report.warning("merged_cells", file, first_row, name,
+                       f"merged cells {ref}: the value is repeated in every cell of the range", "one value per cell",
+                       ref)
+    return RawTable(table, file, header, frame, header_row)
+
+
+# --- CSV -------------------------------------------------------------------------------------------------------
+
+class _BadCsv(Exception):
+    def __init__(self, row: int, message: str):
+        self.row, self.message = row, message
+
+
+def _rows(text: str, delimiter: str) -> list[list[str]]:
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        message = str(exc)
+        if "unexpected end of data" in message:
+            message = "a quoted cell is never closed (a «\"» is missing)"
+        raise _BadCsv(len(rows) + 1, message) from None
+    return rows
+
+
+def _parse(text: str, table: Table) -> list[list[str]]:
+    """Comma-separated, unless the header row only makes sense split by tabs (Excel's «Unicode Text») or by
+    semicolons (Excel where the list separator is «;»)."""
+    declared = _declared(table)
+    fallback: list[list[str]] | _BadCsv | None = None  # what the comma reading gave
+    for delimiter in DELIMITERS:
+        try:
+            rows = _rows(text, delimiter)
+        except _BadCsv as exc:
+            rows = exc
+        if isinstance(rows, list) and any(_header_cell(cell) in declared
+                                          for row in rows[:HEADER_SEARCH_ROWS] for cell in row):
+            return rows
+        if fallback is None:
+            fallback = rows
+    if isinstance(fallback, _BadCsv):
+        raise fallback
+    return fallback
 
 
 def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | None:
@@ -68,14 +294,14 @@ def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | 
     if text is None:
         return None
     try:
-        parsed = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                             skip_blank_lines=False)
-    except (pd.errors.ParserError, csv.Error) as exc:
-        report.error("unreadable_file", file, None, None, f"not a valid CSV file: {exc}")
+        rows = _parse(text, table)
+    except _BadCsv as exc:
+        report.error("unreadable_file", file, exc.row, None, f"not a valid CSV row: {exc.message}")
         return None
-    rows = parsed.fillna("").values.tolist()
-    return _frame(table, file, rows, list(range(1, len(rows) + 1)), report)
+    return _frame(table, file, rows, report)
 
+
+# --- Excel -----------------------------------------------------------------------------------------------------
 
 def _cell_text(value: object) -> str:
     if value is None:
@@ -95,15 +321,28 @@ def _open_workbook(path: Path, file: str, report: Report):
     from zipfile import BadZipFile
 
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        # Not read-only: merged ranges are only known to a fully loaded sheet.
+        return openpyxl.load_workbook(path, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         report.error("unreadable_file", file, None, None, f"not a readable .xlsx workbook: {exc}")
         return None
 
 
 def _sheet(workbook, sheet_name: str, table: Table, file: str, report: Report) -> RawTable | None:
-    rows = [[_cell_text(v) for v in values] for values in workbook[sheet_name].iter_rows(values_only=True)]
-    return _frame(table, f"{file}[{sheet_name}]", rows, list(range(1, len(rows) + 1)), report)
+    sheet = workbook[sheet_name]
+    rows = [[_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+    merged = []
+    for cells in sheet.merged_cells.ranges:
+        value = rows[cells.min_row - 1][cells.min_col - 1] if cells.min_row <= len(rows) else ""
+        for r in range(cells.min_row - 1, min(cells.max_row, len(rows))):
+            row = rows[r]
+            row.extend([""] * (cells.max_col - len(row)))
+            for c in range(cells.min_col - 1, cells.max_col):
+                row[c] = value
+        merged.append((cells.min_row, cells.min_col, cells.coord))
+    start = _header_index(table, rows) or 0
+    in_data = sorted(m for m in merged if m[0] > start + 1)  # titles and the header are not data
+    return _frame(table, f"{file}[{sheet_name}]", rows, report, in_data)
 
 
 def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Report) -> dict[str, RawTable]:
@@ -126,6 +365,23 @@ def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Repo
     return result
 
 
+# --- directories -----------------------------------------------------------------------------------------------
+
+_OLD_FORMATS = (".xls", ".ods", ".xlsb")
+
+
+def _old_format(directory: Path, data_root: Path, report: Report) -> bool:
+    """Report workbooks in formats that are not read; True if there was one."""
+    found = False
+    for path in sorted(directory.iterdir()):
+        if path.suffix.lower() in _OLD_FORMATS:
+            found = True
+            report.error("unreadable_file", path.relative_to(data_root).as_posix(), None, None,
+                         f"{path.suffix} workbooks are not read; save it as .xlsx or «CSV UTF-8»",
+                         ".csv or .xlsx", path.suffix)
+    return found
+
+
 def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, report: Report) -> dict[str, RawTable]:
     """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there."""
     def shown(p: Path) -> str:
@@ -143,6 +399,8 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
                          ", ".join(p.name for p in workbooks))
             return {}
         return read_workbook(workbooks[0], tables, shown(workbooks[0]), report)
+    if not any(p.exists() for p in csvs.values()) and _old_format(directory, data_root, report):
+        return {}
     result: dict[str, RawTable] = {}
     for table in tables:
         path = csvs[table.name]
@@ -161,6 +419,7 @@ def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> 
     if not directory.is_dir():
         return None
     result: list[RawTable] = []
+    _old_format(directory, data_root, report)
     for path in sorted(directory.iterdir()):
         file = path.relative_to(data_root).as_posix()
         if path.suffix.lower() == ".csv":

@@ -152,10 +152,30 @@ def parse_fee(text: str) -> ParsedFee:
     return ParsedFee(None, "fee_unparsed")
 
 
+# --- counts ------------------------------------------------------------------------------------------------------
+
+# No count in a catalogue or a Biểu 06 report comes near this; a larger one is a typing or export error (and would
+# not stay exact in JSON, or in sums).
+MAX_COUNT = 999_999_999_999
+# Excel writes a number formatted with thousands separators as displayed: 1.234 (Vietnamese), 1,234 (English),
+# 1 234. A count is a whole number, so a dot or comma followed by groups of exactly three digits can only be
+# grouping; anything else with a dot or comma (1.5, 12,34, 1.234,5) is not a count.
+_COUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?P<sep>[.,\u00a0\u202f ])[0-9]{3}(?:(?P=sep)[0-9]{3})*")
+
+
+def parse_count(text: str) -> int | None:
+    """'12' → 12; '1.234' or '1,234' or '1 234' → 1234; None if not a whole number from 0 to MAX_COUNT."""
+    text = text.strip()
+    if not _COUNT.fullmatch(text):
+        return None
+    value = int(re.sub(r"[^0-9]", "", text))
+    return value if value <= MAX_COUNT else None
+
+
 # --- catalogue ---------------------------------------------------------------------------------------------------
 
 def _count(text: str) -> int | None:
-    return int(text) if text.strip() else None
+    return parse_count(text) if text.strip() else None
 
 
 def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
@@ -325,7 +345,7 @@ def statistics_frame(tables: list[RawTable]) -> pd.DataFrame:
         "procedure_code": frame["procedure_code"],
     })
     for column in COUNT_COLUMNS:
-        result[column] = pd.array([int(v) if v else pd.NA for v in frame[column]], dtype="Int64")
+        result[column] = pd.array([parse_count(v) if v else pd.NA for v in frame[column]], dtype="Int64")
     result["on_time_rate"] = frame["on_time_rate"].map(lambda v: parse_rate(v) if v else None).astype("Float64")
     result["on_time_rate_text"] = frame["on_time_rate"]
     result["rate_decimals"] = frame["on_time_rate"].map(rate_decimals)

@@ -7,14 +7,15 @@ import re
 import pandas as pd
 
 from .load import RawTable
-from .normalize import (parse_channel, parse_fee, parse_levels, parse_online, parse_period, parse_rate,
-                        parse_stat_level, parse_time)
+from .normalize import (MAX_COUNT, parse_channel, parse_count, parse_fee, parse_levels, parse_online, parse_period,
+                        parse_rate, parse_stat_level, parse_time)
 from .problems import Report
 from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, Column
 from .vietnamese import nfc
 
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
-COUNT_PATTERN = re.compile(r"\d+")
+# A code names a directory of the site; real ones are about 25 characters.
+MAX_CODE_LENGTH = 64
 
 
 def _cells(raw: RawTable, column: str) -> pd.Series:
@@ -29,11 +30,12 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
         if column.name in raw.frame.columns:
             present.append(column)
         elif column.presence in ("required", "expected"):
-            report.error("missing_column", raw.file, 1, column.name, f"required column «{column.name}» is missing",
-                         column.name, ", ".join(raw.header))
+            report.error("missing_column", raw.file, raw.header_row, column.name,
+                         f"required column «{column.name}» is missing", column.name, ", ".join(raw.header))
     for name in raw.header:
         if name and name not in declared:
-            report.warning("unknown_column", raw.file, 1, name, "column is not part of the contract and is ignored")
+            report.warning("unknown_column", raw.file, raw.header_row, name,
+                           "column is not part of the contract and is ignored")
     return present
 
 
@@ -48,15 +50,16 @@ def _check_column(raw: RawTable, column: Column, values: pd.Series, report: Repo
                            column.label, "")
     filled = ~empty
     if column.kind == "code" and column.name == raw.table.key:
-        bad = filled & ~values.map(lambda v: bool(CODE_PATTERN.fullmatch(v)))
+        bad = filled & ~values.map(lambda v: bool(CODE_PATTERN.fullmatch(v)) and len(v) <= MAX_CODE_LENGTH)
         for row, value in zip(rows[bad], values[bad]):
-            report.error("invalid_code", raw.file, row, column.name, "code may hold only letters, digits, . _ -",
+            report.error("invalid_code", raw.file, row, column.name,
+                         f"code may hold only letters, digits, . _ - (at most {MAX_CODE_LENGTH})",
                          "e.g. 1.001193", value)
     elif column.kind == "count":
-        bad = filled & ~values.map(lambda v: bool(COUNT_PATTERN.fullmatch(v)))
+        bad = filled & values.map(lambda v: parse_count(v) is None)
         for row, value in zip(rows[bad], values[bad]):
             report.error("invalid_count", raw.file, row, column.name, "not a whole number ≥ 0",
-                         "0, 1, 2, …", value)
+                         f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)", value)
     elif column.kind == "levels":
         for row, value in zip(rows[filled], values[filled]):
             codes, unknown = parse_levels(value)
@@ -104,16 +107,26 @@ def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
 
     procedures = tables.get(PROCEDURES.name)
     if procedures is not None and "code" in procedures.frame.columns:
+        if procedures.frame.empty:
+            report.error("empty_file", procedures.file, procedures.header_row + 1, None,
+                         "no procedure under the header row", "one row per procedure", "header only")
         values = _cells(procedures, "code")
         first_row: dict[str, int] = {}
+        by_case: dict[str, tuple[str, int]] = {}
         for row, code in zip(procedures.frame["_row"], values):
             if not code:
                 continue
             if code in first_row:
                 report.error("duplicate_code", procedures.file, row, "code",
                              f"code already used on row {first_row[code]}", "a unique code", code)
-            else:
-                first_row[code] = row
+                continue
+            first_row[code] = row
+            # Each code is a directory of the site: codes equal but for case collide on Windows and macOS.
+            other = by_case.setdefault(code.casefold(), (code, row))
+            if other[0] != code:
+                report.error("duplicate_code", procedures.file, row, "code",
+                             f"code differs only in letter case from «{other[0]}» on row {other[1]}",
+                             "a unique code, whatever the case", code)
         codes = set(first_row)
 
     if procedures is None:

@@ -116,10 +116,15 @@ def test_bom_nfd_and_labels_are_accepted(tmp_path):
 
 
 def test_not_utf8_is_an_error_not_a_traceback(tmp_path):
+    """Vietnamese Windows-1258 is read (with a warning); other legacy encodings are an error with the line."""
     data = write(tmp_path, procedures="1.1,A,F,tinh,S\n")
     legacy = unicodedata.normalize("NFD", "code,name,field,level,agency\n1.1,Thủ tục,F,tinh,S\n").encode("cp1258")
     (data / "catalogue" / "procedures.csv").write_bytes(legacy)
-    assert codes(data) == {("catalogue/procedures.csv:2", "encoding")}
+    assert codes(data) == {("catalogue/procedures.csv", "encoding_windows_1258")}
+    assert prepare(data, TEMPLATES).catalogue.procedures[0].name == "Thủ tục"
+    western = "code,name,field,level,agency\n1.1,Año señor,F,tinh,S\n".encode("cp1252")
+    (data / "catalogue" / "procedures.csv").write_bytes(western)
+    assert codes(data) == {("catalogue/procedures.csv:2:name", "encoding")}
 
 
 def test_xlsx_workbook_with_three_sheets(tmp_path):
