@@ -114,3 +114,89 @@ def test_statistics_open_data(sample_site):
     assert {r["period"] for r in rows} >= {"2021-Q3", "2021-09", "2024-01", "2025-Q4"}
     assert sum(r["synthetic"] == "1" for r in rows) == 448
     assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 459
+
+
+def test_every_link_and_anchor_of_the_sample_site_resolves(sample_site):
+    """Every page, read from disk: each internal link or resource exists, each #anchor exists in its target page,
+    nothing is loaded from another host, and the only links to another host are URLs published in the data.
+    (tests/test_cli.py serves the small site under a sub-path; this walks all 1,600+ pages of the sample.)"""
+    import posixpath
+    from urllib.parse import unquote, urlsplit
+
+    import lxml.html
+
+    with (ROOT / "data/catalogue/procedures.csv").open(encoding="utf-8-sig") as f:
+        published = {row["source_url"].strip() for row in csv.DictReader(f)}
+    with (ROOT / "data/catalogue/documents.csv").open(encoding="utf-8-sig") as f:
+        published |= {row["form"].strip() for row in csv.DictReader(f)}
+    for path in (ROOT / "data/statistics").glob("*.csv"):
+        with path.open(encoding="utf-8-sig") as f:
+            published |= {row["source"].strip() for row in csv.DictReader(f)}
+
+    anchors: dict[str, set[str]] = {}
+    links: list[tuple[str, str, str, str]] = []  # (page, tag, attribute, url)
+    for path in sample_site.rglob("*.html"):
+        page = path.relative_to(sample_site).as_posix()
+        root = lxml.html.document_fromstring(path.read_bytes())
+        anchors[page] = set(root.xpath("//@id")) | set(root.xpath("//a/@name"))
+        for el in root.iter("a", "link", "script", "img", "iframe", "source", "form", "area"):
+            for attribute in ("href", "src", "action"):
+                if el.get(attribute) is not None:
+                    links.append((page, el.tag, attribute, el.get(attribute).strip()))
+    assert len(anchors) > 1600
+
+    broken, foreign, fragments = [], [], 0
+    for page, tag, attribute, url in links:
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            if not (tag == "a" and parts.scheme in ("http", "https") and url in published):
+                foreign.append((page, tag, url))
+            continue
+        target = page
+        if parts.path.startswith("/") and page != "404.html":
+            broken.append((page, url, "absolute path: breaks under a sub-path"))
+            continue
+        if parts.path:
+            # 404.html is served at any URL, so MkDocs makes its links absolute from the site root (README).
+            base = "" if parts.path.startswith("/") else posixpath.dirname(page)
+            target = posixpath.normpath(posixpath.join(base, unquote(parts.path).lstrip("/")))
+            if target.startswith(".."):
+                broken.append((page, url, "outside the site"))
+                continue
+            if (sample_site / target).is_dir():
+                target = posixpath.join(target, "index.html") if target != "." else "index.html"
+            if not (sample_site / target).is_file():
+                broken.append((page, url, "no such file"))
+                continue
+        if parts.fragment and target.endswith(".html"):
+            fragments += 1
+            if unquote(parts.fragment) not in anchors.get(target, set()):
+                broken.append((page, url, "no such anchor"))
+    assert broken == [], broken[:30]
+    assert foreign == [], foreign[:30]
+    assert len(links) > 50_000 and fragments > 10_000
+
+
+def test_check_on_the_sample_groups_its_warnings(tmp_path):
+    """`congkhai check` on data/: warnings grouped by kind and column with counts; --verbose lists every one."""
+    import re
+    import subprocess
+    import sys
+
+    def check(*extra: str) -> list[str]:
+        result = subprocess.run([sys.executable, "-m", "generator", "check", "--data", str(ROOT / "data"), *extra],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0 and "Traceback" not in result.stderr
+        return result.stderr.splitlines()
+
+    grouped = check()
+    assert grouped[-1] == "OK: 1597 procedures, no errors."
+    total = int(re.fullmatch(r"(\d+) warning\(s\); `congkhai check --verbose` lists them all\.", grouped[-2])[1])
+    counts = [int(m[1]) for line in grouped if (m := re.match(r"\s*(\d+) × \S+: .+ \[\w+\]$", line))]
+    assert sum(counts) == total > 1000 and len(grouped) < 60
+    assert "   381 × catalogue/channels.csv:time: thời hạn chỉ có số, không có đơn vị [time_no_unit]" in grouped
+    assert sum(line.lstrip().startswith("e.g. ") for line in grouped) <= 3 * len(counts)
+
+    every = check("--verbose")
+    assert len(every) == total + 1
+    assert all(re.match(r"(catalogue|statistics)/\S+:\d+:\w+: .+ \[\w+\]$", line) for line in every[:-1])
