@@ -62,18 +62,19 @@ def _vietnamese_letters() -> frozenset[str]:
 VIETNAMESE_LETTERS = _vietnamese_letters()
 
 
-def _locate(text: str, needle: str) -> tuple[int | None, str | None]:
-    """Spreadsheet row and column of the first cell holding NEEDLE (a replacement character where a byte could
-    not be read, a NUL); the row is a CSV record, so a cell with line breaks does not shift it."""
+def _locate(text: str, needle: str, table: Table) -> tuple[int | None, str | None]:
+    """Spreadsheet row and column of the first cell holding NEEDLE (the replacement character where a byte could
+    not be read); the row is a CSV record, so a cell with line breaks does not shift it."""
     try:
-        rows = list(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline="")))
-    except csv.Error:
+        rows = _parse(text.replace("\x00", "\ufffd"), table)
+    except _BadCsv:
         rows = [[line] for line in text.split("\n")]
+    start = _header_index(table, rows) or 0
+    header = [_header_cell(cell) for cell in rows[start]] if rows else []
     for number, row in enumerate(rows, start=1):
         for index, cell in enumerate(row):
             if needle in cell:
-                header = rows[0] if rows else []
-                name = _header_cell(header[index]) if index < len(header) and number > 1 else ""
+                name = header[index] if number > start + 1 and index < len(header) else ""
                 return number, name or None
     return None, None
 
@@ -121,12 +122,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes, file: str, report: Report) -> str | None:
+def _decode(data: bytes, table: Table, file: str, report: Report) -> str | None:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            row, column = _locate(data.decode("utf-16", errors="replace"), "\ufffd")
+            row, column = _locate(data.decode("utf-16", errors="replace"), "\ufffd", table)
             report.error("encoding", file, row, column, "file starts as UTF-16 but is not valid UTF-16; "
                          "save it as «CSV UTF-8»", "UTF-16", "an unpaired surrogate")
             return None
@@ -134,7 +135,7 @@ def _decode(data: bytes, file: str, report: Report) -> str | None:
         text = _utf16_without_bom(data)
         if text is not None:
             return text
-        row, column = _locate(data.decode("utf-8", errors="replace"), "\ufffd")
+        row, column = _locate(data.decode("utf-8", errors="replace"), "\ufffd", table)
         report.error("encoding", file, row, column, "file holds NUL bytes: not a text CSV (an .xls renamed?); "
                      "save it as «CSV UTF-8»", "UTF-8 text", "byte 0x00")
         return None
@@ -147,7 +148,7 @@ def _decode(data: bytes, file: str, report: Report) -> str | None:
                            "read as Vietnamese Windows-1258 (Excel's plain «CSV»); save it as «CSV UTF-8» to be sure",
                            "UTF-8", "Windows-1258")
             return text
-        row, column = _locate(data.decode("utf-8-sig", errors="replace"), "\ufffd")
+        row, column = _locate(data.decode("utf-8-sig", errors="replace"), "\ufffd", table)
         report.error("encoding", file, row, column,
                      "file is neither UTF-8 nor Vietnamese Windows-1258; save it as «CSV UTF-8»",
                      "UTF-8", f"byte 0x{data[exc.start]:02x}")
@@ -290,7 +291,7 @@ def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | 
     if not data.strip():
         report.error("empty_file", file, None, None, "file is empty", "a header row", "0 bytes")
         return None
-    text = _decode(data, file, report)
+    text = _decode(data, table, file, report)
     if text is None:
         return None
     try:

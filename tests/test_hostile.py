@@ -205,6 +205,7 @@ ascii_procedures = [[unicodedata.normalize("NFKD", v).encode("ascii", "ignore").
                     for r in rows("procedures")]
 western = [r[:] for r in ascii_procedures]
 western[2][1] = "Año señor"
+western_titled = csv_text([["DANH MUC THU TUC"], []] + western, ";").encode("cp1252")  # "Año" now in row 5
 fee_unquoted = csv_text(rows("channels")).replace('"120,000 VNĐ"', "120,000 VNĐ")
 unclosed = csv_text(rows("procedures")).replace("1.000894,Thủ tục", '1.000894,"Thủ tục', 1)
 damaged = csv_text(rows("procedures")).encode("utf-8").replace("Sở Xây dựng".encode(), b"S\xff X\xe2y d\xf1ng")
@@ -218,6 +219,8 @@ BAD = [
     # encodings
     Bad("windows-1252-not-vietnamese", lambda d: put(d, "procedures", csv_text(western).encode("cp1252")),
         {(f"{P}:3:name", "encoding")}),
+    Bad("windows-1252-semicolons-under-title-rows", lambda d: put(d, "procedures", western_titled),
+        {(f"{P}:5:name", "encoding")}),
     Bad("damaged-utf-8", lambda d: put(d, "procedures", damaged), {(f"{P}:4:agency", "encoding")}),
     Bad("nul-bytes", lambda d: put(d, "channels", with_nul), {(f"{C}:3:fee", "encoding")}),
     Bad("utf-16-unpaired-surrogate", lambda d: put(d, "channels", surrogate), {(f"{C}:4:fee", "encoding")}),
