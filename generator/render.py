@@ -41,9 +41,10 @@ BODY_END = "<!--ck-body-end-->"
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
-def meta(value: str) -> str:
-    """A front-matter scalar: HTML-escaped (Material prints meta values unescaped), then YAML/JSON-quoted."""
-    return json.dumps(html.escape(value, quote=True), ensure_ascii=False)
+def meta(value: str) -> Markup:
+    """A front-matter scalar: HTML-escaped (Material prints meta values unescaped), then YAML/JSON-quoted, and
+    marked safe so that autoescape does not escape the quotes a second time."""
+    return Markup(json.dumps(html.escape(value, quote=True), ensure_ascii=False))
 
 
 def external_url(value: str) -> str | None:
