@@ -23,7 +23,7 @@ from .metrics import catalogue_summary, statistics_metrics
 from .model import Catalogue
 from .normalize import build_catalogue, statistics_frame
 from .problems import DataError, Report
-from .render import Renderer
+from .render import Renderer, ShellPage
 from .schema import CATALOGUE_TABLES, STATISTICS
 from .validate import validate_catalogue, validate_statistics
 
@@ -43,6 +43,7 @@ class Publication:
     statistics: pd.DataFrame | None  # None: no statistics/ directory, nothing published
     findings: pd.DataFrame | None
     markdown_pages: dict[str, str]
+    shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
     files: dict[str, bytes]  # by path in the site: open data, chart tables, chart library
 
 
@@ -83,7 +84,8 @@ def prepare(data_dir: Path, templates_dir: Path) -> Publication:
             files[PLOTLY_JS] = PLOTLY_SOURCE.read_bytes()
     pages = renderer.markdown_pages(summary, _provenance(data_dir))
     pages.update(renderer.statistics_pages(statistics, checks, charts))
-    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, files)
+    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, renderer.shell_pages(),
+                       files)
 
 
 # --- atomic publishing -------------------------------------------------------------------------------------------

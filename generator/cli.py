@@ -103,6 +103,7 @@ def cmd_build(args) -> int:
     clean_stale(site_dir)
     staged = staging_dir(site_dir)
     config["site_dir"] = str(staged)
+    config.plugins["congkhai"].previous_site = site_dir if site_dir.is_dir() else None
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
     os.environ[EPOCH_ENV] = epoch
     try:

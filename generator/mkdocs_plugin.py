@@ -21,7 +21,7 @@ from .build import Publication, prepare
 from .cli import DATA_ENV
 from .problems import DataError, format_errors, format_warnings
 from .vietnamese import FOLD_RULES
-from .write import write_files, write_procedure_pages
+from .write import write_files, write_shell_pages
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -35,6 +35,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def __init__(self) -> None:
         # Set by `congkhai build`, which has already prepared and reported; plain `mkdocs build` prepares here.
         self.publication: Publication | None = None
+        # Set by `congkhai build`: the published site, whose unchanged pages the new build reuses.
+        self.previous_site: Path | None = None
 
     def paths(self, config) -> tuple[Path, Path]:
         """Data and templates directories; CONGKHAI_DATA, set by `congkhai --data`, overrides the data one."""
@@ -64,7 +66,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
 
     def on_post_build(self, config) -> None:
         site_dir = Path(config.site_dir)
-        write_procedure_pages(self.publication, site_dir, config.get("site_url") or "")
+        write_shell_pages(self.publication, site_dir, config.get("site_url") or "", self.previous_site)
         write_files(site_dir, self.publication.files)
 
     def on_serve(self, server, config, builder):

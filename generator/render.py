@@ -1,4 +1,5 @@
-"""Render stage: typed catalogue → page sources (Markdown for MkDocs, HTML bodies for procedure pages).
+"""Render stage: typed catalogue → page sources (Markdown for MkDocs; HTML bodies for the procedure, field and
+agency pages that write.py fills into shells).
 
 Escaping rule: a value from data lands only in HTML (Jinja autoescape) or in front matter through the `meta`
 filter. It never lands in Markdown syntax, so Markdown in the data is never interpreted.
@@ -6,9 +7,13 @@ filter. It never lands in Markdown syntax, so Markdown in the data is never inte
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -33,6 +38,8 @@ PROCEDURE_SECTIONS = (
     ("nguon", "Nguồn công bố"),
 )
 SHELL_SLUG = "_shell"
+PROCEDURE_SHELL = f"thu-tuc/{SHELL_SLUG}"
+GROUP_SHELL = f"linh-vuc/{SHELL_SLUG}"  # fields and agencies: same depth, same page furniture
 SHELL_TITLE = "@@ck-title@@"
 SHELL_DESCRIPTION = "@@ck-description@@"
 BODY_START = "<!--ck-body-start-->"
@@ -58,8 +65,21 @@ def sort_key(procedure: Procedure) -> tuple[str, str, str]:
     return (fold(procedure.name).lstrip(" .,;:-*_|"), procedure.name, procedure.code)
 
 
+@dataclass(frozen=True)
+class ShellPage:
+    """A page that write.py fills into a themed shell instead of MkDocs rendering it."""
+
+    path: str  # the page's directory in the site, e.g. thu-tuc/1.000894
+    shell: str  # the shell's directory, e.g. thu-tuc/_shell
+    title: str
+    description: str
+    key: str  # same key, same page: lets a rebuild reuse the previous build's file
+    body: Callable[[], str]
+
+
 class Renderer:
     def __init__(self, templates: Path, catalogue: Catalogue):
+        self.templates = templates
         self.catalogue = catalogue
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
@@ -101,11 +121,36 @@ class Renderer:
     def procedure_description(self, procedure: Procedure) -> str:
         return f"{procedure.name} — mã {procedure.code}: thành phần hồ sơ, thời hạn, phí, lệ phí"
 
-    def shell_markdown(self) -> str:
+    def shells(self) -> dict[str, str]:
+        """Shell pages by site path. A shell is rendered once by MkDocs with the theme; write.py fills each page
+        of its kind into it. Procedure pages get the fixed table of contents of their sections."""
+        front = f"---\ntitle: \"{SHELL_TITLE}\"\ndescription: \"{SHELL_DESCRIPTION}\"\n"
         headings = "\n\n".join(f"## {title} {{#{anchor}}}" for anchor, title in PROCEDURE_SECTIONS)
-        return (f"---\ntitle: \"{SHELL_TITLE}\"\ndescription: \"{SHELL_DESCRIPTION}\"\n"
-                f"---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n"
-                f"{headings}\n\n{BODY_END}\n")
+        return {
+            PROCEDURE_SHELL: f"{front}---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n{headings}\n\n{BODY_END}\n",
+            GROUP_SHELL: f"{front}hide:\n  - toc\n---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n{BODY_END}\n",
+        }
+
+    def shell_pages(self) -> list[ShellPage]:
+        """Procedure, field and agency pages: all at depth two, all filled into a shell (see write.py)."""
+        cat = self.catalogue
+        pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
+                           _key("procedure", p), partial(self.procedure_body, p))
+                 for p in cat.procedures]
+        by_field, by_agency = cat.by_field(), cat.by_agency()
+        groups = [("field", f"linh-vuc/{slug}", name, by_field.get(slug, [])) for slug, name in cat.fields.items()]
+        groups += [("agency", f"co-quan/{slug}", name, by_agency.get(slug, [])) for slug, name in cat.agencies.items()]
+        unassigned = [p for p in cat.procedures if not p.agency]
+        if unassigned:
+            groups.append(("agency", f"co-quan/{UNASSIGNED_AGENCY}", None, unassigned))
+        for kind, path, name, members in groups:
+            members = sorted(members, key=sort_key)
+            heading = name or "Thủ tục chưa công bố cơ quan thực hiện"
+            description = f"{'Lĩnh vực' if kind == 'field' else 'Cơ quan'} {heading}: danh sách thủ tục hành chính"
+            listed = [(p.code, p.name, p.levels) for p in members]
+            pages.append(ShellPage(path, GROUP_SHELL, heading, description, _key(kind, heading, listed),
+                                   partial(self.page, "group.html", kind=kind, heading=heading, procedures=members)))
+        return pages
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
         """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so."""
@@ -131,24 +176,21 @@ class Renderer:
         cat = self.catalogue
         ordered = sorted(cat.procedures, key=sort_key)
         by_field, by_agency = cat.by_field(), cat.by_agency()
-        pages = {
+        pages = {f"{path}.md": markdown for path, markdown in self.shells().items()}
+        pages.update({
             "index.md": self.page("home.md", stats=stats),
             "thu-tuc/index.md": self.page("procedures.md", procedures=ordered),
-            f"thu-tuc/{SHELL_SLUG}.md": self.shell_markdown(),
             "tim-kiem.md": self.page("search.md"),
             "linh-vuc/index.md": self.page("groups.md", kind="field", groups=cat.fields, members=by_field),
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=cat.agencies, members=by_agency,
                                           unassigned=[p for p in ordered if not p.agency]),
-            f"co-quan/{UNASSIGNED_AGENCY}.md": self.page(
-                "group.md", kind="agency", name=None, procedures=[p for p in ordered if not p.agency]),
             "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
             "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,
                                             presences=PRESENCE_LABELS),
-        }
-        for slug, name in cat.fields.items():
-            pages[f"linh-vuc/{slug}.md"] = self.page(
-                "group.md", kind="field", name=name, procedures=sorted(by_field.get(slug, []), key=sort_key))
-        for slug, name in cat.agencies.items():
-            pages[f"co-quan/{slug}.md"] = self.page(
-                "group.md", kind="agency", name=name, procedures=sorted(by_agency.get(slug, []), key=sort_key))
+        })
         return pages
+
+
+def _key(*parts) -> str:
+    """Content key of a shell page: the reprs of the dataclasses and tuples its template reads."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()

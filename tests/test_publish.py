@@ -72,7 +72,7 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path: Path):
         assert now in (known[current], known[target]), f"run {i}: killed after {delay:.2f} s, a mixed site"
         outcomes.append("new" if now == known[target] else "old")
         current = target if now == known[target] else current
-        assert not any(p.name.startswith(".") for p in site.iterdir())  # staging never inside the site
+        assert not any(p.name.startswith(".site") for p in site.iterdir())  # staging never inside the site
     assert "old" in outcomes, outcomes
 
     # The next complete build publishes and removes what killed builds left beside the site.
@@ -143,3 +143,21 @@ def test_source_date_epoch_sets_the_date_and_a_bad_one_is_a_usage_error(tmp_path
                          env={**ENV, "SOURCE_DATE_EPOCH": "hôm qua"}, timeout=300)
     assert bad.returncode == 2 and "SOURCE_DATE_EPOCH must be a whole number" in bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "other").exists()
+
+
+def test_a_rebuild_reuses_unchanged_pages_and_equals_a_full_build(tmp_path: Path):
+    from conftest import run_cli
+
+    data = two_catalogues(tmp_path)
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
+    assert run_cli("build", "--data", str(data["a"]), "--site-dir", str(site)) == 0
+    inode = {p: (site / p / "index.html").stat().st_ino for p in ("thu-tuc/1.001193", "thu-tuc/2.002000")}
+    # Same data directory, one procedure renamed: the rebuild and a full build must agree byte for byte.
+    shutil.copy(data["b"] / "catalogue/procedures.csv", data["a"] / "catalogue/procedures.csv")
+    assert run_cli("build", "--data", str(data["a"]), "--site-dir", str(site)) == 0
+    assert run_cli("build", "--data", str(data["a"]), "--site-dir", str(fresh)) == 0
+    assert manifest(site) == manifest(fresh)
+    assert (site / "thu-tuc/2.002000/index.html").stat().st_ino == inode["thu-tuc/2.002000"]  # reused
+    assert (site / "thu-tuc/1.001193/index.html").stat().st_ino != inode["thu-tuc/1.001193"]  # renamed: new
+    assert "Đăng ký kết hôn (bản mới)" in (site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
