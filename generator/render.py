@@ -39,6 +39,13 @@ PROCEDURE_SECTIONS = (
 )
 SHELL_SLUG = "_shell"
 PROCEDURE_SHELL = f"thu-tuc/{SHELL_SLUG}"
+FULL_TEXT_SHELL = f"{PROCEDURE_SHELL}/toan-van"
+FULL_TEXT = "toan-van"
+# Text sections longer than this show their first EXCERPT characters and link to the procedure's full-text
+# page, so that a procedure page stays light on a phone (the longest real one is 45,000 characters).
+LONG_TEXT = 6000
+EXCERPT = 2000
+LONG_SECTIONS = (("trinh-tu", "steps"), ("dieu-kien", "conditions"), ("ket-qua", "result"))
 GROUP_SHELL = f"linh-vuc/{SHELL_SLUG}"  # fields and agencies: same depth, same page furniture
 SHELL_TITLE = "@@ck-title@@"
 SHELL_DESCRIPTION = "@@ck-description@@"
@@ -52,6 +59,30 @@ def meta(value: str) -> Markup:
     """A front-matter scalar: HTML-escaped (Material prints meta values unescaped), then YAML/JSON-quoted, and
     marked safe so that autoescape does not escape the quotes a second time."""
     return Markup(json.dumps(html.escape(value, quote=True), ensure_ascii=False))
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The start of a long text, cut at the last line break (else space) before `limit` characters."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind("\n"), 0) or max(head.rfind(" "), 0) or limit
+    return head[:cut].rstrip() + " …"
+
+
+def long_documents(procedure: Procedure) -> bool:
+    """Whether the document names together are too long to show whole on the procedure's page."""
+    return sum(len(d.name) for d in procedure.documents) > LONG_TEXT
+
+
+def long_sections(procedure: Procedure) -> list[tuple[str, str]]:
+    """(anchor, text) of the procedure's sections too long to show whole on its page."""
+    return [(anchor, getattr(procedure, attr)) for anchor, attr in LONG_SECTIONS
+            if len(getattr(procedure, attr)) > LONG_TEXT]
+
+
+def has_full_text(procedure: Procedure) -> bool:
+    return bool(long_sections(procedure)) or long_documents(procedure)
 
 
 def external_url(value: str) -> str | None:
@@ -99,6 +130,8 @@ class Renderer:
             online=lambda code: ONLINE.get(code, NOT_PUBLISHED),
             external_url=external_url,
             fold=fold,
+            excerpt=excerpt,
+            long_documents=long_documents,
         )
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,
@@ -106,17 +139,22 @@ class Renderer:
             CHANNELS=CHANNELS,
             ONLINE=ONLINE,
             SECTIONS=PROCEDURE_SECTIONS,
+            LONG_TEXT=LONG_TEXT,
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
             fields=catalogue.fields,
             agencies=catalogue.agencies,
         )
         self._procedure = self.env.get_template("procedure.html")
+        self._full_text = self.env.get_template("full_text.html")
 
     def page(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
 
     def procedure_body(self, procedure: Procedure) -> str:
         return self._procedure.render(p=procedure, root="../../")
+
+    def full_text_body(self, procedure: Procedure) -> str:
+        return self._full_text.render(p=procedure, sections=long_sections(procedure))
 
     def procedure_description(self, procedure: Procedure) -> str:
         return f"{procedure.name} — mã {procedure.code}: thành phần hồ sơ, thời hạn, phí, lệ phí"
@@ -128,6 +166,7 @@ class Renderer:
         headings = "\n\n".join(f"## {title} {{#{anchor}}}" for anchor, title in PROCEDURE_SECTIONS)
         return {
             PROCEDURE_SHELL: f"{front}---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n{headings}\n\n{BODY_END}\n",
+            FULL_TEXT_SHELL: f"{front}hide:\n  - toc\n---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n{BODY_END}\n",
             GROUP_SHELL: f"{front}hide:\n  - toc\n---\n\n{BODY_START}\n\n<h1>{SHELL_TITLE}</h1>\n\n{BODY_END}\n",
         }
 
@@ -137,6 +176,10 @@ class Renderer:
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
                            _key("procedure", p), partial(self.procedure_body, p))
                  for p in cat.procedures]
+        pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
+                            f"Toàn văn các mục dài của thủ tục {p.code}", _key("full text", p),
+                            partial(self.full_text_body, p))
+                  for p in cat.procedures if has_full_text(p)]
         by_field, by_agency = cat.by_field(), cat.by_agency()
         groups = [("field", f"linh-vuc/{slug}", name, by_field.get(slug, [])) for slug, name in cat.fields.items()]
         groups += [("agency", f"co-quan/{slug}", name, by_agency.get(slug, [])) for slug, name in cat.agencies.items()]

@@ -88,11 +88,10 @@ def workers() -> int:
 def write_shell_pages(publication: Publication, site_dir: Path, site_url: str, previous: Path | None) -> int:
     """Fill every shell page, on all cores, reusing the previous build's unchanged pages (hard links: the
     previous site is never modified, and it is removed after the swap)."""
-    shells = {}
-    for shell_path in publication.renderer.shells():
-        shell_dir = site_dir / shell_path
-        shells[shell_path] = Shell((shell_dir / "index.html").read_text(encoding="utf-8"), shell_path)
-        shutil.rmtree(shell_dir)
+    shells = {path: Shell((site_dir / path / "index.html").read_text(encoding="utf-8"), path)
+              for path in publication.renderer.shells()}
+    for path in shells:
+        shutil.rmtree(site_dir / path, ignore_errors=True)  # one shell may sit inside another
     salt = _digest(_source_digest(publication.renderer.templates), *(s.head + s.tail for s in shells.values()))
     old_keys = {}
     if previous is not None and (previous / MANIFEST).is_file():

@@ -434,7 +434,12 @@ def merged_documents(site: Path) -> None:
 
 
 def long_steps(site: Path) -> None:
-    assert page(site).select_one("#trinh-tu + .ck-text").get_text() == ("Nộp hồ sơ. " * 5_000).strip()
+    """Whole on the procedure's full-text page; its first part, with a link there, on the procedure page."""
+    text = ("Nộp hồ sơ. " * 5_000).strip()
+    shown = page(site).select_one("#trinh-tu + .ck-text").get_text()
+    assert shown.endswith(" …") and text.startswith(shown.removesuffix(" …")) and len(shown) < 2_100
+    assert page(site).select_one('#trinh-tu ~ p.ck-note a[href="toan-van/#trinh-tu"]') is not None
+    assert page(site, "1.001193/toan-van").select_one("#trinh-tu + .ck-text").get_text() == text
 
 
 def no_documents(site: Path) -> None:

@@ -200,3 +200,23 @@ def test_check_on_the_sample_groups_its_warnings(tmp_path):
     every = check("--verbose")
     assert len(every) == total + 1
     assert all(re.match(r"(catalogue|statistics)/\S+:\d+:\w+: .+ \[\w+\]$", line) for line in every[:-1])
+
+
+def test_procedure_pages_stay_light_and_long_texts_are_whole_on_a_full_text_page(sample_site):
+    """Every procedure page is at most 60 KB; sections too long for that are whole on thu-tuc/<code>/toan-van/."""
+    from generator.build import prepare
+    from generator.render import has_full_text, long_sections
+
+    sizes = {p.parent.name: p.stat().st_size for p in sample_site.glob("thu-tuc/*/index.html")}
+    assert len(sizes) == 1597 and max(sizes.values()) <= 60 * 1024
+    catalogue = prepare(ROOT / "data", ROOT / "templates").catalogue
+    with_full_text = [p for p in catalogue.procedures if has_full_text(p)]
+    assert sorted(p.parent.parent.name for p in sample_site.glob("thu-tuc/*/toan-van/index.html")) == sorted(
+        p.code for p in with_full_text)
+    longest = max(catalogue.procedures, key=lambda p: len(p.conditions))
+    assert len(longest.conditions) > 40_000
+    full = html(sample_site / "thu-tuc" / longest.code / "toan-van" / "index.html")
+    assert full.select_one("#dieu-kien + .ck-text").get_text() == longest.conditions
+    page = html(sample_site / "thu-tuc" / longest.code / "index.html")
+    assert page.select_one('p.ck-note a[href="toan-van/#dieu-kien"]') is not None
+    assert ("dieu-kien", longest.conditions) in long_sections(longest)
