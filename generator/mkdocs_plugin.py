@@ -1,8 +1,8 @@
-"""MkDocs plugin: hands the generated pages to MkDocs in memory and writes procedure pages and open data.
+"""MkDocs plugin: hands the generated pages to MkDocs in memory, then writes the shell pages and open data.
 
-Procedure pages all sit at the same depth (thu-tuc/<code>/) with the same sections, so MkDocs renders one
-shell page with the theme and every procedure page is that shell with its title and body filled in. Build
-cost is linear in the number of procedures and does not depend on MkDocs' per-page machinery.
+Procedure, field and agency pages sit at the same depth, so MkDocs renders one shell page per kind with the
+theme and write.py fills every such page into its shell. Build cost is linear in the catalogue and does not
+depend on MkDocs' per-page machinery.
 """
 
 from __future__ import annotations
