@@ -3,13 +3,16 @@
 A check runs only where all its terms are published (a total may be summed from published parts); it never
 fills in a missing term. Names are part of the data contract: received_sum, resolved_sum, in_time_sum,
 pending_sum, balance, carry_over, rate, rollup.
+
+Each check is a mask over the whole table (an unpublished term is NA, and NA never flags a row); only the rows it
+flags are visited one by one, to write their messages, so Python-level work follows the findings, not the rows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
+from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from .schema import COUNT_COLUMNS, FINDING_COLUMNS, STAT_LEVELS, STATISTICS
@@ -26,13 +29,137 @@ CHECKS = {
     "rollup": "Dòng tổng = cộng các dòng thành phần (tổng các cấp; tổng một cấp = cộng các cơ quan)",
 }
 LEVEL_PARTS = ("bo", "tinh", "huyen", "xa")
+# What a finding repeats of the row it is about.
+_ROW_FIELDS = ["period", "level", "agency", "field", "procedure_code", "period_label", "file", "row", "synthetic"]
+_COUNTS = list(COUNT_COLUMNS)
+_DAYS = 10_000_000  # more than the day number of 31/12/9999: scope and day packed in one integer
+# A candidate finding: (position of its row, check, column, published, expected, message).
+Candidate = tuple[int, str, str, object, object, str]
 
 
 def _n(value) -> str:
     return format_number(value, 2 if isinstance(value, float) and not float(value).is_integer() else 0)
 
 
-def _finding(row: pd.Series, check: str, column: str, published, expected, message: str) -> dict:
+def _flagged(condition) -> np.ndarray:
+    """Positions where a nullable comparison is true: NA, a term not published, is never a finding."""
+    return np.flatnonzero(condition.to_numpy(dtype=bool, na_value=False))
+
+
+def _sums(s: pd.DataFrame) -> list[Candidate]:
+    found: list[Candidate] = []
+
+    def compare(check, column, parts, text, where=None):
+        published = s[column]
+        expected = s[parts[0]]
+        for part in parts[1:]:
+            expected = expected + s[part]
+        differs = published != expected
+        if where is not None:
+            differs = differs & where
+        for i in _flagged(differs):
+            value, total = int(published.iat[i]), int(expected.iat[i])
+            found.append((i, check, column, value, total,
+                          f"{text} công bố {_n(value)}, cộng các thành phần được {_n(total)}."))
+
+    compare("received_sum", "received_total", ("received_online", "received_offline", "carried_over"),
+            "Tổng số hồ sơ nhận")
+    split = s["resolved_early"].notna() & s["resolved_on_time"].notna()
+    compare("resolved_sum", "resolved_total", ("resolved_early", "resolved_on_time", "resolved_late"),
+            "Tổng số đã giải quyết (trước hạn + đúng hạn + quá hạn)", split)
+    compare("resolved_sum", "resolved_total", ("resolved_in_time", "resolved_late"),
+            "Tổng số đã giải quyết (trước và đúng hạn + quá hạn)", ~split)
+    compare("in_time_sum", "resolved_in_time", ("resolved_early", "resolved_on_time"), "Số trước và đúng hạn")
+    compare("pending_sum", "pending_total", ("pending_in_time", "pending_overdue"), "Tổng số đang giải quyết")
+
+    withdrawn = s["withdrawn"]
+    terms = s["resolved_calc"] + s["pending_calc"] + withdrawn.fillna(0)
+    for i in _flagged(s["received_calc"] != terms):
+        received, expected = int(s["received_calc"].iat[i]), int(terms.iat[i])
+        with_withdrawn = " + rút/trả lại" if pd.notna(withdrawn.iat[i]) else ""
+        found.append((i, "balance", "received_total", received, expected,
+                      f"Tổng nhận {_n(received)} khác đã giải quyết + đang giải quyết{with_withdrawn} "
+                      f"= {_n(expected)}."))
+
+    published = s["on_time_rate"].to_numpy(dtype=float, na_value=np.nan)
+    in_time = s["in_time_calc"].to_numpy(dtype=float, na_value=np.nan)
+    resolved = s["resolved_calc"].to_numpy(dtype=float, na_value=np.nan)
+    decimals = s["rate_decimals"].tolist()
+    # The tolerance is computed in Python, once per distinct number of decimals, so it is the very float the
+    # per-row rule gives.
+    tolerance = {d: 0.5 * 10 ** -d + 1e-9 for d in set(decimals)}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = in_time / resolved * 100
+        off = np.abs(published - exact) > np.array([tolerance[d] for d in decimals], dtype=float)
+    for i in np.flatnonzero(off & ~np.isnan(published) & ~np.isnan(in_time) & (resolved > 0)):
+        rate, digits = float(published[i]), int(decimals[i])
+        value = float(in_time[i]) / float(resolved[i]) * 100
+        found.append((i, "rate", "on_time_rate", rate, round(value, digits),
+                      f"Tỷ lệ đúng hạn công bố {_n(rate)}%, tính lại (trước hạn + đúng hạn) / "
+                      f"đã giải quyết được {format_number(value, max(digits, 2))}%."))
+    return found
+
+
+def _carry_over(s: pd.DataFrame) -> list[Candidate]:
+    """A row against the row of the same scope whose period starts the day after its own ends."""
+    scope = ["level", "agency", "field", "procedure_code", "period_kind"]
+    # One integer per scope and day, so the lookup is an index search rather than a merge on five text columns.
+    group = s.groupby(scope, sort=False, dropna=False).ngroup().to_numpy() * _DAYS
+    starts = pd.Index(group + np.array([d.toordinal() for d in s["period_start"].tolist()], dtype=np.int64))
+    ends = group + np.array([d.toordinal() + 1 for d in s["period_end"].tolist()], dtype=np.int64)
+    # Two ranges may start on the same day; the later row is the one taken, as a lookup by start date would.
+    last = ~starts.duplicated(keep="last")
+    match = starts[last].get_indexer(ends)
+    # Several periods may end on the same day before one row: their findings keep the order of the rows.
+    before = np.flatnonzero(match >= 0)
+    after = np.flatnonzero(last)[match[before]]
+    published = s["carried_over"].array[after]
+    expected = s["pending_calc"].array[before]
+    found: list[Candidate] = []
+    for k in _flagged(published != expected):
+        value, pending = int(published[k]), int(expected[k])
+        label = s["period_label"].iat[before[k]]
+        found.append((int(after[k]), "carry_over", "carried_over", value, pending,
+                      f"Từ kỳ trước chuyển qua {_n(value)}, nhưng cuối {label} còn {_n(pending)} "
+                      f"hồ sơ đang giải quyết."))
+    return found
+
+
+def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str], what) -> list[Candidate]:
+    """Total rows vs the sum of the part rows of their group (KEYS). The rows published for a group are taken as
+    all its parts, so a check needs at least two of them; a count is checked only where every part publishes it."""
+    group = s.groupby(keys, sort=False).ngroup()
+    by_group = s.loc[parts, _COUNTS].groupby(group[parts].to_numpy())
+    size = by_group.size()
+    sums = by_group.sum().where(by_group.count().eq(size, axis=0))[size >= 2]
+    position = np.flatnonzero(totals.to_numpy())
+    expected = sums.reindex(group.iloc[position].to_numpy())
+    published = s.iloc[position]
+    count = size.reindex(expected.index)
+    found: list[Candidate] = []
+    for column in COUNT_COLUMNS:
+        label = STATISTICS.column(column).label
+        for k in _flagged(published[column].array != expected[column].array):
+            value, total, row = int(published[column].iat[k]), int(expected[column].iat[k]), published.iloc[k]
+            found.append((int(position[k]), "rollup", column, value, total,
+                          f"{label}: dòng tổng công bố {_n(value)}, cộng {int(count.iat[k])} dòng {what(row)} "
+                          f"được {_n(total)}."))
+    return found
+
+
+def _rollups(s: pd.DataFrame) -> list[Candidate]:
+    """A tong row vs its level aggregate rows; a level aggregate row vs its agency rows."""
+    # Only what the check reads, indexed by position as the other checks report rows.
+    s = s[["period", "field", "procedure_code", "level", "agency", *_COUNTS]].reset_index(drop=True)
+    part_level = s["level"].isin(LEVEL_PARTS)
+    whole_level = s["agency"] == ""
+    scope = ["period", "field", "procedure_code"]
+    return (_rollup(s, s["level"] == "tong", part_level & whole_level, scope, lambda row: "các cấp")
+            + _rollup(s, part_level & whole_level, part_level & ~whole_level, scope + ["level"],
+                      lambda row: f"cơ quan {STAT_LEVELS[row['level']].lower()}"))
+
+
+def _finding(row: dict, check: str, column: str, published, expected, message: str) -> dict:
     difference = published - expected
     if isinstance(difference, float):
         difference = round(difference, 4)
@@ -45,117 +172,20 @@ def _finding(row: pd.Series, check: str, column: str, published, expected, messa
     }
 
 
-def _known(*values) -> bool:
-    return all(v is not pd.NA and v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
-
-
-def _sums(row: pd.Series) -> list[dict]:
-    found = []
-    r = row
-
-    def compare(check, column, parts, text):
-        published = r[column]
-        values = [r[p] for p in parts]
-        if _known(published, *values) and published != sum(values):
-            expected = int(sum(values))
-            found.append(_finding(r, check, column, int(published), expected,
-                                  f"{text} công bố {_n(int(published))}, cộng các thành phần được {_n(expected)}."))
-
-    compare("received_sum", "received_total", ("received_online", "received_offline", "carried_over"),
-            "Tổng số hồ sơ nhận")
-    if _known(r["resolved_early"], r["resolved_on_time"]):
-        compare("resolved_sum", "resolved_total", ("resolved_early", "resolved_on_time", "resolved_late"),
-                "Tổng số đã giải quyết (trước hạn + đúng hạn + quá hạn)")
-    else:
-        compare("resolved_sum", "resolved_total", ("resolved_in_time", "resolved_late"),
-                "Tổng số đã giải quyết (trước và đúng hạn + quá hạn)")
-    compare("in_time_sum", "resolved_in_time", ("resolved_early", "resolved_on_time"), "Số trước và đúng hạn")
-    compare("pending_sum", "pending_total", ("pending_in_time", "pending_overdue"), "Tổng số đang giải quyết")
-
-    terms = [r["resolved_calc"], r["pending_calc"]] + ([r["withdrawn"]] if _known(r["withdrawn"]) else [])
-    if _known(r["received_calc"], *terms) and r["received_calc"] != sum(terms):
-        expected = int(sum(terms))
-        withdrawn = " + rút/trả lại" if len(terms) == 3 else ""
-        found.append(_finding(r, "balance", "received_total", int(r["received_calc"]), expected,
-                              f"Tổng nhận {_n(int(r['received_calc']))} khác đã giải quyết + đang giải quyết"
-                              f"{withdrawn} = {_n(expected)}."))
-
-    if _known(r["on_time_rate"], r["in_time_calc"], r["resolved_calc"]) and r["resolved_calc"] > 0:
-        exact = float(r["in_time_calc"]) / float(r["resolved_calc"]) * 100
-        decimals = r["rate_decimals"]
-        published = float(r["on_time_rate"])
-        if abs(published - exact) > 0.5 * 10 ** -decimals + 1e-9:
-            expected = round(exact, decimals)
-            found.append(_finding(r, "rate", "on_time_rate", published, expected,
-                                  f"Tỷ lệ đúng hạn công bố {_n(published)}%, tính lại (trước hạn + đúng hạn) / "
-                                  f"đã giải quyết được {format_number(exact, max(decimals, 2))}%."))
-    return found
-
-
-def _carry_over(stats: pd.DataFrame) -> list[dict]:
-    found = []
-    scope = ["level", "agency", "field", "procedure_code", "period_kind"]
-    for _, group in stats.groupby(scope, sort=False, dropna=False):
-        by_start = {row["period_start"]: row for _, row in group.iterrows()}
-        for _, previous in group.iterrows():
-            following = by_start.get(previous["period_end"] + dt.timedelta(days=1))
-            if following is None:
-                continue
-            published, expected = following["carried_over"], previous["pending_calc"]
-            if _known(published, expected) and published != expected:
-                found.append(_finding(following, "carry_over", "carried_over", int(published), int(expected),
-                                      f"Từ kỳ trước chuyển qua {_n(int(published))}, nhưng cuối "
-                                      f"{previous['period_label']} còn {_n(int(expected))} hồ sơ đang giải quyết."))
-    return found
-
-
-def _rollup(total: pd.Series, parts: pd.DataFrame, what: str) -> list[dict]:
-    found = []
-    for column in COUNT_COLUMNS:
-        published = total[column]
-        values = parts[column]
-        if _known(published) and values.notna().all():
-            expected = int(values.sum())
-            if published != expected:
-                label = STATISTICS.column(column).label
-                found.append(_finding(total, "rollup", column, int(published), expected,
-                                      f"{label}: dòng tổng công bố {_n(int(published))}, cộng {len(parts)} "
-                                      f"dòng {what} được {_n(expected)}."))
-    return found
-
-
-def _rollups(stats: pd.DataFrame) -> list[dict]:
-    """A tong row vs its level aggregate rows; a level aggregate row vs its agency rows.
-
-    The rows published for a period are taken as all its parts, so a check needs at least two of them."""
-    found = []
-    for _, group in stats.groupby(["period", "field", "procedure_code"], sort=False):
-        aggregates = group[(group["agency"] == "") & group["level"].isin(LEVEL_PARTS)]
-        if len(aggregates) >= 2:
-            for _, total in group[group["level"] == "tong"].iterrows():
-                found += _rollup(total, aggregates, "các cấp")
-        for level, rows in group[group["level"].isin(LEVEL_PARTS)].groupby("level"):
-            agencies = rows[rows["agency"] != ""]
-            if len(agencies) >= 2:
-                for _, total in rows[rows["agency"] == ""].iterrows():
-                    found += _rollup(total, agencies, f"cơ quan {STAT_LEVELS[level].lower()}")
-    return found
-
-
 def count_per_row(stats: pd.DataFrame, found: pd.DataFrame) -> pd.Series:
     """Findings that concern each statistics row (by file and row), for marking charts and tables."""
-    counts = found.groupby(["file", "row"]).size()
-    return pd.Series([int(counts.get((f, r), 0)) for f, r in zip(stats["file"], stats["row"])], index=stats.index)
+    counts = Counter(zip(found["file"].tolist(), found["row"].tolist()))
+    return pd.Series([counts.get(key, 0) for key in zip(stats["file"].tolist(), stats["row"].tolist())],
+                     index=stats.index)
 
 
 def findings(stats: pd.DataFrame) -> pd.DataFrame:
     """Every finding, one row each, in a stable order."""
-    rows: list[dict] = []
-    for _, row in stats.iterrows():
-        rows += _sums(row)
-    rows += _carry_over(stats) + _rollups(stats)
+    candidates = _sums(stats) + _carry_over(stats) + _rollups(stats)
+    positions = sorted({c[0] for c in candidates})
+    rows = dict(zip(positions, stats.iloc[positions][_ROW_FIELDS].to_dict("records")))
     columns = [*FINDING_COLUMNS, "message", "period_label", "file", "row", "synthetic"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame([_finding(rows[i], *rest) for i, *rest in candidates], columns=columns)
     order = {name: i for i, name in enumerate(CHECKS)}
     frame["_order"] = frame["check"].map(order)
     frame = frame.sort_values(["file", "row", "_order", "column"], kind="stable").drop(columns="_order")

@@ -40,10 +40,13 @@ def script_json(value: str) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def short_period(row: pd.Series) -> str:
-    start = row["period_start"]
+def short_period(kind: str, start: dt.date, period: str) -> str:
     return {"month": f"{start.month:02d}/{start.year}", "quarter": f"Q{(start.month - 1) // 3 + 1}/{start.year}",
-            "year": f"{start.year}"}.get(row["period_kind"], row["period"])
+            "year": f"{start.year}"}.get(kind, period)
+
+
+def _short_periods(rows: pd.DataFrame) -> list[str]:
+    return [short_period(*values) for values in zip(rows["period_kind"], rows["period_start"], rows["period"])]
 
 
 def _window(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -176,7 +179,7 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     if rows["period"].nunique() < 2:
         return None
     rows = rows.sort_values("period_start")
-    rows = rows.assign(x=rows.apply(short_period, axis=1))
+    rows = rows.assign(x=_short_periods(rows))
     grouped = _rates(rows, ["period", "x", "level", "level_label"])
     order = [lvl for lvl in ("tong", *LEVEL_PARTS) if lvl in set(grouped["level"])]
     fig = go.Figure(layout=_layout(yaxis=dict(title=RATE_AXIS)))
@@ -186,13 +189,16 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
                                  hovertemplate="%{x}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>"))
     periods = grouped.drop_duplicates("period")[["period", "x"]]
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
+    rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
+    per_period = grouped.groupby("period", sort=False).agg(findings=("findings", "sum"), synthetic=("synthetic", "any"))
     shown, raw, marks = [], [], []
     for p in periods.itertuples():
-        cells = grouped[grouped["period"] == p.period].set_index("level")
-        shown.append([p.x] + [format_percent(cells["rate"].get(lvl)) for lvl in order])
-        raw.append([p.period] + [None if pd.isna(cells["rate"].get(lvl, float("nan"))) else float(cells["rate"][lvl])
-                                 for lvl in order] + [int(cells["findings"].sum()), "1" if cells["synthetic"].any() else "0"])
-        marks.append(int(cells["findings"].sum()))
+        cells = [rates.get((p.period, lvl)) for lvl in order]  # None: no row of that level in the period
+        findings = int(per_period.at[p.period, "findings"])
+        shown.append([p.x] + [format_percent(rate) for rate in cells])
+        raw.append([p.period] + [None if pd.isna(rate) else float(rate) for rate in cells]
+                   + [findings, "1" if per_period.at[p.period, "synthetic"] else "0"])
+        marks.append(findings)
     headline = order[0]
     line = grouped[grouped["level"] == headline]
     summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {format_percent(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
@@ -207,7 +213,8 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     rows = _recent(_dominant_kind(rows[rows["received_online"].notna() & rows["received_offline"].notna()]))
     if rows["period"].nunique() < 2:
         return None
-    rows = rows.sort_values("period_start").assign(x=lambda r: r.apply(short_period, axis=1))
+    rows = rows.sort_values("period_start")
+    rows = rows.assign(x=_short_periods(rows))
     grouped = rows.groupby(["period", "x"], sort=False).agg(
         online=("received_online", "sum"), offline=("received_offline", "sum"),
         overdue=("pending_overdue", lambda v: v.sum() if v.notna().all() else pd.NA),

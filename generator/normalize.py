@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from .load import RawTable
@@ -318,37 +319,75 @@ def rate_decimals(text: str) -> int:
     return len(m[1]) if m else 0
 
 
+def _each(values: pd.Series, results: dict) -> pd.Series:
+    """values.map(function), for a function worked out once per distinct value into RESULTS: a report repeats its
+    periods, levels, agencies and sources on every row."""
+    return values.map(results.__getitem__)
+
+
+def stat_text(value):
+    """A statistics cell as stored: nfc. Plain digits, most cells of a report, are already what nfc returns."""
+    if not isinstance(value, str) or (value.isdigit() and value.isascii()):
+        return value
+    return nfc(value)
+
+
+def parse_stat_count(text: str) -> int | None:
+    """parse_count, with plain digits (nearly every cell of a report) read without its patterns."""
+    if text.isdigit() and text.isascii():
+        value = int(text)
+        return value if value <= MAX_COUNT else None
+    return parse_count(text)
+
+
+def _counts(cells: list) -> pd.arrays.IntegerArray:
+    """Raw count cells → Int64 array (NA where empty), each distinct cell read once."""
+    codes, distinct = pd.factorize(np.array(cells, dtype=object))
+    parsed = [parse_stat_count(text) if (text := stat_text(value)) else None for value in distinct]
+    missing = np.array([value is None for value in parsed], dtype=bool)
+    values = np.array([0 if value is None else value for value in parsed], dtype=np.int64)
+    return pd.arrays.IntegerArray(values[codes], missing[codes])
+
+
 def statistics_frame(tables: list[RawTable]) -> pd.DataFrame:
     """One typed row per published row: nullable integer counts, canonical period, verbatim text kept."""
+    # Counts go straight from the raw cells to Int64 arrays. The other columns still go through DataFrame.map and
+    # concat, which decide their dtypes (object rather than str as soon as one file is header-only).
+    text = [c.name for c in STATISTICS.input_columns() if c.name not in COUNT_COLUMNS]
     frames = []
+    counts: dict[str, list] = {column: [] for column in COUNT_COLUMNS}
     for raw in tables:
         frame = raw.frame.copy()
         for column in STATISTICS.input_columns():
             if column.name not in frame.columns:
                 frame[column.name] = ""
-        frame = frame[[c.name for c in STATISTICS.input_columns()] + ["_row"]].map(
-            lambda v: nfc(v) if isinstance(v, str) else v)
+        for column in COUNT_COLUMNS:
+            counts[column] += frame[column].tolist()
+        frame = frame[text + ["_row"]]
+        cells = {value: stat_text(value) for value in set(frame.to_numpy().ravel().tolist())}
+        frame = frame.map(cells.__getitem__)
         frame["file"] = raw.file
         frames.append(frame)
-    columns = [c.name for c in STATISTICS.input_columns()] + ["_row", "file"]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    periods = frame["period"].map(parse_period)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=text + ["_row", "file"])
+    periods = {value: parse_period(value) for value in set(frame["period"].tolist())}
+    rates = set(frame["on_time_rate"].tolist())
     result = pd.DataFrame({
-        "period": periods.map(lambda p: p.canonical),
-        "period_kind": periods.map(lambda p: p.kind),
-        "period_start": periods.map(lambda p: p.start),
-        "period_end": periods.map(lambda p: p.end),
-        "period_label": periods.map(lambda p: p.label),
-        "level": frame["level"].map(parse_stat_level),
+        "period": _each(frame["period"], {k: p.canonical for k, p in periods.items()}),
+        "period_kind": _each(frame["period"], {k: p.kind for k, p in periods.items()}),
+        "period_start": _each(frame["period"], {k: p.start for k, p in periods.items()}),
+        "period_end": _each(frame["period"], {k: p.end for k, p in periods.items()}),
+        "period_label": _each(frame["period"], {k: p.label for k, p in periods.items()}),
+        "level": _each(frame["level"], {v: parse_stat_level(v) for v in set(frame["level"].tolist())}),
         "agency": frame["agency"],
         "field": frame["field"],
         "procedure_code": frame["procedure_code"],
     })
     for column in COUNT_COLUMNS:
-        result[column] = pd.array([parse_count(v) if v else pd.NA for v in frame[column]], dtype="Int64")
-    result["on_time_rate"] = frame["on_time_rate"].map(lambda v: parse_rate(v) if v else None).astype("Float64")
+        result[column] = _counts(counts[column])
+    rate_values = {v: parse_rate(v) if v else None for v in rates}
+    result["on_time_rate"] = _each(frame["on_time_rate"], rate_values).astype("Float64")
     result["on_time_rate_text"] = frame["on_time_rate"]
-    result["rate_decimals"] = frame["on_time_rate"].map(rate_decimals)
+    result["rate_decimals"] = _each(frame["on_time_rate"], {v: rate_decimals(v) for v in rates})
     result["source"] = frame["source"]
     result["note"] = frame["note"]
     result["synthetic"] = frame["source"].str.lower().str.startswith(SYNTHETIC_PREFIX)

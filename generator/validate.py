@@ -8,7 +8,7 @@ import pandas as pd
 
 from .load import RawTable
 from .normalize import (MAX_COUNT, parse_channel, parse_count, parse_fee, parse_levels, parse_online, parse_period,
-                        parse_rate, parse_stat_level, parse_time)
+                        parse_rate, parse_stat_count, parse_stat_level, parse_time, stat_text)
 from .problems import Report
 from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, Column
 from .vietnamese import nfc
@@ -142,19 +142,55 @@ def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
                          "no procedure with this code in procedures", "a code from procedures", value)
 
 
+def _distinct(values: list, function) -> list:
+    """FUNCTION of each value, computed once per distinct value: a report repeats its periods, levels, agencies
+    and many of its counts on every row."""
+    results = {value: function(value) for value in set(values)}
+    return [results[value] for value in values]
+
+
+def _check_statistics_column(raw: RawTable, column: Column, rows: list[int], values: list[str],
+                             report: Report) -> None:
+    """_check_column, with its problems and their order, for the kinds of column a statistics file has; each
+    distinct cell is parsed once."""
+    if column.presence not in ("required", "optional") or column.kind not in ("text", "count", *_PARSERS):
+        _check_column(raw, column, pd.Series(values, index=raw.frame.index, dtype=object), report)
+        return
+    distinct = set(values)
+    if column.presence == "required" and "" in distinct:
+        for row, value in zip(rows, values):
+            if value == "":
+                report.error("missing_value", raw.file, row, column.name, "value is required", column.label, "")
+    if column.kind == "count":
+        bad = {value for value in distinct if value and parse_stat_count(value) is None}
+        code, message = "invalid_count", "not a whole number ≥ 0"
+        expected = f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)"
+    elif column.kind in _PARSERS:
+        parse, code, message = _PARSERS[column.kind]
+        bad = {value for value in distinct if value and parse(value) is None}
+        expected = KIND_LABELS[column.kind]
+    else:
+        return
+    if bad:
+        for row, value in zip(rows, values):
+            if value in bad:
+                report.error(code, raw.file, row, column.name, message, expected, value)
+
+
 def validate_statistics(tables: list[RawTable], report: Report) -> None:
     """Column and cell checks per file, then one scope + period per row across all files."""
     first: dict[tuple, str] = {}
     for raw in tables:
         present = _columns(raw, report)
-        values = {column.name: _cells(raw, column.name) for column in present}
+        rows = raw.frame["_row"].tolist()
+        values = {column.name: _distinct(raw.frame[column.name].tolist(), stat_text) for column in present}
         for column in present:
-            _check_column(raw, column, values[column.name], report)
+            _check_statistics_column(raw, column, rows, values[column.name], report)
         if "period" not in values or "level" not in values:
             continue
-        keys = zip(*([_KEY_NORMALISERS.get(c, str)(v) for v in values[c]] if c in values else [""] * len(raw.frame)
+        keys = zip(*(_distinct(values[c], _KEY_NORMALISERS.get(c, str)) if c in values else [""] * len(rows)
                      for c in ("period", *SCOPE_COLUMNS)))
-        for row, key in zip(raw.frame["_row"], keys):
+        for row, key in zip(rows, keys):
             if None in key or not key[0]:
                 continue  # an invalid period or level is reported already
             if key in first:

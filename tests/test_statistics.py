@@ -193,6 +193,15 @@ def test_rollup_of_levels_and_of_agencies(tmp_path):
     ]
 
 
+def test_rollup_never_takes_an_unpublished_part_as_zero(tmp_path):
+    rows = [
+        {"period": "2021", "level": "tong", "received_total": "300", "resolved_total": "250"},
+        {"period": "2021", "level": "tinh", "received_total": "100", "resolved_total": "90"},
+        {"period": "2021", "level": "xa", "received_total": "201"},  # resolved_total not published
+    ]
+    assert findings(tmp_path, *rows) == [("rollup", "2021", "tong", "", "received_total", 300, 301, -1)]
+
+
 def test_the_real_published_rows(tmp_path):
     """The genuine inconsistencies of the bundled real statistics, as listed in data/README.md."""
     stats = prepare(ROOT / "data", ROOT / "templates").findings
