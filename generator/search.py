@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Catalogue, Procedure
 from .render import sort_key
@@ -48,15 +49,19 @@ def fnv1a(term: str) -> int:
     return value
 
 
+@lru_cache(maxsize=None)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """A catalogue has a few thousand distinct words among millions of occurrences: fold each once."""
+    folded, exact = fold(word), tone_key(word)
+    return (folded,) if exact == folded else (folded, "~" + exact)
+
+
 def terms(text: str) -> list[str]:
     """Distinct index terms of a text: folded words and, where different, their exact tone keys."""
     seen: dict[str, None] = {}
     for word in words(text):
-        folded = fold(word)
-        seen[folded] = None
-        exact = tone_key(word)
-        if exact != folded:
-            seen["~" + exact] = None
+        for term in _word_terms(word):
+            seen[term] = None
     return list(seen)
 
 
