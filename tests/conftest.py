@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,19 @@ from generator.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONFIG = str(ROOT / "mkdocs.yml")
+
+
+def wait_for(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+    """Until the server started as `server` answers at url; fails if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            assert server.poll() is None, f"the server for {url} exited"
+            assert time.monotonic() < deadline, f"no answer from {url}"
+            time.sleep(0.1)
 
 
 def run_cli(*args: str) -> int:

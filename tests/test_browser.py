@@ -13,12 +13,11 @@ import subprocess
 import sys
 import time
 import unicodedata
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, FIXTURES, ROOT, run_cli
+from conftest import CONFIG, FIXTURES, ROOT, run_cli, wait_for
 from generator.vietnamese import fold
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,12 +54,7 @@ def served(site):
     directory, base = site
     server = http_server(int(base.rsplit(":", 1)[1].strip("/")), directory)
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(base, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(base, server)
         yield base
     finally:
         server.terminate()
@@ -228,12 +222,7 @@ def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
     server = http_server(port, tmp_path)
     try:
         base = f"http://127.0.0.1:{port}/a/b/"
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(base, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(base, server)
         page = browser.new_page()
         page.goto(base + "thu-tuc/1.001193/", wait_until="networkidle")
         _, titles = header_search(page, "dang ky ket hon")
@@ -257,14 +246,7 @@ def test_search_under_congkhai_serve(browser):
                                "-a", f"127.0.0.1:{port}", "-f", CONFIG], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "tim-kiem/chi-muc/meta.json", timeout=5)
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "congkhai serve did not answer"
-                time.sleep(0.5)
+        wait_for(base + "tim-kiem/chi-muc/meta.json", server)
         page = browser.new_page()
         page.goto(base, wait_until="load")
         _, titles = header_search(page, "ĐANG KY KET HON")

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-from conftest import CONFIG, FIXTURES, ROOT, html, run_cli
+from conftest import CONFIG, FIXTURES, ROOT, html, run_cli, wait_for
 
 
 def congkhai(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -103,16 +103,10 @@ def test_serve_shows_procedure_pages():
                                "-a", f"127.0.0.1:{port}", "-f", CONFIG], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/thu-tuc/1.001193/", timeout=5) as response:
-                    body = response.read().decode("utf-8")
-                break
-            except OSError:
-                assert server.poll() is None, "congkhai serve exited"
-                assert time.monotonic() < deadline, "congkhai serve did not answer"
-                time.sleep(0.5)
+        url = f"http://127.0.0.1:{port}/thu-tuc/1.001193/"
+        wait_for(url, server)
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = response.read().decode("utf-8")
         assert "Tờ khai đăng ký kết hôn" in body
     finally:
         server.terminate()

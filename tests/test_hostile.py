@@ -29,10 +29,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -40,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import lxml.html
 import openpyxl
 import pytest
 
