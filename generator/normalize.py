@@ -167,9 +167,12 @@ _COUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?P<sep>[.,\u00a0\u202f ])[0-9]{3}(?:(?P=
 def parse_count(text: str) -> int | None:
     """'12' → 12; '1.234' or '1,234' or '1 234' → 1234; None if not a whole number from 0 to MAX_COUNT."""
     text = text.strip()
-    if not _COUNT.fullmatch(text):
+    if text.isascii() and text.isdigit():  # nearly every count: skip the patterns
+        value = int(text)
+    elif _COUNT.fullmatch(text):
+        value = int(re.sub(r"[^0-9]", "", text))
+    else:
         return None
-    value = int(re.sub(r"[^0-9]", "", text))
     return value if value <= MAX_COUNT else None
 
 
@@ -326,24 +329,14 @@ def _each(values: pd.Series, results: dict) -> pd.Series:
 
 
 def stat_text(value):
-    """A statistics cell as stored: nfc. Plain digits, most cells of a report, are already what nfc returns."""
-    if not isinstance(value, str) or (value.isdigit() and value.isascii()):
-        return value
-    return nfc(value)
-
-
-def parse_stat_count(text: str) -> int | None:
-    """parse_count, with plain digits (nearly every cell of a report) read without its patterns."""
-    if text.isdigit() and text.isascii():
-        value = int(text)
-        return value if value <= MAX_COUNT else None
-    return parse_count(text)
+    """A statistics cell as stored (nfc); the row numbers mixed into a frame's cells pass through."""
+    return nfc(value) if isinstance(value, str) else value
 
 
 def _counts(cells: list) -> pd.arrays.IntegerArray:
     """Raw count cells → Int64 array (NA where empty), each distinct cell read once."""
     codes, distinct = pd.factorize(np.array(cells, dtype=object))
-    parsed = [parse_stat_count(text) if (text := stat_text(value)) else None for value in distinct]
+    parsed = [parse_count(text) if (text := stat_text(value)) else None for value in distinct]
     missing = np.array([value is None for value in parsed], dtype=bool)
     values = np.array([0 if value is None else value for value in parsed], dtype=np.int64)
     return pd.arrays.IntegerArray(values[codes], missing[codes])

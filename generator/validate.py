@@ -8,7 +8,7 @@ import pandas as pd
 
 from .load import RawTable
 from .normalize import (MAX_COUNT, parse_channel, parse_count, parse_fee, parse_levels, parse_online, parse_period,
-                        parse_rate, parse_stat_count, parse_stat_level, parse_time, stat_text)
+                        parse_rate, parse_stat_level, parse_time, stat_text)
 from .problems import Report
 from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, Column
 from .vietnamese import nfc
@@ -39,24 +39,32 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
     return present
 
 
+def _failing(values: pd.Series, filled: pd.Series, valid) -> pd.Series:
+    """Filled cells for which valid(cell) is false, judged once per distinct value: a statistics report repeats
+    its periods, levels and many counts on every row."""
+    bad = [value for value in values[filled].unique() if not valid(value)]
+    return filled & values.isin(bad)
+
+
 def _check_column(raw: RawTable, column: Column, values: pd.Series, report: Report) -> None:
     rows = raw.frame["_row"]
     empty = values == ""
-    for row in rows[empty]:
-        if column.presence == "required":
-            report.error("missing_value", raw.file, row, column.name, "value is required", column.label, "")
-        elif column.presence == "expected":
-            report.warning("missing_expected", raw.file, row, column.name, "empty; shown as not published",
-                           column.label, "")
+    if column.presence in ("required", "expected"):
+        for row in rows[empty]:
+            if column.presence == "required":
+                report.error("missing_value", raw.file, row, column.name, "value is required", column.label, "")
+            else:
+                report.warning("missing_expected", raw.file, row, column.name, "empty; shown as not published",
+                               column.label, "")
     filled = ~empty
     if column.kind == "code" and column.name == raw.table.key:
-        bad = filled & ~values.map(lambda v: bool(CODE_PATTERN.fullmatch(v)) and len(v) <= MAX_CODE_LENGTH)
+        bad = _failing(values, filled, lambda v: bool(CODE_PATTERN.fullmatch(v)) and len(v) <= MAX_CODE_LENGTH)
         for row, value in zip(rows[bad], values[bad]):
             report.error("invalid_code", raw.file, row, column.name,
                          f"code may hold only letters, digits, . _ - (at most {MAX_CODE_LENGTH})",
                          "e.g. 1.001193", value)
     elif column.kind == "count":
-        bad = filled & values.map(lambda v: parse_count(v) is None)
+        bad = _failing(values, filled, lambda v: parse_count(v) is not None)
         for row, value in zip(rows[bad], values[bad]):
             report.error("invalid_count", raw.file, row, column.name, "not a whole number ≥ 0",
                          f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)", value)
@@ -81,9 +89,9 @@ def _check_column(raw: RawTable, column: Column, values: pd.Series, report: Repo
                                example, value)
     elif column.kind in _PARSERS:
         parse, code, message = _PARSERS[column.kind]
-        for row, value in zip(rows[filled], values[filled]):
-            if parse(value) is None:
-                report.error(code, raw.file, row, column.name, message, KIND_LABELS[column.kind], value)
+        bad = _failing(values, filled, lambda v: parse(v) is not None)
+        for row, value in zip(rows[bad], values[bad]):
+            report.error(code, raw.file, row, column.name, message, KIND_LABELS[column.kind], value)
     elif column.kind == "online":
         for row, value in zip(rows[filled], values[filled]):
             if parse_online(value) is None:
@@ -149,34 +157,6 @@ def _distinct(values: list, function) -> list:
     return [results[value] for value in values]
 
 
-def _check_statistics_column(raw: RawTable, column: Column, rows: list[int], values: list[str],
-                             report: Report) -> None:
-    """_check_column, with its problems and their order, for the kinds of column a statistics file has; each
-    distinct cell is parsed once."""
-    if column.presence not in ("required", "optional") or column.kind not in ("text", "count", *_PARSERS):
-        _check_column(raw, column, pd.Series(values, index=raw.frame.index, dtype=object), report)
-        return
-    distinct = set(values)
-    if column.presence == "required" and "" in distinct:
-        for row, value in zip(rows, values):
-            if value == "":
-                report.error("missing_value", raw.file, row, column.name, "value is required", column.label, "")
-    if column.kind == "count":
-        bad = {value for value in distinct if value and parse_stat_count(value) is None}
-        code, message = "invalid_count", "not a whole number ≥ 0"
-        expected = f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)"
-    elif column.kind in _PARSERS:
-        parse, code, message = _PARSERS[column.kind]
-        bad = {value for value in distinct if value and parse(value) is None}
-        expected = KIND_LABELS[column.kind]
-    else:
-        return
-    if bad:
-        for row, value in zip(rows, values):
-            if value in bad:
-                report.error(code, raw.file, row, column.name, message, expected, value)
-
-
 def validate_statistics(tables: list[RawTable], report: Report) -> None:
     """Column and cell checks per file, then one scope + period per row across all files."""
     first: dict[tuple, str] = {}
@@ -185,7 +165,7 @@ def validate_statistics(tables: list[RawTable], report: Report) -> None:
         rows = raw.frame["_row"].tolist()
         values = {column.name: _distinct(raw.frame[column.name].tolist(), stat_text) for column in present}
         for column in present:
-            _check_statistics_column(raw, column, rows, values[column.name], report)
+            _check_column(raw, column, pd.Series(values[column.name], index=raw.frame.index, dtype=object), report)
         if "period" not in values or "level" not in values:
             continue
         keys = zip(*(_distinct(values[c], _KEY_NORMALISERS.get(c, str)) if c in values else [""] * len(rows)

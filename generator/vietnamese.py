@@ -17,6 +17,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def nfc(text: str) -> str:
     """Published text as stored and shown: NFC, no control characters, outer whitespace trimmed."""
+    if text.isascii() and text.isalnum():
+        return text  # most cells of a report: nothing to normalise, clean or trim
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _CONTROL.sub("", text).strip()
 
