@@ -35,9 +35,8 @@ POSTINGS_PER_SHARD = 4000  # shard count grows with the index so that one shard 
 @dataclass(frozen=True)
 class Document:
     path: str  # from the site root, e.g. thu-tuc/1.001193/
-    title: str
+    title: str  # what is indexed, with the code
     detail: str
-    text: str  # what is indexed besides the title's words
     code: str = ""
 
 
@@ -68,11 +67,10 @@ def terms(text: str) -> list[str]:
 def documents(catalogue: Catalogue) -> list[Document]:
     """Fields and agencies first (few, often what a short query means), then procedures by field and name, so
     that the results of one query tend to share a chunk."""
-    docs = [Document(f"linh-vuc/{slug}/", name, "Lĩnh vực", name) for slug, name in catalogue.fields.items()]
-    docs += [Document(f"co-quan/{slug}/", name, "Cơ quan thực hiện", name)
-             for slug, name in catalogue.agencies.items()]
+    docs = [Document(f"linh-vuc/{slug}/", name, "Lĩnh vực") for slug, name in catalogue.fields.items()]
+    docs += [Document(f"co-quan/{slug}/", name, "Cơ quan thực hiện") for slug, name in catalogue.agencies.items()]
     for p in sorted(catalogue.procedures, key=lambda p: (fold(p.field), sort_key(p))):
-        docs.append(Document(f"thu-tuc/{p.code}/", p.name, _detail(p), p.name, p.code))
+        docs.append(Document(f"thu-tuc/{p.code}/", p.name, _detail(p), p.code))
     return docs
 
 
@@ -86,12 +84,11 @@ def index_files(catalogue: Catalogue) -> dict[str, bytes]:
     postings: dict[str, list[int]] = defaultdict(list)
     lengths = []
     for i, doc in enumerate(docs):
-        doc_terms = terms(doc.text)
-        for term in doc_terms:
+        for term in terms(doc.title):
             postings[term].append(i)
         if doc.code:
             postings["#" + fold(doc.code)].append(i)
-        lengths.append(len(words(doc.text)))
+        lengths.append(len(words(doc.title)))
 
     total = sum(len(ids) for ids in postings.values())
     shards = 1

@@ -92,23 +92,24 @@
     });
   };
 
-  // Words of the vocabulary that start with `prefix`, most frequent first (the vocabulary is sorted).
-  function completions(meta, prefix) {
+  // Position of the first vocabulary word not before `word` (the vocabulary is sorted).
+  function lowerBound(meta, word) {
     var lo = 0, hi = meta.words.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (meta.words[mid] < prefix) lo = mid + 1; else hi = mid; }
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (meta.words[mid] < word) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  // Words of the vocabulary that start with `prefix`, most frequent first.
+  function completions(meta, prefix) {
     var found = [];
-    for (var i = lo; i < meta.words.length && meta.words[i].lastIndexOf(prefix, 0) === 0; i++) {
+    for (var i = lowerBound(meta, prefix); i < meta.words.length && meta.words[i].lastIndexOf(prefix, 0) === 0; i++) {
       if (meta.words[i] !== prefix) found.push(i);
     }
     found.sort(function (a, b) { return meta.df[b] - meta.df[a]; });
     return found.slice(0, PREFIXES).map(function (i) { return meta.words[i]; });
   }
 
-  function hasWord(meta, word) {
-    var lo = 0, hi = meta.words.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (meta.words[mid] < word) lo = mid + 1; else hi = mid; }
-    return meta.words[lo] === word;
-  }
+  function hasWord(meta, word) { return meta.words[lowerBound(meta, word)] === word; }
 
   // Contiguous run of `needle` in `hay` (arrays of keys).
   function contains(hay, needle) {
