@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import jinja2
@@ -91,9 +91,14 @@ def external_url(value: str) -> str | None:
     return value if _SAFE_URL.fullmatch(value) else None
 
 
+@lru_cache(maxsize=None)
+def _alphabetical(name: str) -> str:
+    return fold(name).lstrip(" .,;:-*_|")
+
+
 def sort_key(procedure: Procedure) -> tuple[str, str, str]:
     """Alphabetical by name, ignoring marks and stray leading punctuation (". Thủ tục …" files under T)."""
-    return (fold(procedure.name).lstrip(" .,;:-*_|"), procedure.name, procedure.code)
+    return (_alphabetical(procedure.name), procedure.name, procedure.code)
 
 
 @dataclass(frozen=True)

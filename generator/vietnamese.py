@@ -9,7 +9,6 @@ import unicodedata
 
 from pandas import isna
 
-_SPACES = re.compile(r"\s+")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 # Control characters other than tab and newline never belong in published text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -32,6 +31,9 @@ TONE_MARKS = {"\u0300": "2", "\u0340": "2", "\u0301": "1", "\u0341": "1", "\u030
 LETTERS = {"đ": "d"}  # letters that are not a base letter plus marks
 FOLD_RULES = {"tones": TONE_MARKS, "letters": LETTERS}
 _TOKEN_SPLIT = re.compile(r"[\W_]+")
+# Every Vietnamese letter decomposes to ASCII plus marks of the Combining Diacritical Marks block (all of them
+# category Mn) or is đ. Text with nothing else beyond ASCII drops its marks in one encode.
+_BEYOND_MARKS = re.compile("[^\x00-\x7f\u0300-\u036f]")
 
 
 def fold(text: str) -> str:
@@ -39,9 +41,14 @@ def fold(text: str) -> str:
 
     Tone placement (hoà/hòa, thuỷ/thủy) folds to the same key because all marks are dropped.
     """
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    bare = "".join(LETTERS.get(ch, ch) for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", bare).strip()
+    bare = unicodedata.normalize("NFD", text.lower())
+    for letter, plain in LETTERS.items():
+        bare = bare.replace(letter, plain)
+    if _BEYOND_MARKS.search(bare) is None:  # ASCII and Vietnamese marks only: the usual case, at C speed
+        bare = bare.encode("ascii", "ignore").decode("ascii")
+    else:  # punctuation such as – or “, other scripts
+        bare = "".join(ch for ch in bare if unicodedata.category(ch) != "Mn")
+    return " ".join(bare.split())  # str.split and re's \s agree on what is a space
 
 
 def words(text: str) -> list[str]:
