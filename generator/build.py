@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import opendata, search
+from .cache import BuildCache
 from .audit import count_per_row, findings
 from .charts import build_charts
 from .load import load_all, load_tables
@@ -111,18 +112,19 @@ def staging_dir(site_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
 
 
-def publish(staged: Path, site_dir: Path) -> None:
-    """Put the staged build in place of site_dir. At every moment site_dir is the old site or the new one."""
+def publish(staged: Path, site_dir: Path, cache: BuildCache) -> None:
+    """Put the staged build in place of site_dir. At every moment site_dir is the old site or the new one; the
+    old one is deleted in the background (cache.discard)."""
     if not site_dir.exists():
         os.rename(staged, site_dir)
         return
     if _exchange(staged, site_dir):
-        shutil.rmtree(staged)  # now holds the previous site
+        cache.discard(staged)  # now holds the previous site
         return
     old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
     os.rename(site_dir, old / "site")
     os.rename(staged, site_dir)
-    shutil.rmtree(old)
+    cache.discard(old)
 
 
 def clean_stale(site_dir: Path) -> None:

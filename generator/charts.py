@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from .audit import LEVEL_PARTS
 from .schema import STAT_LEVELS
-from .opendata import csv_bytes
+from .opendata import plain, csv_bytes
 from .vietnamese import format_count, format_percent
 
 RATE_AXIS = "Tỷ lệ đúng hạn (%)"
@@ -91,7 +91,7 @@ def _figure(fig: go.Figure) -> str:
 
 def _table_csv(columns: list[str], rows: list[list]) -> bytes:
     """The chart's table as a CSV: numbers as numbers, findings and synthetic flag per row."""
-    return csv_bytes(pd.DataFrame(rows, columns=columns + ["Số sai lệch", "Mô phỏng"]))
+    return csv_bytes(columns + ["Số sai lệch", "Mô phỏng"], [[plain(v) for v in row] for row in rows])
 
 
 def _rate_table(frame: pd.DataFrame, label_columns: list[tuple[str, str]]) -> tuple[list[str], list[list[str]], list[list]]:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .build import clean_stale, prepare, publish, staging_dir
+from .cache import BuildCache
 from .problems import DataError, format_errors, format_warnings
 
 EXIT_DATA = 1
@@ -100,7 +101,9 @@ def cmd_build(args) -> int:
     if publication is None:
         return EXIT_DATA
     epoch = explicit or str(data_epoch(publication.data_dir))
+    cache = BuildCache(site_dir, enabled=not args.full)
     clean_stale(site_dir)
+    cache.clean()
     staged = staging_dir(site_dir)
     config["site_dir"] = str(staged)
     config.plugins["congkhai"].previous_site = site_dir if site_dir.is_dir() else None
@@ -118,7 +121,7 @@ def cmd_build(args) -> int:
     finally:
         if explicit is None:
             os.environ.pop(EPOCH_ENV, None)
-    publish(staged, site_dir)
+    publish(staged, site_dir, cache)
     _say(f"Published {len(publication.catalogue.procedures)} procedures to {site_dir} "
          f"in {time.perf_counter() - started:.1f} s.")
     return 0
@@ -150,6 +153,8 @@ def parser() -> argparse.ArgumentParser:
     common(build)
     build.add_argument("--site-dir", default="site", metavar="DIR", help="output directory (default: site/)")
     build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
+    build.add_argument("--full", action="store_true", help="rebuild everything, ignoring the build cache kept "
+                                                           "beside the site (.SITE.cache/)")
     build.add_argument("--site-url", metavar="URL", help="public address of the site (sitemap, canonical links, "
                                                          "instant navigation); overrides mkdocs.yml")
     build.set_defaults(run=cmd_build)

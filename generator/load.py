@@ -179,6 +179,8 @@ def _clean(frame: pd.DataFrame, columns: list[str], file: str, report: Report) -
     """Remove control characters (with a warning) and report cells too long to be real, in place."""
     for column in columns:
         values = frame[column]
+        if _CONTROL.search("\n".join(values)) is None and max(map(len, values), default=0) <= MAX_CELL:
+            continue  # one scan of the whole column: nearly every column is clean
         dirty = values.str.contains(_CONTROL)
         for index in values.index[dirty]:
             report.warning("control_characters", file, int(frame.at[index, "_row"]), column,
@@ -229,7 +231,10 @@ def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
             report.error("extra_cell", file, header_row + 1 + offset, f"column {extra + 1}",
                          "cell beyond the header's columns (a comma inside a value must be quoted)",
                          f"{width} columns", r[extra])
-    body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
+    if keep == list(range(width)) and all(len(r) == width for r in body_rows):
+        body = body_rows  # the usual file: every row as wide as the header, every column named once
+    else:
+        body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
     columns = [header[i] for i in keep]
     frame = pd.DataFrame(body, columns=columns, dtype=object).fillna("")
     frame["_row"] = list(range(header_row + 1, header_row + 1 + len(body_rows)))

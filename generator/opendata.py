@@ -5,6 +5,7 @@ Files are built in memory and returned as bytes, so the build can check everythi
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -42,7 +43,8 @@ def _procedure(p: Procedure) -> dict:
     }
 
 
-def tables(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
+def tables(catalogue: Catalogue) -> dict[str, list[list]]:
+    """The catalogue's three tables as rows, in the order of their declared columns."""
     procedures, documents, channels = [], [], []
     for p in catalogue.procedures:
         record = _procedure(p)
@@ -56,21 +58,26 @@ def tables(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
             channels.append({"procedure_code": p.code, "channel": c.channel, "time": c.time, "fee": c.fee,
                              "description": c.description, "time_days": _number(c.time_days),
                              "time_working_days": _flag(c.time_working_days), "fee_vnd": _number(c.fee_vnd)})
-    frames = {}
-    for table, rows in ((PROCEDURES, procedures), (DOCUMENTS, documents), (CHANNELS_TABLE, channels)):
-        frames[table.name] = pd.DataFrame(rows, columns=[c.name for c in table.columns])
-    return frames
+    result = {}
+    for table, records in ((PROCEDURES, procedures), (DOCUMENTS, documents), (CHANNELS_TABLE, channels)):
+        columns = [c.name for c in table.columns]
+        result[table.name] = [[record[c] for c in columns] for record in records]
+    return result
 
 
-def csv_bytes(frame: pd.DataFrame, numeric: frozenset[str] = frozenset()) -> bytes:
-    """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are."""
-    safe = frame.astype(object).copy()
-    for column in safe.columns:
-        if column not in numeric:
-            safe[column] = safe[column].map(neutralise)
+def csv_bytes(columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> bytes:
+    """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are.
+    None is an empty cell."""
+    text = [i for i, c in enumerate(columns) if c not in numeric]
     buffer = io.StringIO()
-    safe.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8-sig")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        row = list(row)
+        for i in text:
+            row[i] = neutralise(row[i])
+        writer.writerow(row)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _numeric(table: Table) -> frozenset[str]:
@@ -118,21 +125,22 @@ def datapackage() -> bytes:
 
 def files(catalogue: Catalogue) -> dict[str, bytes]:
     """Catalogue open-data files by their path in the site."""
-    frames = tables(catalogue)
-    result = {f"du-lieu/{FILES[t.name]}": csv_bytes(frames[t.name], _numeric(t)) for t in CATALOGUE_TABLES}
+    rows = tables(catalogue)
+    result = {f"du-lieu/{FILES[t.name]}": csv_bytes([c.name for c in t.columns], rows[t.name], _numeric(t))
+              for t in CATALOGUE_TABLES}
     result["du-lieu/thu-tuc.json"] = to_json(catalogue)
     result["du-lieu/datapackage.json"] = datapackage()
     return result
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
     """Nullable pandas values as plain JSON/CSV values: NA → None, 12.0 → 12."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if hasattr(value, "item"):
-        return _plain(value.item())
+        return plain(value.item())
     return value
 
 
@@ -140,15 +148,15 @@ def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, byte
     """thong-ke.csv/json (every input column, canonical, plus computed ones) and kiem-tra.csv/json."""
     columns = [c.name for c in STATISTICS.columns]
     frame = stats.assign(synthetic=stats["synthetic"].astype(int))[columns]
-    records = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    records = [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
     finding_columns = [*FINDING_COLUMNS, "message", "synthetic"]
-    finding_records = [{k: _plain(v) for k, v in row.items()}
+    finding_records = [{k: plain(v) for k, v in row.items()}
                        for row in found.assign(synthetic=found["synthetic"].astype(int))[finding_columns]
                        .to_dict("records")]
     return {
-        "du-lieu/thong-ke.csv": csv_bytes(pd.DataFrame(records, columns=columns, dtype=object), _numeric(STATISTICS)),
+        "du-lieu/thong-ke.csv": csv_bytes(columns, [list(r.values()) for r in records], _numeric(STATISTICS)),
         "du-lieu/thong-ke.json": json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-        "du-lieu/kiem-tra.csv": csv_bytes(pd.DataFrame(finding_records, columns=finding_columns, dtype=object),
+        "du-lieu/kiem-tra.csv": csv_bytes(finding_columns, [list(r.values()) for r in finding_records],
                                           frozenset({"published", "expected", "difference", "synthetic"})),
         "du-lieu/kiem-tra.json": json.dumps(finding_records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
     }
