@@ -16,15 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from . import opendata, search
-from .cache import BuildCache
 from .audit import count_per_row, findings
+from .cache import BuildCache, code_digest, digest, tree_digest
 from .charts import build_charts
 from .load import load_all, load_tables
 from .metrics import catalogue_summary, statistics_metrics
 from .model import Catalogue
 from .normalize import build_catalogue, statistics_frame
-from .problems import DataError, Report
-from .render import Renderer, ShellPage
+from .problems import DataError, Problem, Report
+from .render import Renderer, ShellPage, cut_fills
 from .schema import CATALOGUE_TABLES, STATISTICS
 from .validate import validate_catalogue, validate_statistics
 
@@ -41,11 +41,23 @@ class Publication:
     report: Report
     catalogue: Catalogue
     renderer: Renderer
-    statistics: pd.DataFrame | None  # None: no statistics/ directory, nothing published
+    # The statistics as computed, None when there are none or when they came from the build cache unchanged.
+    statistics: pd.DataFrame | None
     findings: pd.DataFrame | None
-    markdown_pages: dict[str, str]
+    markdown_pages: dict[str, str]  # what MkDocs renders, by source path
+    fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
     shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
     files: dict[str, bytes]  # by path in the site: open data, chart tables, chart library
+
+
+@dataclass
+class StatisticsProduct:
+    """What the statistics stage adds to the site; it depends on the statistics files only, so a build whose
+    statistics did not change takes it from the build cache."""
+
+    problems: list[Problem]
+    pages: dict[str, str]
+    files: dict[str, bytes]
 
 
 def _provenance(data_dir: Path) -> str:
@@ -57,36 +69,68 @@ def _provenance(data_dir: Path) -> str:
     return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
 
 
-def prepare(data_dir: Path, templates_dir: Path) -> Publication:
-    """Load, validate, normalise and render. Raises DataError (with every problem) if the data has errors."""
+def _statistics_key(directory: Path, templates_dir: Path) -> str:
+    files = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
+    return digest(code_digest(templates_dir), str(directory.is_dir()),
+                  *(part for p in files for part in (p.relative_to(directory).as_posix(), p.read_bytes())))
+
+
+def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
+    """Load, validate, normalise and render. Raises DataError (with every problem) if the data has errors.
+    With a cache, unchanged statistics are not worked out again."""
     report = Report()
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
     validate_catalogue(tables, report)
-    stat_tables = load_all(data_dir / "statistics", STATISTICS, data_dir, report)
-    if stat_tables is not None:
-        validate_statistics(stat_tables, report)
+    statistics_key = _statistics_key(data_dir / "statistics", templates_dir) if cache else ""
+    product = cache.get("statistics", statistics_key) if cache else None
+    stat_tables, first_problem = None, len(report.problems)
+    if product is None:
+        stat_tables = load_all(data_dir / "statistics", STATISTICS, data_dir, report)
+        if stat_tables is not None:
+            validate_statistics(stat_tables, report)
+    else:
+        report.problems.extend(product.problems)
     if report.errors or len(tables) < len(CATALOGUE_TABLES):
         raise DataError(report)
     catalogue = build_catalogue(tables)
-    statistics = checks = None
-    if stat_tables is not None:
-        statistics = statistics_metrics(statistics_frame(stat_tables))
-        checks = findings(statistics)
-        statistics["findings"] = count_per_row(statistics, checks)
     renderer = Renderer(templates_dir, catalogue)
+    statistics = checks = None
+    if product is None:
+        charts = []
+        product = StatisticsProduct(report.problems[first_problem:], {}, {})
+        if stat_tables is not None:
+            statistics = statistics_metrics(statistics_frame(stat_tables))
+            checks = findings(statistics)
+            statistics["findings"] = count_per_row(statistics, checks)
+            charts = build_charts(statistics)
+            product.files.update(opendata.statistics_files(statistics, checks))
+            product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
+        product.pages.update(renderer.statistics_pages(statistics, checks, charts))
+        if cache:
+            cache.put("statistics", statistics_key, product)
     summary = catalogue_summary(catalogue, report)
-    files = opendata.files(catalogue) | search.index_files(catalogue)
-    charts = []
-    if statistics is not None:
-        charts = build_charts(statistics)
-        files.update(opendata.statistics_files(statistics, checks))
-        files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
-        if charts:
-            files[PLOTLY_JS] = PLOTLY_SOURCE.read_bytes()
-    pages = renderer.markdown_pages(summary, _provenance(data_dir))
-    pages.update(renderer.statistics_pages(statistics, checks, charts))
-    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, renderer.shell_pages(),
-                       files)
+    files = opendata.files(catalogue) | search.index_files(catalogue) | product.files
+    if any(path.startswith("thong-ke/") and path.endswith(".csv") for path in product.files):  # charts drawn
+        files[PLOTLY_JS] = PLOTLY_SOURCE.read_bytes()
+    pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | product.pages)
+    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, fills,
+                       renderer.shell_pages(), files)
+
+
+def mkdocs_key(config, publication: Publication) -> str:
+    """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
+    generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
+    and the theme."""
+    from importlib.metadata import version
+
+    custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else Path(config.docs_dir)
+    overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
+    return digest(
+        Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
+        tree_digest(Path(config.docs_dir), custom_dir), code_digest(publication.renderer.templates),
+        *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
+        *(part for item in sorted(publication.markdown_pages.items()) for part in item),
+    )
 
 
 # --- atomic publishing -------------------------------------------------------------------------------------------

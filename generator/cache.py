@@ -86,22 +86,21 @@ class BuildCache:
         os.replace(f.name, self._path(name))
 
     def tree(self, name: str, key: str) -> Path | None:
-        """The directory kept under NAME if it was kept for KEY."""
-        directory = self.root / name
-        if not self.enabled or not (directory / ".key").is_file():
+        """The files kept under NAME, if they were kept for KEY."""
+        kept = self.root / name
+        if not self.enabled or not (kept / "key").is_file():
             return None
-        return directory if (directory / ".key").read_text(encoding="utf-8") == key else None
+        return kept / "files" if (kept / "key").read_text(encoding="utf-8") == key else None
 
     def keep_tree(self, name: str, key: str, source: Path) -> None:
-        """Keep a linked copy of SOURCE under NAME for KEY, replacing what was kept before in one rename."""
+        """Keep a linked copy of SOURCE's files under NAME for KEY, replacing what was kept before."""
         self.root.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=self.root))
-        link_tree(source, fresh)
-        (fresh / ".key").write_text(key, encoding="utf-8")
-        old = self.root / name
-        if old.exists():
-            self.discard(old)
-        os.rename(fresh, old)
+        link_tree(source, fresh / "files")
+        (fresh / "key").write_text(key, encoding="utf-8")
+        if (self.root / name).exists():
+            self.discard(self.root / name)
+        os.rename(fresh, self.root / name)
 
     def discard(self, path: Path) -> None:
         """Move PATH into the cache (one rename) and delete it there in the background."""

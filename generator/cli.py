@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from .build import clean_stale, prepare, publish, staging_dir
-from .cache import BuildCache
+from .build import clean_stale, mkdocs_key, prepare, publish, staging_dir
+from .cache import BuildCache, link_tree
 from .problems import DataError, format_errors, format_warnings
 
 EXIT_DATA = 1
@@ -46,7 +46,7 @@ def _config(args, **overrides):
     return config
 
 
-def _prepare(args, config):
+def _prepare(args, config, cache=None):
     plugin = config.plugins["congkhai"]
     data_dir, templates_dir = plugin.paths(config)
     if args.data:
@@ -54,7 +54,7 @@ def _prepare(args, config):
     if not data_dir.is_dir():
         raise UsageError(f"data directory not found: {data_dir}")
     try:
-        publication = prepare(data_dir, templates_dir)
+        publication = prepare(data_dir, templates_dir, cache)
     except DataError as exc:
         _say(format_errors(exc.report))
         return None
@@ -93,24 +93,34 @@ def cmd_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
+    from .write import finish
+
     started = time.perf_counter()
     explicit = _epoch_from_env()
     site_dir = Path(args.site_dir).resolve()
     config = _config(args, strict=args.strict, **({"site_url": args.site_url} if args.site_url else {}))
-    publication = _prepare(args, config)
+    cache = BuildCache(site_dir, enabled=not args.full)
+    publication = _prepare(args, config, cache)
     if publication is None:
         return EXIT_DATA
     epoch = explicit or str(data_epoch(publication.data_dir))
-    cache = BuildCache(site_dir, enabled=not args.full)
     clean_stale(site_dir)
     cache.clean()
     staged = staging_dir(site_dir)
     config["site_dir"] = str(staged)
-    config.plugins["congkhai"].previous_site = site_dir if site_dir.is_dir() else None
+    plugin = config.plugins["congkhai"]
+    plugin.previous_site = site_dir if site_dir.is_dir() else None
+    key = mkdocs_key(config, publication)
+    kept = cache.tree("mkdocs", key)
+    plugin.keep_output = None if kept else (lambda output: cache.keep_tree("mkdocs", key, output))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
     os.environ[EPOCH_ENV] = epoch
     try:
-        build(config)
+        if kept:  # MkDocs would write the same files again: link them, then do what follows MkDocs
+            link_tree(kept, staged)
+            finish(publication, staged, config.get("site_url") or "", plugin.previous_site)
+        else:
+            build(config)
     except (Abort, MkDocsException) as exc:
         shutil.rmtree(staged, ignore_errors=True)
         _say(f"build failed, nothing was published: {exc}")

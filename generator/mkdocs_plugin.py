@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -21,7 +22,7 @@ from .build import Publication, prepare
 from .cli import DATA_ENV
 from .problems import DataError, format_errors, format_warnings
 from .vietnamese import FOLD_RULES
-from .write import write_files, write_shell_pages
+from .write import finish
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -35,8 +36,10 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def __init__(self) -> None:
         # Set by `congkhai build`, which has already prepared and reported; plain `mkdocs build` prepares here.
         self.publication: Publication | None = None
-        # Set by `congkhai build`: the published site, whose unchanged pages the new build reuses.
+        # Set by `congkhai build`: the published site, whose unchanged pages the new build reuses, and where to
+        # keep MkDocs' own output for the next build.
         self.previous_site: Path | None = None
+        self.keep_output: Callable[[Path], None] | None = None
 
     def paths(self, config) -> tuple[Path, Path]:
         """Data and templates directories; CONGKHAI_DATA, set by `congkhai --data`, overrides the data one."""
@@ -66,8 +69,9 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
 
     def on_post_build(self, config) -> None:
         site_dir = Path(config.site_dir)
-        write_shell_pages(self.publication, site_dir, config.get("site_url") or "", self.previous_site)
-        write_files(site_dir, self.publication.files)
+        if self.keep_output is not None:
+            self.keep_output(site_dir)
+        finish(self.publication, site_dir, config.get("site_url") or "", self.previous_site)
 
     def on_serve(self, server, config, builder):
         for path in self.paths(config):

@@ -51,6 +51,12 @@ SHELL_TITLE = "@@ck-title@@"
 SHELL_DESCRIPTION = "@@ck-description@@"
 BODY_START = "<!--ck-body-start-->"
 BODY_END = "<!--ck-body-end-->"
+# A generated page's parts that depend on the catalogue sit between these markers in its template. MkDocs gets a
+# slot in their place and write.py fills the slot in the page MkDocs rendered, so that MkDocs' own input, and
+# output, stay the same when a procedure changes (and the build cache can keep them).
+FILL_START = "<!--ck-fill-->"
+FILL_END = "<!--/ck-fill-->"
+SLOT = "<!--ck-slot-{}-->"
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -237,6 +243,27 @@ class Renderer:
                                             presences=PRESENCE_LABELS),
         })
         return pages
+
+
+def html_path(src_uri: str) -> str:
+    """Where MkDocs writes a page (directory URLs): index.md → index.html, du-lieu/tu-dien.md →
+    du-lieu/tu-dien/index.html."""
+    stem = src_uri.removesuffix(".md")
+    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
+
+
+def cut_fills(pages: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Pages with their fill regions replaced by slots, and the regions by the HTML path of each page."""
+    sources, fills = {}, {}
+    for src_uri, source in pages.items():
+        head, *regions = source.split(FILL_START)
+        parts = [head]
+        for index, region in enumerate(regions):
+            body, rest = region.split(FILL_END, 1)
+            fills.setdefault(html_path(src_uri), []).append(body)
+            parts.append(f"\n\n{SLOT.format(index)}\n\n{rest}")
+        sources[src_uri] = "".join(parts)
+    return sources, fills
 
 
 def _key(*parts) -> str:

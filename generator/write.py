@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
-import hashlib
 import html
 import json
 import multiprocessing as mp
@@ -13,12 +13,12 @@ import shutil
 from pathlib import Path
 
 from .build import Publication
-from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE
+from .cache import code_digest, digest
+from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE, SLOT
 
 
 PATH = "@@ck-path@@"
 MANIFEST = ".congkhai/pages.json"  # path → content key of every shell page; lets the next build reuse files
-CODE_DIRS = (Path(__file__).parent,)
 
 
 class Shell:
@@ -36,20 +36,6 @@ class Shell:
         return head + body + self.tail.replace(SHELL_TITLE, html.escape(title))
 
 
-def _digest(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8") if isinstance(part, str) else part)
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _source_digest(templates_dir: Path) -> str:
-    """Everything besides a page's own data that shapes its body: the templates and the generator's code."""
-    files = sorted(p for d in (templates_dir, *CODE_DIRS) for p in d.rglob("*") if p.is_file() and p.suffix != ".pyc")
-    return _digest(*(p.read_bytes() for p in files))
-
-
 # Set in the parent just before the worker processes fork, so they inherit it instead of receiving it pickled.
 _JOB: dict = {}
 
@@ -62,7 +48,7 @@ def _write_some(indices: range) -> list[tuple[str, str]]:
     done = []
     for i in indices:
         page = pages[i]
-        key = _digest(salt, page.shell, page.key)
+        key = digest(salt, page.shell, page.key)
         target = site_dir / page.path / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         if previous is not None and old_keys.get(page.path) == key:
@@ -73,7 +59,7 @@ def _write_some(indices: range) -> list[tuple[str, str]]:
             except OSError:
                 pass  # gone, or another file system: write it
         text = shells[page.shell].fill(page.path, page.title, page.description, page.body())
-        target.write_text(text, encoding="utf-8")
+        _replace(target, text.encode("utf-8"))
         done.append((page.path, key))
     return done
 
@@ -85,14 +71,38 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def write_shell_pages(publication: Publication, site_dir: Path, site_url: str, previous: Path | None) -> int:
+def _replace(path: Path, content: bytes) -> None:
+    """Write a new file at PATH: unlink first, so that a hard link to the previous site or to the build cache
+    is never written through."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.write_bytes(content)
+
+
+def finish(publication: Publication, site_dir: Path, site_url: str, previous: Path | None) -> None:
+    """Everything written after MkDocs (or after MkDocs' output was taken from the build cache)."""
+    fill_slots(site_dir, publication.fills)
+    pages = write_shell_pages(publication, site_dir, previous)
+    write_files(site_dir, publication.files)
+    write_sitemap(site_dir, site_url, pages)
+
+
+def fill_slots(site_dir: Path, fills: dict[str, list[str]]) -> None:
+    for path, regions in fills.items():
+        text = (site_dir / path).read_text(encoding="utf-8")
+        for index, region in enumerate(regions):
+            text = text.replace(SLOT.format(index), region, 1)
+        _replace(site_dir / path, text.encode("utf-8"))
+
+
+def write_shell_pages(publication: Publication, site_dir: Path, previous: Path | None) -> list[str]:
     """Fill every shell page, on all cores, reusing the previous build's unchanged pages (hard links: the
     previous site is never modified, and it is removed after the swap)."""
     shells = {path: Shell((site_dir / path / "index.html").read_text(encoding="utf-8"), path)
               for path in publication.renderer.shells()}
     for path in shells:
         shutil.rmtree(site_dir / path, ignore_errors=True)  # one shell may sit inside another
-    salt = _digest(_source_digest(publication.renderer.templates), *(s.head + s.tail for s in shells.values()))
+    salt = digest(code_digest(publication.renderer.templates), *(s.head + s.tail for s in shells.values()))
     old_keys = {}
     if previous is not None and (previous / MANIFEST).is_file():
         old_keys = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
@@ -110,29 +120,32 @@ def write_shell_pages(publication: Publication, site_dir: Path, site_url: str, p
         _JOB.clear()
     keys = dict(sorted(pair for part in results for pair in part))
     (site_dir / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
-    (site_dir / MANIFEST).write_text(json.dumps(keys, indent=0) + "\n", encoding="utf-8")
-    if site_url:
-        write_sitemap(site_dir, site_url, sorted(keys))
-    return len(keys)
+    _replace(site_dir / MANIFEST, (json.dumps(keys, indent=0) + "\n").encode("utf-8"))
+    return list(keys)
 
 
-def write_sitemap(site_dir: Path, site_url: str, paths: list[str]) -> None:
-    """MkDocs' sitemap lists the shells; list the pages filled into them in their place."""
-    path = site_dir / "sitemap.xml"
-    if not path.exists():
-        return
+def write_sitemap(site_dir: Path, site_url: str, shell_pages: list[str]) -> None:
+    """sitemap.xml and .gz, written here rather than by MkDocs so that they name the pages filled into shells
+    and carry the build's date even when MkDocs' output comes from the build cache. Without site_url, MkDocs'
+    rule: an empty sitemap (its addresses must be absolute)."""
+    from mkdocs.utils import get_build_date
+
+    text = (site_dir / "sitemap.xml").read_text(encoding="utf-8") if (site_dir / "sitemap.xml").exists() else ""
+    pages = [] if not site_url else [
+        loc for loc in re.findall(r"<loc>([^<]*)</loc>", text) if not loc.endswith(f"/{SHELL_SLUG}/")]
     base = site_url.rstrip("/") + "/"
-    text = re.sub(r"\s*<url>\s*<loc>[^<]*/" + re.escape(SHELL_SLUG) + r"/</loc>.*?</url>", "",
-                  path.read_text(encoding="utf-8"), flags=re.DOTALL)
-    entries = "".join(f"\n    <url>\n         <loc>{html.escape(base + page)}/</loc>\n    </url>" for page in paths)
-    text = text.replace("</urlset>", entries.lstrip("\n") + "\n</urlset>")
-    path.write_text(text, encoding="utf-8")
-    with gzip.GzipFile(site_dir / "sitemap.xml.gz", "wb", mtime=0) as compressed:
-        compressed.write(text.encode("utf-8"))
+    pages += [html.escape(base + page + "/") for page in shell_pages] if site_url else []
+    day = get_build_date()
+    entries = "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{day}</lastmod>\n    </url>\n"
+                      for loc in pages)
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>')
+    _replace(site_dir / "sitemap.xml", text.encode("utf-8"))
+    midnight = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()
+    compressed = gzip.compress(text.encode("utf-8"), mtime=int(midnight))
+    _replace(site_dir / "sitemap.xml.gz", compressed)
 
 
 def write_files(site_dir: Path, files: dict[str, bytes]) -> None:
     for name, content in files.items():
-        path = site_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        _replace(site_dir / name, content)

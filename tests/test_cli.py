@@ -41,7 +41,7 @@ def test_bad_data_exits_1_lists_every_error_and_keeps_the_published_site(data_di
     assert "catalogue/documents.csv:9:copies: not a whole number ≥ 0" in result.stderr
     assert "3 error(s)" in result.stderr and "nothing was published" in result.stderr
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")] == []  # no staging left
 
 
 def test_bad_usage_exits_2(tmp_path):

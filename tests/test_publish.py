@@ -80,7 +80,12 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path: Path):
     subprocess.run(build_command(data[target], site), cwd=ROOT, env=ENV, check=True, capture_output=True,
                    timeout=300)
     assert manifest(site) == known[target]
-    assert [p.name for p in site.parent.iterdir()] == ["site"]
+    assert sorted(p.name for p in site.parent.iterdir()) == [".site.cache", "site"]  # and the build cache
+    assert not list((site.parent / ".site.cache").glob(".*"))  # no half-written cache entry
+    deadline = time.monotonic() + 60  # old sites are deleted in the background
+    while list((site.parent / ".site.cache").glob("trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not list((site.parent / ".site.cache").glob("trash-*"))
 
 
 SHIFTED_CLOCK = """
