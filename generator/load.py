@@ -1,4 +1,5 @@
 """Load stage: files → raw tables of text, every cell a string, every row keeping its spreadsheet row number.
+Catalogue cells come out NFC-normalised and trimmed (vietnamese.nfc); statistics cells as read.
 
 What an agency's export can look like, and what this stage makes of it (README, «Using your own data»):
 UTF-8 with or without BOM, UTF-16 (Excel's «Unicode Text»), or Vietnamese Windows-1258 (Excel's plain «CSV» on a
@@ -22,6 +23,7 @@ import pandas as pd
 
 from .problems import Report
 from .schema import Table
+from .vietnamese import nfc
 
 # A legitimate cell stays far below this (the real catalogue's longest is about 45,000 characters); a longer one
 # is nearly always the rest of the file swallowed by a quote that was never closed.
@@ -404,7 +406,7 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
                          "more than one .xlsx workbook; keep exactly one", "1 workbook",
                          ", ".join(p.name for p in workbooks))
             return {}
-        return read_workbook(workbooks[0], tables, shown(workbooks[0]), report)
+        return _stored(read_workbook(workbooks[0], tables, shown(workbooks[0]), report))
     if not any(p.exists() for p in csvs.values()) and _old_format(directory, data_root, report):
         return {}
     result: dict[str, RawTable] = {}
@@ -416,7 +418,15 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
         raw = read_csv(path, table, shown(path), report)
         if raw is not None:
             result[table.name] = raw
-    return result
+    return _stored(result)
+
+
+def _stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:
+    """Every cell as stored and shown (vietnamese.nfc), once for all later stages."""
+    for raw in tables.values():
+        for column in raw.frame.columns.drop("_row"):
+            raw.frame[column] = [nfc(value) for value in raw.frame[column].tolist()]
+    return tables
 
 
 def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> list[RawTable] | None:

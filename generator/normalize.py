@@ -182,11 +182,17 @@ def _count(text: str) -> int | None:
     return parse_count(text) if text.strip() else None
 
 
+def _records(raw: RawTable):
+    """Each row as {column: cell}, without the row number."""
+    columns = [c for c in raw.frame.columns if c != "_row"]
+    for values in zip(*(raw.frame[c].tolist() for c in columns)):
+        yield dict(zip(columns, values))
+
+
 def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
-    """Typed catalogue from tables that passed validation."""
+    """Typed catalogue from tables that passed validation (their cells NFC already: load.load_tables)."""
     procedures: dict[str, Procedure] = {}
-    for record in tables["procedures"].frame.to_dict("records"):
-        text = {k: nfc(v) for k, v in record.items() if k != "_row"}
+    for text in _records(tables["procedures"]):
         code = text["code"]
         procedures[code] = Procedure(
             code=code,
@@ -206,8 +212,7 @@ def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
             source_url=text.get("source_url", ""),
         )
 
-    for record in tables["documents"].frame.to_dict("records"):
-        text = {k: nfc(v) for k, v in record.items() if k != "_row"}
+    for text in _records(tables["documents"]):
         procedures[text["procedure_code"]].documents.append(Document(
             case=text.get("case", ""),
             name=text["name"],
@@ -216,8 +221,7 @@ def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
             form=text.get("form", ""),
         ))
 
-    for record in tables["channels"].frame.to_dict("records"):
-        text = {k: nfc(v) for k, v in record.items() if k != "_row"}
+    for text in _records(tables["channels"]):
         time, fee = parse_time(text.get("time", "")), parse_fee(text.get("fee", ""))
         procedures[text["procedure_code"]].channels.append(Channel(
             channel=parse_channel(text["channel"]) or "",

@@ -11,15 +11,10 @@ from .normalize import (MAX_COUNT, parse_channel, parse_count, parse_fee, parse_
                         parse_rate, parse_stat_level, parse_time, stat_text)
 from .problems import Report
 from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, Column
-from .vietnamese import nfc
 
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
 # A code names a directory of the site; real ones are about 25 characters.
 MAX_CODE_LENGTH = 64
-
-
-def _cells(raw: RawTable, column: str) -> pd.Series:
-    return raw.frame[column].map(nfc)
 
 
 def _columns(raw: RawTable, report: Report) -> list[Column]:
@@ -107,18 +102,19 @@ _PARSERS = {
 
 
 def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
+    """Tables as load.load_tables gives them: cells NFC and trimmed."""
     codes: set[str] = set()
     for raw in tables.values():
         present = _columns(raw, report)
         for column in present:
-            _check_column(raw, column, _cells(raw, column.name), report)
+            _check_column(raw, column, raw.frame[column.name], report)
 
     procedures = tables.get(PROCEDURES.name)
     if procedures is not None and "code" in procedures.frame.columns:
         if procedures.frame.empty:
             report.error("empty_file", procedures.file, procedures.header_row + 1, None,
                          "no procedure under the header row", "one row per procedure", "header only")
-        values = _cells(procedures, "code")
+        values = procedures.frame["code"]
         first_row: dict[str, int] = {}
         by_case: dict[str, tuple[str, int]] = {}
         for row, code in zip(procedures.frame["_row"], values):
@@ -143,7 +139,7 @@ def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
         raw = tables.get(name)
         if raw is None or "procedure_code" not in raw.frame.columns:
             continue
-        values = _cells(raw, "procedure_code")
+        values = raw.frame["procedure_code"]
         orphan = (values != "") & ~values.isin(codes)
         for row, value in zip(raw.frame["_row"][orphan], values[orphan]):
             report.error("unknown_procedure", raw.file, row, "procedure_code",
