@@ -2,7 +2,8 @@
 
 It sits beside the site (`.<site>.cache/`, on the same file system, so that files can be hard-linked) and holds
 results keyed by a digest of everything they depend on: the statistics stage's pages and files, and MkDocs' own
-output. A missing, stale or damaged entry is simply recomputed; `congkhai build --full` ignores the cache.
+output. A missing, stale or damaged entry is simply recomputed; `congkhai build --full` does not read the cache
+(and refreshes it).
 The previous site is removed from here too, by a background process, so that publishing does not wait for it.
 """
 

@@ -163,8 +163,8 @@ def parser() -> argparse.ArgumentParser:
     common(build)
     build.add_argument("--site-dir", default="site", metavar="DIR", help="output directory (default: site/)")
     build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
-    build.add_argument("--full", action="store_true", help="rebuild everything, ignoring the build cache kept "
-                                                           "beside the site (.SITE.cache/)")
+    build.add_argument("--full", action="store_true", help="rebuild everything without reading the build cache "
+                                                           "beside the site (.SITE.cache/); it is refreshed")
     build.add_argument("--site-url", metavar="URL", help="public address of the site (sitemap, canonical links, "
                                                          "instant navigation); overrides mkdocs.yml")
     build.set_defaults(run=cmd_build)

@@ -166,3 +166,48 @@ def test_a_rebuild_reuses_unchanged_pages_and_equals_a_full_build(tmp_path: Path
     assert (site / "thu-tuc/2.002000/index.html").stat().st_ino == inode["thu-tuc/2.002000"]  # reused
     assert (site / "thu-tuc/1.001193/index.html").stat().st_ino != inode["thu-tuc/1.001193"]  # renamed: new
     assert "Đăng ký kết hôn (bản mới)" in (site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_rebuilds_from_the_build_cache_equal_full_builds(tmp_path: Path):
+    """Whatever changed (a name, a document, a field, a statistics figure, nothing), a rebuild that takes MkDocs'
+    output and the statistics from the build cache publishes exactly what a full build does."""
+    data, site = tmp_path / "data", tmp_path / "www" / "site"
+    shutil.copytree(FIXTURES / "small", data)
+    (data / "statistics").mkdir()
+    shutil.copy(ROOT / "data/statistics/published-2019-2021.csv", data / "statistics")
+    catalogue = data / "catalogue"
+    edits = {
+        "nothing": lambda: None,
+        "name": lambda: _edit(catalogue / "procedures.csv", "Thủ tục đăng ký kết hôn", "Đăng ký kết hôn (bản mới)"),
+        "document": lambda: catalogue.joinpath("documents.csv").open("a", encoding="utf-8").write(
+            "1.001193,Giấy tờ phải nộp,Giấy xác nhận tình trạng hôn nhân,1,0,\n"),
+        "statistics": lambda: _edit(data / "statistics/published-2019-2021.csv", "643272", "643270"),
+    }
+
+    def build(target: Path, *extra: str) -> str:
+        done = subprocess.run(build_command(data, target, *extra, "--site-url", "https://example.org/tthc/"),
+                              cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    build(site)
+    kept = site.parent / ".site.cache/mkdocs/files"
+    for name, edit in edits.items():
+        edit()
+        mkdocs_output = {p: p.stat().st_ino for p in kept.rglob("*.html")}
+        build(site)
+        full = tmp_path / f"full-{name}"
+        build(full, "--full")
+        assert manifest(site) == manifest(full), name
+        reused = {p: p.stat().st_ino for p in kept.rglob("*.html")} == mkdocs_output
+        assert reused == (name != "statistics"), name  # MkDocs runs again only for the statistics pages
+    assert "643.270" in (site / "thong-ke/index.html").read_text(encoding="utf-8")
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "Đăng ký kết hôn (bản mới)" in (site / "thu-tuc/index.html").read_text(encoding="utf-8")
+    assert home.count("<h1") == 1 and "ck-slot" not in home
