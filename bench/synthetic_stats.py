@@ -4,7 +4,6 @@ all-levels totals. Deterministic (seeded). Every row's `source` starts with "syn
 
 from __future__ import annotations
 
-import csv
 import random
 import sys
 from collections import Counter
@@ -14,7 +13,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from synthetic_statistics import COLUMNS, COUNTS, month_row, rate  # noqa: E402
+from synthetic_statistics import COUNTS, month_row, rate, write_rows  # noqa: E402
 
 SOURCE = "synthetic: bench/scale.py — số liệu mô phỏng để đo hiệu năng, không phải số liệu đã công bố"
 MONTHS = [f"{year}-{month:02d}" for year in (2023, 2024, 2025) for month in range(1, 13)]
@@ -72,10 +71,5 @@ def generate(procedures: pd.DataFrame, limit: int, seed: int = 2026) -> list[dic
 
 def write(procedures: pd.DataFrame, limit: int, target: Path) -> int:
     rows = generate(procedures, limit)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in COLUMNS})
+    write_rows(rows, target)
     return len(rows)

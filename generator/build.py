@@ -41,6 +41,7 @@ class Publication:
     report: Report
     catalogue: Catalogue
     renderer: Renderer
+    source: str  # cache.code_digest: the templates and code every content key and cache key includes
     # The statistics as computed, None when there are none or when they came from the build cache unchanged.
     statistics: pd.DataFrame | None
     findings: pd.DataFrame | None
@@ -58,6 +59,7 @@ class StatisticsProduct:
     problems: list[Problem]
     pages: dict[str, str]
     files: dict[str, bytes]
+    charted: bool = False  # charts drawn: the site needs the chart library
 
 
 def _provenance(data_dir: Path) -> str:
@@ -69,9 +71,9 @@ def _provenance(data_dir: Path) -> str:
     return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
 
 
-def _statistics_key(directory: Path, templates_dir: Path) -> str:
+def _statistics_key(directory: Path, source: str) -> str:
     files = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
-    return digest(code_digest(templates_dir), str(directory.is_dir()),
+    return digest(source, str(directory.is_dir()),
                   *(part for p in files for part in (p.relative_to(directory).as_posix(), p.read_bytes())))
 
 
@@ -81,7 +83,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     report = Report()
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
     validate_catalogue(tables, report)
-    statistics_key = _statistics_key(data_dir / "statistics", templates_dir) if cache else ""
+    source = code_digest(templates_dir)
+    statistics_key = _statistics_key(data_dir / "statistics", source) if cache else ""
     product = cache.get("statistics", statistics_key) if cache else None
     stat_tables, first_problem = None, len(report.problems)
     if product is None:
@@ -105,15 +108,16 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
             charts = build_charts(statistics)
             product.files.update(opendata.statistics_files(statistics, checks))
             product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
+            product.charted = bool(charts)
         product.pages.update(renderer.statistics_pages(statistics, checks, charts))
         if cache:
             cache.put("statistics", statistics_key, product)
     summary = catalogue_summary(catalogue, report)
     files = opendata.files(catalogue) | search.index_files(catalogue) | product.files
-    if any(path.startswith("thong-ke/") and path.endswith(".csv") for path in product.files):  # charts drawn
+    if product.charted:
         files[PLOTLY_JS] = PLOTLY_SOURCE.read_bytes()
     pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | product.pages)
-    return Publication(data_dir, report, catalogue, renderer, statistics, checks, pages, fills,
+    return Publication(data_dir, report, catalogue, renderer, source, statistics, checks, pages, fills,
                        renderer.shell_pages(), files)
 
 
@@ -123,11 +127,13 @@ def mkdocs_key(config, publication: Publication) -> str:
     and the theme."""
     from importlib.metadata import version
 
-    custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else Path(config.docs_dir)
+    directories = [Path(config.docs_dir)]
+    if config.theme.custom_dir and not Path(config.theme.custom_dir).is_relative_to(config.docs_dir):
+        directories.append(Path(config.theme.custom_dir))
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
     return digest(
         Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
-        tree_digest(Path(config.docs_dir), custom_dir), code_digest(publication.renderer.templates),
+        tree_digest(*directories), publication.source,
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),
     )

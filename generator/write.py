@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from .build import Publication
-from .cache import code_digest, digest
+from .cache import digest
 from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE, SLOT
 
 
@@ -102,7 +102,7 @@ def write_shell_pages(publication: Publication, site_dir: Path, previous: Path |
               for path in publication.renderer.shells()}
     for path in shells:
         shutil.rmtree(site_dir / path, ignore_errors=True)  # one shell may sit inside another
-    salt = digest(code_digest(publication.renderer.templates), *(s.head + s.tail for s in shells.values()))
+    salt = digest(publication.source, *(s.head + s.tail for s in shells.values()))
     old_keys = {}
     if previous is not None and (previous / MANIFEST).is_file():
         old_keys = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
@@ -119,7 +119,6 @@ def write_shell_pages(publication: Publication, site_dir: Path, previous: Path |
     finally:
         _JOB.clear()
     keys = dict(sorted(pair for part in results for pair in part))
-    (site_dir / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     _replace(site_dir / MANIFEST, (json.dumps(keys, indent=0) + "\n").encode("utf-8"))
     return list(keys)
 
@@ -130,11 +129,12 @@ def write_sitemap(site_dir: Path, site_url: str, shell_pages: list[str]) -> None
     rule: an empty sitemap (its addresses must be absolute)."""
     from mkdocs.utils import get_build_date
 
-    text = (site_dir / "sitemap.xml").read_text(encoding="utf-8") if (site_dir / "sitemap.xml").exists() else ""
-    pages = [] if not site_url else [
-        loc for loc in re.findall(r"<loc>([^<]*)</loc>", text) if not loc.endswith(f"/{SHELL_SLUG}/")]
-    base = site_url.rstrip("/") + "/"
-    pages += [html.escape(base + page + "/") for page in shell_pages] if site_url else []
+    pages = []
+    if site_url and (site_dir / "sitemap.xml").exists():  # MkDocs' list of its own pages, less the shells
+        mkdocs_pages = re.findall(r"<loc>([^<]*)</loc>", (site_dir / "sitemap.xml").read_text(encoding="utf-8"))
+        base = site_url.rstrip("/") + "/"
+        pages = [loc for loc in mkdocs_pages if not loc.endswith(f"/{SHELL_SLUG}/")]
+        pages += [html.escape(base + page + "/") for page in shell_pages]
     day = get_build_date()
     entries = "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{day}</lastmod>\n    </url>\n"
                       for loc in pages)

@@ -143,14 +143,19 @@ def generate() -> list[dict]:
     return rows
 
 
-def main() -> None:
-    rows = generate()
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    with TARGET.open("w", encoding="utf-8", newline="") as f:
+def write_rows(rows: list[dict], target: Path) -> None:
+    """Rows as a statistics CSV in the data contract's column order (absent columns empty)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in COLUMNS})
+
+
+def main() -> None:
+    rows = generate()
+    write_rows(rows, TARGET)
     print(f"{len(rows)} synthetic rows → {TARGET.relative_to(ROOT)}")
 
 
