@@ -18,12 +18,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .problems import Report
 from .schema import Table
 from .vietnamese import nfc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A legitimate cell stays far below this (the real catalogue's longest is about 45,000 characters); a longer one
 # is nearly always the rest of the file swallowed by a quote that was never closed.
@@ -46,8 +48,19 @@ class RawTable:
     table: Table
     file: str  # as shown in problem reports: relative to the data directory
     header: list[str]
-    frame: pd.DataFrame  # str cells, columns as in the header (duplicates dropped), plus "_row"
+    columns: dict[str, list[str]]  # column → its cells, in header order (duplicate and unnamed columns dropped)
+    rows: list[int]  # spreadsheet row of each row of cells
     header_row: int = 1  # spreadsheet row of the header (rows above it are titles)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cells as a DataFrame of str (object dtype), plus an int "_row" column: for the statistics.
+        pandas is imported here, not at module level, so that the catalogue never pays for it."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.columns, dtype=object)
+        frame["_row"] = pd.Series(self.rows, dtype="int64")
+        return frame
 
 
 # --- text encodings ----------------------------------------------------------------------------------------------
@@ -177,25 +190,22 @@ def _header_index(table: Table, rows: list[list[str]]) -> int | None:
     return next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
 
 
-def _clean(frame: pd.DataFrame, columns: list[str], file: str, report: Report) -> None:
+def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Report) -> None:
     """Remove control characters (with a warning) and report cells too long to be real, in place."""
-    for column in columns:
-        values = frame[column]
+    for column, values in columns.items():
         if _CONTROL.search("\n".join(values)) is None and max(map(len, values), default=0) <= MAX_CELL:
             continue  # one scan of the whole column: nearly every column is clean
-        dirty = values.str.contains(_CONTROL)
-        for index in values.index[dirty]:
-            report.warning("control_characters", file, int(frame.at[index, "_row"]), column,
-                           "invisible control characters removed", "printable text", values[index])
-        if dirty.any():
-            frame.loc[dirty, column] = values[dirty].str.replace(_CONTROL, "", regex=True)
-        long = frame[column].str.len() > MAX_CELL
-        for index in frame.index[long]:
-            report.error("cell_too_long", file, int(frame.at[index, "_row"]), column,
-                         "cell is too long to be a value (a quote left open swallows the rest of the file)",
-                         f"at most {MAX_CELL:,} characters", f"{len(frame.at[index, column]):,} characters: "
-                         + frame.at[index, column][:40])
-            frame.at[index, column] = ""
+        for i, value in enumerate(values):
+            if _CONTROL.search(value):
+                report.warning("control_characters", file, rows[i], column,
+                               "invisible control characters removed", "printable text", value)
+                values[i] = _CONTROL.sub("", value)
+        for i, value in enumerate(values):
+            if len(value) > MAX_CELL:
+                report.error("cell_too_long", file, rows[i], column,
+                             "cell is too long to be a value (a quote left open swallows the rest of the file)",
+                             f"at most {MAX_CELL:,} characters", f"{len(value):,} characters: " + value[:40])
+                values[i] = ""
 
 
 def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
@@ -237,19 +247,17 @@ def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
         body = body_rows  # the usual file: every row as wide as the header, every column named once
     else:
         body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
-    columns = [header[i] for i in keep]
-    frame = pd.DataFrame(body, columns=columns, dtype=object).fillna("")
-    frame["_row"] = list(range(header_row + 1, header_row + 1 + len(body_rows)))
     # Rows with nothing in them are layout, not data.
-    cells = frame.drop(columns="_row")
-    frame = frame[(cells != "").any(axis=1)].reset_index(drop=True) if len(cells.columns) else frame.iloc[0:0]
-    _clean(frame, columns, file, report)
+    kept = [(number, cells) for number, cells in enumerate(body, start=header_row + 1) if any(cells)]
+    numbers = [number for number, _ in kept]
+    columns = {header[i]: [cells[j] for _, cells in kept] for j, i in enumerate(keep)}
+    _clean(columns, numbers, file, report)
     for first_row, first_col, ref in merged or []:
         name = header[first_col - 1] if first_col <= width and header[first_col - 1] else f"column {first_col}"
         report.warning("merged_cells", file, first_row, name,
                        f"merged cells {ref}: the value is repeated in every cell of the range", "one value per cell",
                        ref)
-    return RawTable(table, file, header, frame, header_row)
+    return RawTable(table, file, header, columns, numbers, header_row)
 
 
 # --- CSV -------------------------------------------------------------------------------------------------------
@@ -424,8 +432,7 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
 def _stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:
     """Every cell as stored and shown (vietnamese.nfc), once for all later stages."""
     for raw in tables.values():
-        for column in raw.frame.columns.drop("_row"):
-            raw.frame[column] = [nfc(value) for value in raw.frame[column].tolist()]
+        raw.columns = {column: [nfc(value) for value in values] for column, values in raw.columns.items()}
     return tables
 
 

@@ -10,15 +10,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .load import RawTable
 from .model import Catalogue, Channel, Document, Procedure
 from .schema import (CHANNELS, COUNT_COLUMNS, LEVELS, ONLINE, STAT_LEVELS, STATISTICS, SYNTHETIC_PREFIX,
                      UNASSIGNED_AGENCY)
 from .vietnamese import fold, nfc, unique_slugs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and numpy are imported inside the statistics functions only: the catalogue (load → validate →
+# build_catalogue) never pays for their import.
 
 
 def _lookup(codes: dict[str, str]) -> dict[str, str]:
@@ -183,9 +187,9 @@ def _count(text: str) -> int | None:
 
 
 def _records(raw: RawTable):
-    """Each row as {column: cell}, without the row number."""
-    columns = [c for c in raw.frame.columns if c != "_row"]
-    for values in zip(*(raw.frame[c].tolist() for c in columns)):
+    """Each row as {column: cell}."""
+    columns = list(raw.columns)
+    for values in zip(*raw.columns.values()):
         yield dict(zip(columns, values))
 
 
@@ -339,6 +343,9 @@ def stat_text(value):
 
 def _counts(cells: list) -> pd.arrays.IntegerArray:
     """Raw count cells → Int64 array (NA where empty), each distinct cell read once."""
+    import numpy as np
+    import pandas as pd
+
     codes, distinct = pd.factorize(np.array(cells, dtype=object))
     parsed = [parse_count(text) if (text := stat_text(value)) else None for value in distinct]
     missing = np.array([value is None for value in parsed], dtype=bool)
@@ -348,13 +355,15 @@ def _counts(cells: list) -> pd.arrays.IntegerArray:
 
 def statistics_frame(tables: list[RawTable]) -> pd.DataFrame:
     """One typed row per published row: nullable integer counts, canonical period, verbatim text kept."""
+    import pandas as pd
+
     # Counts go straight from the raw cells to Int64 arrays. The other columns still go through DataFrame.map and
     # concat, which decide their dtypes (object rather than str as soon as one file is header-only).
     text = [c.name for c in STATISTICS.input_columns() if c.name not in COUNT_COLUMNS]
     frames = []
     counts: dict[str, list] = {column: [] for column in COUNT_COLUMNS}
     for raw in tables:
-        frame = raw.frame.copy()
+        frame = raw.frame  # a new DataFrame on each use
         for column in STATISTICS.input_columns():
             if column.name not in frame.columns:
                 frame[column.name] = ""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from .load import RawTable
 from .normalize import (MAX_COUNT, parse_channel, parse_count, parse_fee, parse_levels, parse_online, parse_period,
                         parse_rate, parse_stat_level, parse_time, stat_text)
@@ -22,7 +20,7 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
     declared = {c.name for c in raw.table.input_columns()}
     present = []
     for column in raw.table.input_columns():
-        if column.name in raw.frame.columns:
+        if column.name in raw.columns:
             present.append(column)
         elif column.presence in ("required", "expected"):
             report.error("missing_column", raw.file, raw.header_row, column.name,
@@ -34,61 +32,60 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
     return present
 
 
-def _failing(values: pd.Series, filled: pd.Series, valid) -> pd.Series:
-    """Filled cells for which valid(cell) is false, judged once per distinct value: a statistics report repeats
-    its periods, levels and many counts on every row."""
-    bad = [value for value in values[filled].unique() if not valid(value)]
-    return filled & values.isin(bad)
+def _failing(filled: list[tuple[int, str]], valid) -> list[tuple[int, str]]:
+    """The (row, cell) pairs whose cell fails valid(cell), judged once per distinct cell: a statistics report
+    repeats its periods, levels and many counts on every row."""
+    distinct = {value for _, value in filled}
+    bad = {value for value in distinct if not valid(value)}
+    return [(row, value) for row, value in filled if value in bad]
 
 
-def _check_column(raw: RawTable, column: Column, values: pd.Series, report: Report) -> None:
-    rows = raw.frame["_row"]
-    empty = values == ""
+def _check_column(raw: RawTable, column: Column, values: list[str], report: Report) -> None:
+    """VALUES: the column's cells, one per row of raw.rows."""
     if column.presence in ("required", "expected"):
-        for row in rows[empty]:
+        for row, value in zip(raw.rows, values):
+            if value:
+                continue
             if column.presence == "required":
                 report.error("missing_value", raw.file, row, column.name, "value is required", column.label, "")
             else:
                 report.warning("missing_expected", raw.file, row, column.name, "empty; shown as not published",
                                column.label, "")
-    filled = ~empty
+    filled = [(row, value) for row, value in zip(raw.rows, values) if value]
     if column.kind == "code" and column.name == raw.table.key:
-        bad = _failing(values, filled, lambda v: bool(CODE_PATTERN.fullmatch(v)) and len(v) <= MAX_CODE_LENGTH)
-        for row, value in zip(rows[bad], values[bad]):
+        for row, value in _failing(filled, lambda v: bool(CODE_PATTERN.fullmatch(v)) and len(v) <= MAX_CODE_LENGTH):
             report.error("invalid_code", raw.file, row, column.name,
                          f"code may hold only letters, digits, . _ - (at most {MAX_CODE_LENGTH})",
                          "e.g. 1.001193", value)
     elif column.kind == "count":
-        bad = _failing(values, filled, lambda v: parse_count(v) is not None)
-        for row, value in zip(rows[bad], values[bad]):
+        for row, value in _failing(filled, lambda v: parse_count(v) is not None):
             report.error("invalid_count", raw.file, row, column.name, "not a whole number ≥ 0",
                          f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)", value)
     elif column.kind == "levels":
-        for row, value in zip(rows[filled], values[filled]):
+        for row, value in filled:
             codes, unknown = parse_levels(value)
             if unknown or not codes:
                 report.error("unknown_level", raw.file, row, column.name, "unknown level",
                              " ; ".join(LEVELS) + " or " + " ; ".join(LEVELS.values()), value)
     elif column.kind == "channel":
-        for row, value in zip(rows[filled], values[filled]):
+        for row, value in filled:
             if parse_channel(value) is None:
                 report.error("unknown_channel", raw.file, row, column.name, "unknown channel",
                              ", ".join(CHANNELS) + " or " + ", ".join(CHANNELS.values()), value)
     elif column.name in ("time", "fee"):
         parse = parse_time if column.name == "time" else parse_fee
         example = "e.g. «05 ngày làm việc»" if column.name == "time" else "e.g. «10.000 đồng», «Miễn phí»"
-        for row, value in zip(rows[filled], values[filled]):
+        for row, value in filled:
             problem = parse(value).problem
             if problem:
                 report.warning(problem, raw.file, row, column.name, "shown verbatim, without a parsed value",
                                example, value)
     elif column.kind in _PARSERS:
         parse, code, message = _PARSERS[column.kind]
-        bad = _failing(values, filled, lambda v: parse(v) is not None)
-        for row, value in zip(rows[bad], values[bad]):
+        for row, value in _failing(filled, lambda v: parse(v) is not None):
             report.error(code, raw.file, row, column.name, message, KIND_LABELS[column.kind], value)
     elif column.kind == "online":
-        for row, value in zip(rows[filled], values[filled]):
+        for row, value in filled:
             if parse_online(value) is None:
                 report.error("unknown_online", raw.file, row, column.name, "unknown online status",
                              ", ".join(ONLINE) + " or empty", value)
@@ -107,17 +104,16 @@ def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
     for raw in tables.values():
         present = _columns(raw, report)
         for column in present:
-            _check_column(raw, column, raw.frame[column.name], report)
+            _check_column(raw, column, raw.columns[column.name], report)
 
     procedures = tables.get(PROCEDURES.name)
-    if procedures is not None and "code" in procedures.frame.columns:
-        if procedures.frame.empty:
+    if procedures is not None and "code" in procedures.columns:
+        if not procedures.rows:
             report.error("empty_file", procedures.file, procedures.header_row + 1, None,
                          "no procedure under the header row", "one row per procedure", "header only")
-        values = procedures.frame["code"]
         first_row: dict[str, int] = {}
         by_case: dict[str, tuple[str, int]] = {}
-        for row, code in zip(procedures.frame["_row"], values):
+        for row, code in zip(procedures.rows, procedures.columns["code"]):
             if not code:
                 continue
             if code in first_row:
@@ -137,11 +133,11 @@ def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
         return  # references cannot be checked; the missing file is already reported
     for name in ("documents", "channels"):
         raw = tables.get(name)
-        if raw is None or "procedure_code" not in raw.frame.columns:
+        if raw is None or "procedure_code" not in raw.columns:
             continue
-        values = raw.frame["procedure_code"]
-        orphan = (values != "") & ~values.isin(codes)
-        for row, value in zip(raw.frame["_row"][orphan], values[orphan]):
+        for row, value in zip(raw.rows, raw.columns["procedure_code"]):
+            if not value or value in codes:
+                continue
             report.error("unknown_procedure", raw.file, row, "procedure_code",
                          "no procedure with this code in procedures", "a code from procedures", value)
 
@@ -158,10 +154,10 @@ def validate_statistics(tables: list[RawTable], report: Report) -> None:
     first: dict[tuple, str] = {}
     for raw in tables:
         present = _columns(raw, report)
-        rows = raw.frame["_row"].tolist()
-        values = {column.name: _distinct(raw.frame[column.name].tolist(), stat_text) for column in present}
+        rows = raw.rows
+        values = {column.name: _distinct(raw.columns[column.name], stat_text) for column in present}
         for column in present:
-            _check_column(raw, column, pd.Series(values[column.name], index=raw.frame.index, dtype=object), report)
+            _check_column(raw, column, values[column.name], report)
         if "period" not in values or "level" not in values:
             continue
         keys = zip(*(_distinct(values[c], _KEY_NORMALISERS.get(c, str)) if c in values else [""] * len(rows)
