@@ -3,6 +3,8 @@ with one atomic swap, so the site directory always holds a complete site."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ctypes
 import importlib.util
 import ctypes.util
@@ -13,24 +15,26 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from . import opendata, search
-from .audit import count_per_row, findings
 from .cache import BuildCache, code_digest, digest, tree_digest
-from .charts import build_charts
-from .load import load_all, load_tables
-from .metrics import catalogue_summary, statistics_metrics
-from .model import Catalogue
-from .normalize import build_catalogue, statistics_frame
+from .load import RawTable, load_all, load_tables
+from .metrics import catalogue_summary
+from .model import Index
+from .normalize import build_catalogue
 from .problems import DataError, Problem, Report
 from .render import Renderer, ShellPage, cut_fills
 from .schema import CATALOGUE_TABLES, STATISTICS
 from .validate import validate_catalogue, validate_statistics
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 PROVENANCE_FILE = "README.md"
 PLOTLY_JS = "assets/javascripts/plotly.min.js"
-PLOTLY_SOURCE = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
+
+
+def plotly_source() -> Path:
+    return Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -39,16 +43,19 @@ class Publication:
 
     data_dir: Path
     report: Report
-    catalogue: Catalogue
+    tables: dict[str, RawTable]  # the catalogue as read (empty in a rebuild)
+    index: Index
     renderer: Renderer
     source: str  # cache.code_digest: the templates and code every content key and cache key includes
+    statistics_key: str
     # The statistics as computed, None when there are none or when they came from the build cache unchanged.
-    statistics: pd.DataFrame | None
-    findings: pd.DataFrame | None
+    statistics: "pd.DataFrame | None"
+    findings: "pd.DataFrame | None"
     markdown_pages: dict[str, str]  # what MkDocs renders, by source path
     fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
     shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
     files: dict[str, bytes]  # by path in the site: open data, chart tables, chart library
+    spans: dict[str, list[tuple[int, int]]]  # where each procedure's piece sits in each catalogue open-data file
 
 
 @dataclass
@@ -71,10 +78,17 @@ def _provenance(data_dir: Path) -> str:
     return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
 
 
-def _statistics_key(directory: Path, source: str) -> str:
+def statistics_key_of(data_dir: Path, source: str) -> str:
+    directory = data_dir / "statistics"
     files = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
     return digest(source, str(directory.is_dir()),
                   *(part for p in files for part in (p.relative_to(directory).as_posix(), p.read_bytes())))
+
+
+def canonical_order(problem: Problem) -> tuple[str, int]:
+    """Problems by file and row (the order of the stages within a row): a rebuild, which checks only the rows
+    that changed, reports them in the same order as a full build."""
+    return problem.file, problem.row or 0
 
 
 def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
@@ -84,7 +98,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
     validate_catalogue(tables, report)
     source = code_digest(templates_dir)
-    statistics_key = _statistics_key(data_dir / "statistics", source) if cache else ""
+    statistics_key = statistics_key_of(data_dir, source)
     product = cache.get("statistics", statistics_key) if cache else None
     stat_tables, first_problem = None, len(report.problems)
     if product is None:
@@ -93,12 +107,20 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
             validate_statistics(stat_tables, report)
     else:
         report.problems.extend(product.problems)
+    report.problems.sort(key=canonical_order)
     if report.errors or len(tables) < len(CATALOGUE_TABLES):
         raise DataError(report)
     catalogue = build_catalogue(tables)
-    renderer = Renderer(templates_dir, catalogue)
+    renderer = Renderer(templates_dir, cache.root / "templates" if cache else None)
+    index = Index([renderer.listing(p) for p in catalogue.procedures], catalogue.fields, catalogue.agencies)
+    renderer.use(index, {p.code: p for p in catalogue.procedures})
     statistics = checks = None
     if product is None:
+        from .audit import count_per_row, findings
+        from .charts import build_charts
+        from .metrics import statistics_metrics
+        from .normalize import statistics_frame
+
         charts = []
         product = StatisticsProduct(report.problems[first_problem:], {}, {})
         if stat_tables is not None:
@@ -112,13 +134,29 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         product.pages.update(renderer.statistics_pages(statistics, checks, charts))
         if cache:
             cache.put("statistics", statistics_key, product)
-    summary = catalogue_summary(catalogue, report)
-    files = opendata.files(catalogue) | search.index_files(catalogue) | product.files
+    open_data, spans = opendata.files(catalogue.procedures)
+    pages, fills, files = site_parts(renderer, report, product, data_dir)
+    return Publication(data_dir, report, tables, index, renderer, source, statistics_key, statistics, checks,
+                       pages, fills, renderer.shell_pages(), open_data | files, spans)
+
+
+def site_parts(renderer: Renderer, report: Report, product: StatisticsProduct, data_dir: Path):
+    """What the whole catalogue's listings and the statistics give, by a full build or a rebuild alike: the pages
+    MkDocs renders (with their fill regions cut out), the fills, and the search index and statistics files."""
+    summary = catalogue_summary(renderer.index, report)
+    files = search.index_files(renderer.index) | product.files
     if product.charted:
-        files[PLOTLY_JS] = PLOTLY_SOURCE.read_bytes()
+        files[PLOTLY_JS] = plotly_source().read_bytes()
     pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | product.pages)
-    return Publication(data_dir, report, catalogue, renderer, source, statistics, checks, pages, fills,
-                       renderer.shell_pages(), files)
+    return pages, fills, files
+
+
+def docs_dirs(config) -> list[Path]:
+    """The directories MkDocs reads: docs, and the theme overrides when they are outside the docs."""
+    directories = [Path(config.docs_dir)]
+    if config.theme.custom_dir and not Path(config.theme.custom_dir).is_relative_to(config.docs_dir):
+        directories.append(Path(config.theme.custom_dir))
+    return directories
 
 
 def mkdocs_key(config, publication: Publication) -> str:
@@ -127,13 +165,10 @@ def mkdocs_key(config, publication: Publication) -> str:
     and the theme."""
     from importlib.metadata import version
 
-    directories = [Path(config.docs_dir)]
-    if config.theme.custom_dir and not Path(config.theme.custom_dir).is_relative_to(config.docs_dir):
-        directories.append(Path(config.theme.custom_dir))
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
     return digest(
         Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
-        tree_digest(*directories), publication.source,
+        tree_digest(*docs_dirs(config)), publication.source,
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),
     )

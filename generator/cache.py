@@ -86,6 +86,9 @@ class BuildCache:
             pickle.dump((key, value), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f.name, self._path(name))
 
+    def drop(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
     def tree(self, name: str, key: str) -> Path | None:
         """The files kept under NAME, if they were kept for KEY."""
         kept = self.root / name

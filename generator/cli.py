@@ -5,21 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from .build import clean_stale, mkdocs_key, prepare, publish, staging_dir
-from .cache import BuildCache, link_tree
+from .cache import BuildCache, digest, link_tree
 from .problems import DataError, format_errors, format_warnings
+from .write import EPOCH_ENV, data_epoch
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
-# The build date MkDocs writes (sitemap lastmod, the sitemap.xml.gz header). Unset, `congkhai build` uses the
-# data's own date, so the same input gives the same bytes whenever it is built.
-EPOCH_ENV = "SOURCE_DATE_EPOCH"
 
 
 class UsageError(Exception):
@@ -46,7 +44,25 @@ def _config(args, **overrides):
     return config
 
 
+def configuration_digest(args) -> str | None:
+    """The configuration file and every option and environment variable that can change what it says: a rebuild
+    that finds the same digest needs not load it (which takes MkDocs and its plugins). None for a configuration
+    that inherits from another file."""
+    path = Path(args.config_file).resolve()
+    if not path.is_file():
+        return None
+    text = path.read_bytes()
+    if b"INHERIT" in text:
+        return None
+    names = sorted(set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", b" ".join(re.findall(rb"!ENV\s+(\[[^\]]*\]|\S+)", text)))))
+    environment = [f"{n.decode()}={os.environ.get(n.decode())}" for n in names]
+    return digest(str(path), text, *environment, f"{DATA_ENV}={os.environ.get(DATA_ENV)}",
+                  repr((args.data and str(Path(args.data).resolve()), args.strict, args.site_url)))
+
+
 def _prepare(args, config, cache=None):
+    from .build import prepare
+
     plugin = config.plugins["congkhai"]
     data_dir, templates_dir = plugin.paths(config)
     if args.data:
@@ -70,16 +86,8 @@ def cmd_check(args) -> int:
     publication = _prepare(args, config)
     if publication is None:
         return EXIT_DATA
-    _say(f"OK: {len(publication.catalogue.procedures)} procedures, no errors.")
+    _say(f"OK: {len(publication.index.listings)} procedures, no errors.")
     return 0
-
-
-def data_epoch(data_dir: Path) -> int:
-    """The data's date: the latest modification time of its files, in whole seconds (0 if there are none).
-    Hidden files and Excel's lock files (~$…) do not count."""
-    times = [p.stat().st_mtime for p in data_dir.rglob("*")
-             if p.is_file() and not any(part.startswith((".", "~$")) for part in p.relative_to(data_dir).parts)]
-    return int(max(times, default=0))
 
 
 def _epoch_from_env() -> str | None:
@@ -89,17 +97,51 @@ def _epoch_from_env() -> str | None:
     return value.strip() if value is not None else None
 
 
+def _rebuild(args, site_dir: Path, cache: BuildCache, configuration: str | None, started: float) -> bool:
+    """The rebuild in place, when it applies (rebuild.py); False when the full build must run."""
+    from .rebuild import NotIncremental, rebuild
+
+    if configuration is None:
+        return False
+    _epoch_from_env()  # a bad value is a usage error whichever build runs
+    try:
+        outcome = rebuild(site_dir, cache, configuration)
+    except NotIncremental as exc:
+        if args.verbose:
+            _say(f"Full build: {exc}.")
+        return False
+    warnings = format_warnings(outcome.report, verbose=args.verbose)
+    if warnings:
+        _say(warnings)
+    _say(f"Published {outcome.procedures} procedures to {site_dir} in {time.perf_counter() - started:.1f} s "
+         f"(rebuilt in place: {len(outcome.changed)} changed procedure(s), {outcome.replaced} file(s) replaced, "
+         f"{outcome.removed} removed).")
+    return True
+
+
 def cmd_build(args) -> int:
+    from .rebuild import finish_journal
+
+    started = time.perf_counter()
+    site_dir = Path(args.site_dir).resolve()
+    cache = BuildCache(site_dir, enabled=not args.full)
+    finish_journal(cache)  # a rebuild killed while it moved files into the site
+    configuration = configuration_digest(args)
+    if not args.full and _rebuild(args, site_dir, cache, configuration, started):
+        return 0
+    return _full_build(args, site_dir, cache, configuration, started)
+
+
+def _full_build(args, site_dir: Path, cache: BuildCache, configuration: str | None, started: float) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
+    from .build import clean_stale, docs_dirs, mkdocs_key, publish, staging_dir
+    from .rebuild import Facts, keep_state
     from .write import finish
 
-    started = time.perf_counter()
     explicit = _epoch_from_env()
-    site_dir = Path(args.site_dir).resolve()
     config = _config(args, strict=args.strict, **({"site_url": args.site_url} if args.site_url else {}))
-    cache = BuildCache(site_dir, enabled=not args.full)
     publication = _prepare(args, config, cache)
     if publication is None:
         return EXIT_DATA
@@ -132,7 +174,11 @@ def cmd_build(args) -> int:
         if explicit is None:
             os.environ.pop(EPOCH_ENV, None)
     publish(staged, site_dir, cache)
-    _say(f"Published {len(publication.catalogue.procedures)} procedures to {site_dir} "
+    if configuration is not None:
+        plugin_dirs = plugin.paths(config)
+        facts = Facts(publication.data_dir, plugin_dirs[1], docs_dirs(config), config.get("site_url") or "")
+        keep_state(cache, configuration, facts, publication, key, site_dir)
+    _say(f"Published {len(publication.index.listings)} procedures to {site_dir} "
          f"in {time.perf_counter() - started:.1f} s.")
     return 0
 

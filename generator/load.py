@@ -51,6 +51,7 @@ class RawTable:
     columns: dict[str, list[str]]  # column → its cells, in header order (duplicate and unnamed columns dropped)
     rows: list[int]  # spreadsheet row of each row of cells
     header_row: int = 1  # spreadsheet row of the header (rows above it are titles)
+    delimiter: str | None = None  # of a CSV file read as UTF-8; None for anything else
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -81,7 +82,7 @@ def _locate(text: str, needle: str, table: Table) -> tuple[int | None, str | Non
     """Spreadsheet row and column of the first cell holding NEEDLE (the replacement character where a byte could
     not be read); the row is a CSV record, so a cell with line breaks does not shift it."""
     try:
-        rows = _parse(text.replace("\x00", "\ufffd"), table)
+        rows, _ = _parse(text.replace("\x00", "\ufffd"), table)
     except _BadCsv:
         rows = [[line] for line in text.split("\n")]
     start = _header_index(table, rows) or 0
@@ -208,9 +209,11 @@ def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Re
                 values[i] = ""
 
 
-def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
-           merged: list[tuple[int, int, str]] | None = None) -> RawTable | None:
-    """Rows as read (row i = spreadsheet row i + 1) → table below its header row."""
+def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Report,
+                    merged: list[tuple[int, int, str]] | None = None,
+                    numbers: list[int] | None = None) -> RawTable | None:
+    """Rows as read (row i = spreadsheet row i + 1) → table below its header row. NUMBERS, when given, are the
+    spreadsheet rows of the rows below the header (a rebuild reads only some rows of a file)."""
     start = _header_index(table, rows)
     if start is None:
         report.error("empty_file", file, None, None, "file has no header row", "a header row", "nothing")
@@ -237,10 +240,12 @@ def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
             report.warning("unnamed_column", file, header_row, f"column {i + 1}",
                            "column has values but no name in the header row; it is ignored", "a column name", "")
     width = len(header)
-    for offset, r in enumerate(body_rows):
+    if numbers is None:
+        numbers = list(range(header_row + 1, header_row + 1 + len(body_rows)))
+    for number, r in zip(numbers, body_rows):
         extra = next((j for j in range(width, len(r)) if r[j].strip()), None)
         if extra is not None:
-            report.error("extra_cell", file, header_row + 1 + offset, f"column {extra + 1}",
+            report.error("extra_cell", file, number, f"column {extra + 1}",
                          "cell beyond the header's columns (a comma inside a value must be quoted)",
                          f"{width} columns", r[extra])
     if keep == list(range(width)) and all(len(r) == width for r in body_rows):
@@ -248,7 +253,7 @@ def _frame(table: Table, file: str, rows: list[list[str]], report: Report,
     else:
         body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
     # Rows with nothing in them are layout, not data.
-    kept = [(number, cells) for number, cells in enumerate(body, start=header_row + 1) if any(cells)]
+    kept = [(number, cells) for number, cells in zip(numbers, body) if any(cells)]
     numbers = [number for number, _ in kept]
     columns = {header[i]: [cells[j] for _, cells in kept] for j, i in enumerate(keep)}
     _clean(columns, numbers, file, report)
@@ -281,9 +286,9 @@ def _rows(text: str, delimiter: str) -> list[list[str]]:
     return rows
 
 
-def _parse(text: str, table: Table) -> list[list[str]]:
-    """Comma-separated, unless the header row only makes sense split by tabs (Excel's «Unicode Text») or by
-    semicolons (Excel where the list separator is «;»)."""
+def _parse(text: str, table: Table) -> tuple[list[list[str]], str]:
+    """Rows and the delimiter: comma, unless the header row only makes sense split by tabs (Excel's «Unicode
+    Text») or by semicolons (Excel where the list separator is «;»)."""
     declared = _declared(table)
     fallback: list[list[str]] | _BadCsv | None = None  # what the comma reading gave
     for delimiter in DELIMITERS:
@@ -293,12 +298,17 @@ def _parse(text: str, table: Table) -> list[list[str]]:
             rows = exc
         if isinstance(rows, list) and any(_header_cell(cell) in declared
                                           for row in rows[:HEADER_SEARCH_ROWS] for cell in row):
-            return rows
+            return rows, delimiter
         if fallback is None:
             fallback = rows
     if isinstance(fallback, _BadCsv):
         raise fallback
-    return fallback
+    return fallback, DELIMITERS[0]
+
+
+def _is_utf8(data: bytes, text: str) -> bool:
+    """Whether _decode read DATA as UTF-8 (the other encodings it reads have NUL bytes or change the length)."""
+    return b"\x00" not in data and len(text.encode("utf-8")) == len(data) - data.startswith(codecs.BOM_UTF8) * 3
 
 
 def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | None:
@@ -310,11 +320,14 @@ def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | 
     if text is None:
         return None
     try:
-        rows = _parse(text, table)
+        rows, delimiter = _parse(text, table)
     except _BadCsv as exc:
         report.error("unreadable_file", file, exc.row, None, f"not a valid CSV row: {exc.message}")
         return None
-    return _frame(table, file, rows, report)
+    raw = table_from_rows(table, file, rows, report)
+    if raw is not None and _is_utf8(data, text):
+        raw.delimiter = delimiter
+    return raw
 
 
 # --- Excel -----------------------------------------------------------------------------------------------------
@@ -358,7 +371,7 @@ def _sheet(workbook, sheet_name: str, table: Table, file: str, report: Report) -
         merged.append((cells.min_row, cells.min_col, cells.coord))
     start = _header_index(table, rows) or 0
     in_data = sorted(m for m in merged if m[0] > start + 1)  # titles and the header are not data
-    return _frame(table, f"{file}[{sheet_name}]", rows, report, in_data)
+    return table_from_rows(table, f"{file}[{sheet_name}]", rows, report, in_data)
 
 
 def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Report) -> dict[str, RawTable]:
@@ -414,7 +427,7 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
                          "more than one .xlsx workbook; keep exactly one", "1 workbook",
                          ", ".join(p.name for p in workbooks))
             return {}
-        return _stored(read_workbook(workbooks[0], tables, shown(workbooks[0]), report))
+        return stored(read_workbook(workbooks[0], tables, shown(workbooks[0]), report))
     if not any(p.exists() for p in csvs.values()) and _old_format(directory, data_root, report):
         return {}
     result: dict[str, RawTable] = {}
@@ -426,10 +439,10 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
         raw = read_csv(path, table, shown(path), report)
         if raw is not None:
             result[table.name] = raw
-    return _stored(result)
+    return stored(result)
 
 
-def _stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:
+def stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:
     """Every cell as stored and shown (vietnamese.nfc), once for all later stages."""
     for raw in tables.values():
         raw.columns = {column: [nfc(value) for value in values] for column, values in raw.columns.items()}

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections import Counter
 
-import pandas as pd
-
-from .model import Catalogue
+from .model import Index
 from .problems import Report
 from .schema import LEVELS
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def catalogue_summary(catalogue: Catalogue, report: Report) -> dict:
-    procedures = catalogue.procedures
-    channels = [c for p in procedures for c in p.channels]
+
+def catalogue_summary(index: Index, report: Report) -> dict:
+    procedures = index.listings
+    channels = sum(p.channels for p in procedures)
     levels = Counter(level for p in procedures for level in p.levels)
     warnings = Counter(w.code for w in report.warnings)
     total = len(procedures)
@@ -28,24 +31,24 @@ def catalogue_summary(catalogue: Catalogue, report: Report) -> dict:
         ("Thủ tục không có thành phần hồ sơ", sum(not p.documents for p in procedures), total),
         ("Thủ tục không có cách thức thực hiện", sum(not p.channels for p in procedures), total),
         ("Thủ tục chưa công bố căn cứ pháp lý", sum(not p.legal_basis for p in procedures), total),
-        ("Cách thức không ghi thời hạn", sum(not c.time for c in channels), len(channels)),
-        ("Thời hạn chỉ có số, không có đơn vị", warnings["time_no_unit"], len(channels)),
-        ("Thời hạn không đọc được", warnings["time_unparsed"], len(channels)),
-        ("Cách thức không ghi phí, lệ phí", sum(not c.fee for c in channels), len(channels)),
-        ("Phí ghi «không có thông tin»", warnings["fee_no_information"], len(channels)),
-        ("Phí không đọc được thành số tiền", warnings["fee_unparsed"], len(channels)),
+        ("Cách thức không ghi thời hạn", sum(p.untimed for p in procedures), channels),
+        ("Thời hạn chỉ có số, không có đơn vị", warnings["time_no_unit"], channels),
+        ("Thời hạn không đọc được", warnings["time_unparsed"], channels),
+        ("Cách thức không ghi phí, lệ phí", sum(p.unpriced for p in procedures), channels),
+        ("Phí ghi «không có thông tin»", warnings["fee_no_information"], channels),
+        ("Phí không đọc được thành số tiền", warnings["fee_unparsed"], channels),
     ]
     return {
         "procedures": total,
-        "fields": len(catalogue.fields),
-        "agencies": len(catalogue.agencies),
-        "documents": sum(len(p.documents) for p in procedures),
-        "channels": len(channels),
+        "fields": len(index.fields),
+        "agencies": len(index.agencies),
+        "documents": sum(p.documents for p in procedures),
+        "channels": channels,
         "by_level": {code: levels.get(code, 0) for code in LEVELS},
         "with_online_channel": sum("truc_tuyen" in p.channel_codes for p in procedures),
         "online_full": sum(p.online == "toan_trinh" for p in procedures),
         "online_partial": sum(p.online == "mot_phan" for p in procedures),
-        "free": sum(bool(p.channels) and all(c.fee_vnd == 0 for c in p.channels) for p in procedures),
+        "free": sum(p.free for p in procedures),
         "gaps": [{"label": label, "count": count, "of": whole, "share": share(count, whole)}
                  for label, count, whole in gaps],
     }

@@ -61,6 +61,52 @@ class Procedure:
         return list(dict.fromkeys(c.channel for c in self.channels))
 
 
+@dataclass(slots=True)
+class Listing:
+    """A procedure as lists, search, the home page's counts and the build cache see it: no texts, a few counts,
+    its search terms and the content keys of its pages. Every page and file that is about many procedures is made
+    from listings, by a full build and by a rebuild alike (which keeps the listings of unchanged procedures)."""
+
+    code: str
+    name: str
+    field: str
+    agency: str
+    levels: tuple[str, ...]
+    online: str
+    channel_codes: tuple[str, ...]
+    field_slug: str
+    agency_slug: str
+    documents: int  # how many documents
+    channels: int  # how many channels
+    untimed: int  # channels without a processing time
+    unpriced: int  # channels without a fee
+    free: bool  # has channels, all of them free
+    legal_basis: bool  # a legal basis is published
+    full_text: bool  # has a full-text page
+    alphabetical: str  # its name as sorted (render.sort_key)
+    terms: tuple[str, ...]  # search terms of its name
+    words: int  # its name's length in words
+    detail: str  # what search results show under its name
+    item: str  # its entry (HTML) in the list of all procedures
+    key: str  # content key of its page
+    full_text_key: str  # of its full-text page, "" without one
+
+
+@dataclass
+class Index:
+    """The catalogue as listings, in catalogue order, with the field and agency names by slug."""
+
+    listings: list[Listing]
+    fields: dict[str, str]  # slug → name
+    agencies: dict[str, str]  # slug → name
+
+    def by_field(self) -> dict[str, list[Listing]]:
+        return _group(self.listings, "field_slug")
+
+    def by_agency(self) -> dict[str, list[Listing]]:
+        return _group(self.listings, "agency_slug")
+
+
 @dataclass
 class Catalogue:
     procedures: list[Procedure]
@@ -74,7 +120,7 @@ class Catalogue:
         return _group(self.procedures, "agency_slug")
 
 
-def _group(procedures: list[Procedure], attribute: str) -> dict[str, list[Procedure]]:
+def _group(procedures: list, attribute: str) -> dict[str, list]:
     groups: dict[str, list[Procedure]] = {}
     for p in procedures:
         key = getattr(p, attribute)

@@ -5,14 +5,17 @@ Files are built in memory and returned as bytes, so the build can check everythi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import csv
-import io
+import itertools
 import json
 
-import pandas as pd
-
-from .model import Catalogue, Procedure
+from .model import Procedure
 from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS, PROCEDURES, STATISTICS, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number"}
@@ -43,62 +46,106 @@ def _procedure(p: Procedure) -> dict:
     }
 
 
-def tables(catalogue: Catalogue) -> dict[str, list[list]]:
-    """The catalogue's three tables as rows, in the order of their declared columns."""
-    procedures, documents, channels = [], [], []
-    for p in catalogue.procedures:
-        record = _procedure(p)
-        record["level"] = ";".join(record.pop("levels"))
-        record["legal_basis"] = "; ".join(p.legal_basis)
-        procedures.append({**record, "documents": len(p.documents), "channels": len(p.channels)})
-        for d in p.documents:
-            documents.append({"procedure_code": p.code, "case": d.case, "name": d.name,
-                              "originals": _number(d.originals), "copies": _number(d.copies), "form": d.form})
-        for c in p.channels:
-            channels.append({"procedure_code": p.code, "channel": c.channel, "time": c.time, "fee": c.fee,
-                             "description": c.description, "time_days": _number(c.time_days),
-                             "time_working_days": _flag(c.time_working_days), "fee_vnd": _number(c.fee_vnd)})
-    result = {}
-    for table, records in ((PROCEDURES, procedures), (DOCUMENTS, documents), (CHANNELS_TABLE, channels)):
-        columns = [c.name for c in table.columns]
-        result[table.name] = [[record[c] for c in columns] for record in records]
-    return result
+def _rows(p: Procedure) -> dict[str, list[list]]:
+    """The procedure's rows of the catalogue's three tables, in the order of their declared columns."""
+    record = _procedure(p)
+    record["level"] = ";".join(record.pop("levels"))
+    record["legal_basis"] = "; ".join(p.legal_basis)
+    record.update(documents=len(p.documents), channels=len(p.channels))
+    documents = [{"procedure_code": p.code, "case": d.case, "name": d.name, "originals": _number(d.originals),
+                  "copies": _number(d.copies), "form": d.form} for d in p.documents]
+    channels = [{"procedure_code": p.code, "channel": c.channel, "time": c.time, "fee": c.fee,
+                 "description": c.description, "time_days": _number(c.time_days),
+                 "time_working_days": _flag(c.time_working_days), "fee_vnd": _number(c.fee_vnd)}
+                for c in p.channels]
+    return {table.name: [[r[c.name] for c in table.columns] for r in records]
+            for table, records in ((PROCEDURES, [record]), (DOCUMENTS, documents), (CHANNELS_TABLE, channels))}
 
 
-def csv_bytes(columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> bytes:
-    """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are.
-    None is an empty cell."""
-    text = [i for i, c in enumerate(columns) if c not in numeric]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+class _Lines(list):
+    """What a csv.writer writes into: one string per row."""
+
+    write = list.append
+
+
+def _csv_lines(rows: list[list], text: list[int]) -> _Lines:
+    lines = _Lines()
+    writer = csv.writer(lines, lineterminator="\n")
     for row in rows:
         row = list(row)
         for i in text:
             row[i] = neutralise(row[i])
         writer.writerow(row)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return lines
+
+
+def _csv_text(rows: list[list], text: list[int]) -> str:
+    return "".join(_csv_lines(rows, text))
+
+
+def _text_columns(columns: list[str], numeric: frozenset[str]) -> list[int]:
+    return [i for i, c in enumerate(columns) if c not in numeric]
+
+
+def csv_bytes(columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> bytes:
+    """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are.
+    None is an empty cell."""
+    return ("\ufeff" + _csv_text([columns], []) + _csv_text(rows, _text_columns(columns, numeric))).encode("utf-8")
 
 
 def _numeric(table: Table) -> frozenset[str]:
     return frozenset(c.name for c in table.columns if c.kind in _FRICTIONLESS_TYPES)
 
 
-def to_json(catalogue: Catalogue) -> bytes:
-    records = []
-    for p in catalogue.procedures:
-        records.append({
-            **_procedure(p),
-            "documents": [{"case": d.case, "name": d.name, "originals": d.originals, "copies": d.copies,
-                           "form": d.form} for d in p.documents],
-            "channels": [{"channel": c.channel, "time": c.time, "fee": c.fee, "description": c.description,
-                          "time_days": c.time_days, "time_working_days": c.time_working_days,
-                          "fee_vnd": c.fee_vnd} for c in p.channels],
-        })
-    return json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _json_record(p: Procedure) -> dict:
+    return {
+        **_procedure(p),
+        "documents": [{"case": d.case, "name": d.name, "originals": d.originals, "copies": d.copies,
+                       "form": d.form} for d in p.documents],
+        "channels": [{"channel": c.channel, "time": c.time, "fee": c.fee, "description": c.description,
+                      "time_days": c.time_days, "time_working_days": c.time_working_days,
+                      "fee_vnd": c.fee_vnd} for c in p.channels],
+    }
 
 
 FILES = {"procedures": "thu-tuc.csv", "documents": "ho-so.csv", "channels": "cach-thuc.csv"}
+JSON_FILE = "du-lieu/thu-tuc.json"
+# The catalogue's open-data files, each made of one piece per procedure in catalogue order: a CSV file is its
+# header and the pieces, the JSON file the pieces between brackets, separated by commas. A rebuild copies the
+# unchanged pieces from the published file (rebuild.py) and writes the rest.
+CATALOGUE_FILES = (*(f"du-lieu/{FILES[t.name]}" for t in CATALOGUE_TABLES), JSON_FILE)
+
+
+def layout(path: str) -> tuple[bytes, bytes, bytes]:
+    """(head, separator, tail) of a catalogue open-data file around its pieces."""
+    if path == JSON_FILE:
+        return b"[", b",", b"]"
+    table = next(t for t in CATALOGUE_TABLES if path == f"du-lieu/{FILES[t.name]}")
+    return ("\ufeff" + _csv_text([[c.name for c in table.columns]], [])).encode("utf-8"), b"", b""
+
+
+def pieces(procedures: list[Procedure]) -> list[tuple[bytes, ...]]:
+    """Each procedure's piece of each file of CATALOGUE_FILES, in that order."""
+    rows = [_rows(p) for p in procedures]
+    columns = []
+    for table in CATALOGUE_TABLES:
+        text = _text_columns([c.name for c in table.columns], _numeric(table))
+        lines = _csv_lines([row for r in rows for row in r[table.name]], text)  # one writer for the whole table
+        ends = itertools.accumulate(len(r[table.name]) for r in rows)
+        columns.append(["".join(lines[end - len(r[table.name]):end]).encode("utf-8") for r, end in zip(rows, ends)])
+    columns.append([json.dumps(_json_record(p), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                    for p in procedures])
+    return list(zip(*columns))
+
+
+def joined(path: str, parts: list[bytes]) -> tuple[bytes, list[tuple[int, int]]]:
+    """The file made of these pieces, and where each piece sits in it: (offset, length)."""
+    head, separator, tail = layout(path)
+    spans, offset = [], len(head)
+    for part in parts:
+        spans.append((offset, len(part)))
+        offset += len(part) + len(separator)
+    return head + separator.join(parts) + tail, spans
 
 
 def datapackage() -> bytes:
@@ -123,18 +170,20 @@ def datapackage() -> bytes:
     return json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def files(catalogue: Catalogue) -> dict[str, bytes]:
-    """Catalogue open-data files by their path in the site."""
-    rows = tables(catalogue)
-    result = {f"du-lieu/{FILES[t.name]}": csv_bytes([c.name for c in t.columns], rows[t.name], _numeric(t))
-              for t in CATALOGUE_TABLES}
-    result["du-lieu/thu-tuc.json"] = to_json(catalogue)
+def files(procedures: list[Procedure]) -> tuple[dict[str, bytes], dict[str, list[tuple[int, int]]]]:
+    """Catalogue open-data files by their path in the site, and where each procedure's piece sits in each."""
+    parts = pieces(procedures)
+    result, spans = {}, {}
+    for i, path in enumerate(CATALOGUE_FILES):
+        result[path], spans[path] = joined(path, [part[i] for part in parts])
     result["du-lieu/datapackage.json"] = datapackage()
-    return result
+    return result, spans
 
 
 def plain(value: object) -> object:
     """Nullable pandas values as plain JSON/CSV values: NA → None, 12.0 → 12."""
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, float) and value.is_integer():

@@ -13,17 +13,16 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from .audit import CHECKS
-from .charts import RATE_DEFINITION
-from .model import Catalogue, Procedure
+from .model import Index, Listing, Procedure
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
                      STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
+from .search import title_terms
 from .vietnamese import fold, format_count, format_number, format_percent
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
@@ -97,14 +96,13 @@ def external_url(value: str) -> str | None:
     return value if _SAFE_URL.fullmatch(value) else None
 
 
-@lru_cache(maxsize=None)
 def _alphabetical(name: str) -> str:
     return fold(name).lstrip(" .,;:-*_|")
 
 
-def sort_key(procedure: Procedure) -> tuple[str, str, str]:
+def sort_key(procedure: Listing) -> tuple[str, str, str]:
     """Alphabetical by name, ignoring marks and stray leading punctuation (". Thủ tục …" files under T)."""
-    return (_alphabetical(procedure.name), procedure.name, procedure.code)
+    return (procedure.alphabetical, procedure.name, procedure.code)
 
 
 @dataclass(frozen=True)
@@ -120,11 +118,20 @@ class ShellPage:
 
 
 class Renderer:
-    def __init__(self, templates: Path, catalogue: Catalogue):
+    """Renders from listings (lists, counts) and, for the pages of single procedures, from the procedures
+    themselves: a rebuild has those of the changed procedures only."""
+
+    def __init__(self, templates: Path, compiled: Path | None = None):
+        """COMPILED: where to keep the compiled templates between builds (in the build cache). Listings are
+        made first (`listing`), then the renderer is given the catalogue (`use`)."""
         self.templates = templates
-        self.catalogue = catalogue
+        self.index = Index([], {}, {})
+        self.procedures: dict[str, Procedure] = {}
+        if compiled is not None:
+            compiled.mkdir(parents=True, exist_ok=True)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -152,22 +159,42 @@ class Renderer:
             SECTIONS=PROCEDURE_SECTIONS,
             LONG_TEXT=LONG_TEXT,
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
-            fields=catalogue.fields,
-            agencies=catalogue.agencies,
         )
         self._procedure = self.env.get_template("procedure.html")
         self._full_text = self.env.get_template("full_text.html")
+        self._item = self.env.get_template("procedure_item.html")
+
+    def listing(self, p: Procedure) -> Listing:
+        terms, words = title_terms(p.name)
+        full_text = has_full_text(p)
+        levels = ", ".join(LEVELS[level] for level in p.levels)
+        return Listing(
+            code=p.code, name=p.name, field=p.field, agency=p.agency, levels=p.levels, online=p.online,
+            channel_codes=tuple(p.channel_codes), field_slug=p.field_slug, agency_slug=p.agency_slug,
+            documents=len(p.documents), channels=len(p.channels), untimed=sum(not c.time for c in p.channels),
+            unpriced=sum(not c.fee for c in p.channels),
+            free=bool(p.channels) and all(c.fee_vnd == 0 for c in p.channels), legal_basis=bool(p.legal_basis),
+            full_text=full_text, alphabetical=_alphabetical(p.name), terms=terms, words=words,
+            detail=" · ".join(part for part in (p.code, levels, p.field) if part), item=self._item.render(p=p),
+            key=_key("procedure", p), full_text_key=_key("full text", p) if full_text else "",
+        )
+
+    def use(self, index: Index, procedures: dict[str, Procedure]) -> None:
+        """The catalogue to render: its listings, and the procedures whose own pages may be rendered."""
+        self.index, self.procedures = index, procedures
+        self.env.globals.update(fields=index.fields, agencies=index.agencies)
 
     def page(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
 
-    def procedure_body(self, procedure: Procedure) -> str:
-        return self._procedure.render(p=procedure, root="../../")
+    def procedure_body(self, code: str) -> str:
+        return self._procedure.render(p=self.procedures[code], root="../../")
 
-    def full_text_body(self, procedure: Procedure) -> str:
+    def full_text_body(self, code: str) -> str:
+        procedure = self.procedures[code]
         return self._full_text.render(p=procedure, sections=long_sections(procedure))
 
-    def procedure_description(self, procedure: Procedure) -> str:
+    def procedure_description(self, procedure: Listing) -> str:
         return f"{procedure.name} — mã {procedure.code}: thành phần hồ sơ, thời hạn, phí, lệ phí"
 
     def shells(self) -> dict[str, str]:
@@ -183,18 +210,19 @@ class Renderer:
 
     def shell_pages(self) -> list[ShellPage]:
         """Procedure, field and agency pages: all at depth two, all filled into a shell (see write.py)."""
-        cat = self.catalogue
+        index = self.index
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
-                           _key("procedure", p), partial(self.procedure_body, p))
-                 for p in cat.procedures]
+                           p.key, partial(self.procedure_body, p.code))
+                 for p in index.listings]
         pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
-                            f"Toàn văn các mục dài của thủ tục {p.code}", _key("full text", p),
-                            partial(self.full_text_body, p))
-                  for p in cat.procedures if has_full_text(p)]
-        by_field, by_agency = cat.by_field(), cat.by_agency()
-        groups = [("field", f"linh-vuc/{slug}", name, by_field.get(slug, [])) for slug, name in cat.fields.items()]
-        groups += [("agency", f"co-quan/{slug}", name, by_agency.get(slug, [])) for slug, name in cat.agencies.items()]
-        unassigned = [p for p in cat.procedures if not p.agency]
+                            f"Toàn văn các mục dài của thủ tục {p.code}", p.full_text_key,
+                            partial(self.full_text_body, p.code))
+                  for p in index.listings if p.full_text]
+        by_field, by_agency = index.by_field(), index.by_agency()
+        groups = [("field", f"linh-vuc/{slug}", name, by_field.get(slug, [])) for slug, name in index.fields.items()]
+        groups += [("agency", f"co-quan/{slug}", name, by_agency.get(slug, []))
+                   for slug, name in index.agencies.items()]
+        unassigned = [p for p in index.listings if not p.agency]
         if unassigned:
             groups.append(("agency", f"co-quan/{UNASSIGNED_AGENCY}", None, unassigned))
         for kind, path, name, members in groups:
@@ -208,6 +236,9 @@ class Renderer:
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
         """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so."""
+        from .audit import CHECKS
+        from .charts import RATE_DEFINITION
+
         rows, published, groups = [], [], {}
         if stats is not None:
             rows = stats.to_dict("records")
@@ -227,16 +258,16 @@ class Renderer:
 
     def markdown_pages(self, stats: dict, provenance: str) -> dict[str, str]:
         """Every generated page MkDocs renders, by its path in the docs directory."""
-        cat = self.catalogue
-        ordered = sorted(cat.procedures, key=sort_key)
-        by_field, by_agency = cat.by_field(), cat.by_agency()
+        index = self.index
+        ordered = sorted(index.listings, key=sort_key)
+        by_field, by_agency = index.by_field(), index.by_agency()
         pages = {f"{path}.md": markdown for path, markdown in self.shells().items()}
         pages.update({
             "index.md": self.page("home.md", stats=stats),
             "thu-tuc/index.md": self.page("procedures.md", procedures=ordered),
             "tim-kiem.md": self.page("search.md"),
-            "linh-vuc/index.md": self.page("groups.md", kind="field", groups=cat.fields, members=by_field),
-            "co-quan/index.md": self.page("groups.md", kind="agency", groups=cat.agencies, members=by_agency,
+            "linh-vuc/index.md": self.page("groups.md", kind="field", groups=index.fields, members=by_field),
+            "co-quan/index.md": self.page("groups.md", kind="agency", groups=index.agencies, members=by_agency,
                                           unassigned=[p for p in ordered if not p.agency]),
             "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
             "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,

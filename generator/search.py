@@ -22,9 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .model import Catalogue, Procedure
-from .render import sort_key
-from .schema import LEVELS
+from .model import Index
 from .vietnamese import fold, tone_key, words
 
 INDEX_DIR = "tim-kiem/chi-muc"
@@ -55,6 +53,11 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return (folded,) if exact == folded else (folded, "~" + exact)
 
 
+def title_terms(title: str) -> tuple[tuple[str, ...], int]:
+    """What the index keeps of a title: its terms and its length in words."""
+    return tuple(terms(title)), len(words(title))
+
+
 def terms(text: str) -> list[str]:
     """Distinct index terms of a text: folded words and, where different, their exact tone keys."""
     seen: dict[str, None] = {}
@@ -64,31 +67,31 @@ def terms(text: str) -> list[str]:
     return list(seen)
 
 
-def documents(catalogue: Catalogue) -> list[Document]:
-    """Fields and agencies first (few, often what a short query means), then procedures by field and name, so
-    that the results of one query tend to share a chunk."""
-    docs = [Document(f"linh-vuc/{slug}/", name, "Lĩnh vực") for slug, name in catalogue.fields.items()]
-    docs += [Document(f"co-quan/{slug}/", name, "Cơ quan thực hiện") for slug, name in catalogue.agencies.items()]
-    for p in sorted(catalogue.procedures, key=lambda p: (fold(p.field), sort_key(p))):
-        docs.append(Document(f"thu-tuc/{p.code}/", p.name, _detail(p), p.code))
+def documents(index: Index) -> list[tuple[Document, tuple[str, ...], int]]:
+    """Each document with the terms of its title and how many words it has. Fields and agencies first (few, often what a short query
+    means), then procedures by field and name, so that the results of one query tend to share a chunk."""
+    from .render import sort_key
+
+    docs = [(Document(f"linh-vuc/{slug}/", name, "Lĩnh vực"), *title_terms(name))
+            for slug, name in index.fields.items()]
+    docs += [(Document(f"co-quan/{slug}/", name, "Cơ quan thực hiện"), *title_terms(name))
+             for slug, name in index.agencies.items()]
+    folded = {field: fold(field) for field in {p.field for p in index.listings}}
+    for p in sorted(index.listings, key=lambda p: (folded[p.field], sort_key(p))):
+        docs.append((Document(f"thu-tuc/{p.code}/", p.name, p.detail, p.code), p.terms, p.words))
     return docs
 
 
-def _detail(p: Procedure) -> str:
-    levels = ", ".join(LEVELS[level] for level in p.levels)
-    return " · ".join(part for part in (p.code, levels, p.field) if part)
-
-
-def index_files(catalogue: Catalogue) -> dict[str, bytes]:
-    docs = documents(catalogue)
+def index_files(index: Index) -> dict[str, bytes]:
+    docs = documents(index)
     postings: dict[str, list[int]] = defaultdict(list)
     lengths = []
-    for i, doc in enumerate(docs):
-        for term in terms(doc.title):
+    for i, (doc, doc_terms, length) in enumerate(docs):
+        for term in doc_terms:
             postings[term].append(i)
         if doc.code:
             postings["#" + fold(doc.code)].append(i)
-        lengths.append(len(words(doc.title)))
+        lengths.append(length)
 
     total = sum(len(ids) for ids in postings.values())
     shards = 1
@@ -101,7 +104,7 @@ def index_files(catalogue: Catalogue) -> dict[str, bytes]:
 
     files = {f"{INDEX_DIR}/t{k}.json": _json(shard) for k, shard in enumerate(by_shard)}
     for k in range(0, len(docs), CHUNK):
-        files[f"{INDEX_DIR}/d{k // CHUNK}.json"] = _json([[d.path, d.title, d.detail] for d in docs[k:k + CHUNK]])
+        files[f"{INDEX_DIR}/d{k // CHUNK}.json"] = _json([[d.path, d.title, d.detail] for d, *_ in docs[k:k + CHUNK]])
     vocabulary = sorted(t for t in postings if t[0] not in "~#")
     version = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:12]
     files[f"{INDEX_DIR}/meta.json"] = _json({

@@ -7,8 +7,6 @@ import hashlib
 import re
 import unicodedata
 
-from pandas import isna
-
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 # Control characters other than tab and newline never belong in published text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -104,7 +102,10 @@ def format_number(value: float | int | None, decimals: int = 0) -> str:
 
 
 def _missing(value) -> bool:
-    return value is None or bool(isna(value))
+    """None, NaN or pandas' NA (which is neither equal nor unequal to itself, and has no truth value)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def format_count(value) -> str:

@@ -18,6 +18,9 @@ from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_T
 
 
 PATH = "@@ck-path@@"
+# The build date MkDocs writes (sitemap lastmod, the sitemap.xml.gz header). Unset, `congkhai build` uses the
+# data's own date, so the same input gives the same bytes whenever it is built.
+EPOCH_ENV = "SOURCE_DATE_EPOCH"
 MANIFEST = ".congkhai/pages.json"  # path → content key of every shell page; lets the next build reuse files
 
 
@@ -43,12 +46,11 @@ _JOB: dict = {}
 def _write_some(indices: range) -> list[tuple[str, str]]:
     """Write the shell pages with these indices: link the previous build's file when the key is unchanged,
     render otherwise. Returns (path, key) per page."""
-    pages, shells, site_dir, previous, old_keys, salt = (
-        _JOB[k] for k in ("pages", "shells", "site_dir", "previous", "old_keys", "salt"))
+    pages, shells, site_dir, previous, old_keys, keys = (
+        _JOB[k] for k in ("pages", "shells", "site_dir", "previous", "old_keys", "keys"))
     done = []
     for i in indices:
-        page = pages[i]
-        key = digest(salt, page.shell, page.key)
+        page, key = pages[i], keys[i]
         target = site_dir / page.path / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         if previous is not None and old_keys.get(page.path) == key:
@@ -81,33 +83,46 @@ def _replace(path: Path, content: bytes) -> None:
 
 def finish(publication: Publication, site_dir: Path, site_url: str, previous: Path | None) -> None:
     """Everything written after MkDocs (or after MkDocs' output was taken from the build cache)."""
-    fill_slots(site_dir, publication.fills)
+    for path, regions in publication.fills.items():
+        _replace(site_dir / path, filled((site_dir / path).read_text(encoding="utf-8"), regions))
     pages = write_shell_pages(publication, site_dir, previous)
     write_files(site_dir, publication.files)
-    write_sitemap(site_dir, site_url, pages)
+    mkdocs_sitemap = site_dir / "sitemap.xml"
+    write_files(site_dir, sitemap_files(mkdocs_sitemap.read_text(encoding="utf-8") if mkdocs_sitemap.exists() else "",
+                                        site_url, pages, build_date()))
 
 
-def fill_slots(site_dir: Path, fills: dict[str, list[str]]) -> None:
-    for path, regions in fills.items():
-        text = (site_dir / path).read_text(encoding="utf-8")
-        for index, region in enumerate(regions):
-            text = text.replace(SLOT.format(index), region, 1)
-        _replace(site_dir / path, text.encode("utf-8"))
+def filled(page: str, regions: list[str]) -> bytes:
+    """A page MkDocs rendered, with its slots filled."""
+    for index, region in enumerate(regions):
+        page = page.replace(SLOT.format(index), region, 1)
+    return page.encode("utf-8")
+
+
+def shells(mkdocs_output: Path, shell_paths) -> dict[str, Shell]:
+    return {path: Shell((mkdocs_output / path / "index.html").read_text(encoding="utf-8"), path)
+            for path in shell_paths}
+
+
+def page_keys(publication: Publication, shells: dict[str, Shell]) -> list[str]:
+    """The key of each shell page as the manifest records it: its content key, its shell and what every page
+    shares (code, templates, the themed shells)."""
+    salt = digest(publication.source, *(s.head + s.tail for s in shells.values()))
+    return [digest(salt, page.shell, page.key) for page in publication.shell_pages]
 
 
 def write_shell_pages(publication: Publication, site_dir: Path, previous: Path | None) -> list[str]:
     """Fill every shell page, on all cores, reusing the previous build's unchanged pages (hard links: the
     previous site is never modified, and it is removed after the swap)."""
-    shells = {path: Shell((site_dir / path / "index.html").read_text(encoding="utf-8"), path)
-              for path in publication.renderer.shells()}
-    for path in shells:
+    themed = shells(site_dir, publication.renderer.shells())
+    for path in themed:
         shutil.rmtree(site_dir / path, ignore_errors=True)  # one shell may sit inside another
-    salt = digest(publication.source, *(s.head + s.tail for s in shells.values()))
     old_keys = {}
     if previous is not None and (previous / MANIFEST).is_file():
         old_keys = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
     pages = publication.shell_pages
-    _JOB.update(pages=pages, shells=shells, site_dir=site_dir, previous=previous, old_keys=old_keys, salt=salt)
+    _JOB.update(pages=pages, shells=themed, site_dir=site_dir, previous=previous, old_keys=old_keys,
+                keys=page_keys(publication, themed))
     try:
         count = min(workers(), 8) if len(pages) >= 500 and "fork" in mp.get_all_start_methods() else 1
         parts = [range(k, len(pages), count) for k in range(count)]
@@ -119,31 +134,46 @@ def write_shell_pages(publication: Publication, site_dir: Path, previous: Path |
     finally:
         _JOB.clear()
     keys = dict(sorted(pair for part in results for pair in part))
-    _replace(site_dir / MANIFEST, (json.dumps(keys, indent=0) + "\n").encode("utf-8"))
+    _replace(site_dir / MANIFEST, manifest(keys))
     return list(keys)
 
 
-def write_sitemap(site_dir: Path, site_url: str, shell_pages: list[str]) -> None:
+def manifest(keys: dict[str, str]) -> bytes:
+    return (json.dumps(keys, indent=0) + "\n").encode("utf-8")
+
+
+def data_epoch(data_dir: Path) -> int:
+    """The data's date: the latest modification time of its files, in whole seconds (0 if there are none).
+    Hidden files and Excel's lock files (~$…) do not count."""
+    times = [p.stat().st_mtime for p in data_dir.rglob("*")
+             if p.is_file() and not any(part.startswith((".", "~$")) for part in p.relative_to(data_dir).parts)]
+    return int(max(times, default=0))
+
+
+def build_date(epoch: str | None = None) -> str:
+    """The build's day, by MkDocs' rule (mkdocs.utils.get_build_date): SOURCE_DATE_EPOCH if set, else today
+    (UTC)."""
+    epoch = epoch or os.environ.get(EPOCH_ENV)
+    moment = dt.datetime.now(dt.timezone.utc) if epoch is None else dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d")
+
+
+def sitemap_files(mkdocs_sitemap: str, site_url: str, shell_pages: list[str], day: str) -> dict[str, bytes]:
     """sitemap.xml and .gz, written here rather than by MkDocs so that they name the pages filled into shells
     and carry the build's date even when MkDocs' output comes from the build cache. Without site_url, MkDocs'
     rule: an empty sitemap (its addresses must be absolute)."""
-    from mkdocs.utils import get_build_date
-
     pages = []
-    if site_url and (site_dir / "sitemap.xml").exists():  # MkDocs' list of its own pages, less the shells
-        mkdocs_pages = re.findall(r"<loc>([^<]*)</loc>", (site_dir / "sitemap.xml").read_text(encoding="utf-8"))
+    if site_url and mkdocs_sitemap:  # MkDocs' list of its own pages, less the shells
         base = site_url.rstrip("/") + "/"
-        pages = [loc for loc in mkdocs_pages if not loc.endswith(f"/{SHELL_SLUG}/")]
+        pages = [loc for loc in re.findall(r"<loc>([^<]*)</loc>", mkdocs_sitemap)
+                 if not loc.endswith(f"/{SHELL_SLUG}/")]
         pages += [html.escape(base + page + "/") for page in shell_pages]
-    day = get_build_date()
     entries = "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{day}</lastmod>\n    </url>\n"
                       for loc in pages)
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>')
-    _replace(site_dir / "sitemap.xml", text.encode("utf-8"))
     midnight = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()
-    compressed = gzip.compress(text.encode("utf-8"), mtime=int(midnight))
-    _replace(site_dir / "sitemap.xml.gz", compressed)
+    return {"sitemap.xml": text.encode("utf-8"), "sitemap.xml.gz": gzip.compress(text.encode("utf-8"), mtime=int(midnight))}
 
 
 def write_files(site_dir: Path, files: dict[str, bytes]) -> None:

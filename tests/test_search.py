@@ -58,13 +58,13 @@ def read_index(files: dict[str, bytes]) -> tuple[dict, dict[str, list[int]], lis
 
 
 def test_index_of_the_fixture(small_site):
-    catalogue = prepare(FIXTURES / "small", ROOT / "templates").catalogue
+    catalogue = prepare(FIXTURES / "small", ROOT / "templates").index
     files = index_files(catalogue)
     meta, postings, docs = read_index(files)
     assert len(docs) == meta["docs"] == len(meta["lengths"])
     paths = [d[0] for d in docs]
     assert sorted(p for p in paths if p.startswith("thu-tuc/")) == sorted(
-        f"thu-tuc/{p.code}/" for p in catalogue.procedures)
+        f"thu-tuc/{p.code}/" for p in catalogue.listings)
     assert {p for p in paths if p.startswith("linh-vuc/")} == {f"linh-vuc/{s}/" for s in catalogue.fields}
     kethon = paths.index("thu-tuc/1.001193/")
     assert docs[kethon][1] == "Thủ tục đăng ký kết hôn"

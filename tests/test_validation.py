@@ -109,7 +109,7 @@ def test_bom_nfd_and_labels_are_accepted(tmp_path):
     path = data / "catalogue" / "procedures.csv"
     path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
     publication = prepare(data, TEMPLATES)
-    [procedure] = publication.catalogue.procedures
+    [procedure] = list(publication.renderer.procedures.values())
     assert procedure.name == "Thủ tục đăng ký"  # NFC
     assert [c.channel for c in procedure.channels] == ["truc_tuyen", "truc_tiep"]  # file order kept
     assert procedure.levels == ("xa",)
@@ -121,7 +121,7 @@ def test_not_utf8_is_an_error_not_a_traceback(tmp_path):
     legacy = unicodedata.normalize("NFD", "code,name,field,level,agency\n1.1,Thủ tục,F,tinh,S\n").encode("cp1258")
     (data / "catalogue" / "procedures.csv").write_bytes(legacy)
     assert codes(data) == {("catalogue/procedures.csv", "encoding_windows_1258")}
-    assert prepare(data, TEMPLATES).catalogue.procedures[0].name == "Thủ tục"
+    assert list(prepare(data, TEMPLATES).renderer.procedures.values())[0].name == "Thủ tục"
     western = "code,name,field,level,agency\n1.1,Año señor,F,tinh,S\n".encode("cp1252")
     (data / "catalogue" / "procedures.csv").write_bytes(western)
     assert codes(data) == {("catalogue/procedures.csv:2:name", "encoding")}
@@ -144,7 +144,7 @@ def test_xlsx_workbook_with_three_sheets(tmp_path):
     assert codes(tmp_path) == {("catalogue/danh-muc.xlsx[procedures]:3:level", "unknown_level")}
     workbook["procedures"].delete_rows(3)
     workbook.save(tmp_path / "catalogue" / "danh-muc.xlsx")
-    [procedure] = prepare(tmp_path, TEMPLATES).catalogue.procedures
+    [procedure] = list(prepare(tmp_path, TEMPLATES).renderer.procedures.values())
     assert procedure.documents[0].originals == 1 and procedure.channels[0].time == "5 ngày làm việc"
 
 
