@@ -113,15 +113,9 @@ class Catalogue:
     fields: dict[str, str]  # slug → name
     agencies: dict[str, str]  # slug → name
 
-    def by_field(self) -> dict[str, list[Procedure]]:
-        return _group(self.procedures, "field_slug")
 
-    def by_agency(self) -> dict[str, list[Procedure]]:
-        return _group(self.procedures, "agency_slug")
-
-
-def _group(procedures: list, attribute: str) -> dict[str, list]:
-    groups: dict[str, list[Procedure]] = {}
+def _group(procedures: list[Listing], attribute: str) -> dict[str, list[Listing]]:
+    groups: dict[str, list[Listing]] = {}
     for p in procedures:
         key = getattr(p, attribute)
         if key:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import operator
@@ -29,8 +30,7 @@ import os
 import re
 import shutil
 import tempfile
-import time
-import dataclasses
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,8 +260,6 @@ def _diff(old: bytes, new: bytes, kept: TableState) -> _Change:
     prefix = _common_prefix(old, new, min(len(old), len(new)))
     suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
     starts = kept.starts
-    from bisect import bisect_left, bisect_right
-
     # The record holding the first changed byte; the last record too when the change follows it (it may
     # have had no line break).
     first = min(bisect_right(starts, prefix) - 1, len(starts) - 2)
@@ -349,7 +347,6 @@ class Outcome:
     replaced: int  # files written
     removed: int
     report: Report = field(default_factory=Report)
-    seconds: float = 0.0
 
 
 def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
@@ -359,7 +356,6 @@ def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
     from .build import statistics_key_of
     from .cache import code_digest
 
-    started = time.perf_counter()
     state: State | None = cache.get(STATE, configuration)
     if state is None:
         raise NotIncremental("no state of the published site for this configuration")
@@ -404,8 +400,10 @@ def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
             kept.stat = _stat(path)
             continue
         change = _diff(old, new, kept)
-        position = [nfc(h) for h in headers[table.name]].index(_key_column(table))
-        codes = [_code_of(cells, position) for cells in change.records]
+        names = [nfc(h.lstrip("\ufeff")) for h in headers[table.name]]
+        if _key_column(table) not in names:
+            raise NotIncremental(f"{kept.file}: no {_key_column(table)} column")  # reported by the full build
+        codes = [_code_of(cells, names.index(_key_column(table))) for cells in change.records]
         new_codes[table.name] = kept.codes[:change.first] + codes + kept.codes[change.last:]
         changes[table.name] = change
     affected = {code for name, change in changes.items()
@@ -502,7 +500,7 @@ def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
     old_spans = {path: dict(zip((item.code for item in state.listings), spans_))
                  for path, spans_ in state.spans.items()}
     new_pieces = dict(zip(changed, opendata.pieces(list(changed.values()))))
-    for i, path in enumerate(opendata.CATALOGUE_FILES):
+    for i, path in enumerate(opendata.CATALOGUE_FILES if affected else ()):
         parts = [new_pieces[code][i] if code in new_pieces else old_spans[path][code] for code in order]
         target = incoming / f"{len(moves_in)}"
         spans[path] = splice(path, parts, site_dir / path, target)
@@ -527,13 +525,12 @@ def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
         _copy_path(cache, name).write_bytes(change.data)
     state.listings = listings
     state.problems, state.shared = _partition(state.tables, problems)
-    state.spans = spans
+    state.spans = spans or state.spans
     state.pages = dict(sorted(keys.items()))
     state.manifest = digest(new_manifest)
     state.digests = digests
     cache.put(STATE, configuration, state)
-    return Outcome(len(order), sorted(affected), len(moves_in), len(journal["removed"]), full_report,
-                   time.perf_counter() - started)
+    return Outcome(len(order), sorted(affected), len(moves_in), len(journal["removed"]), full_report)
 
 
 def _partition(tables: dict[str, TableState], problems: list[Problem]) -> tuple[dict[str, list[Problem]], list[Problem]]:

@@ -218,3 +218,23 @@ def test_rebuilds_from_the_build_cache_equal_full_builds(tmp_path: Path):
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "Đăng ký kết hôn (bản mới)" in (site / "thu-tuc/index.html").read_text(encoding="utf-8")
     assert home.count("<h1") == 1 and "ck-slot" not in home
+
+
+def test_an_error_in_a_changed_procedure_publishes_nothing_and_is_reported_like_in_a_full_build(tmp_path: Path):
+    data, site = tmp_path / "data", tmp_path / "www" / "site"
+    shutil.copytree(FIXTURES / "small", data)
+
+    def build(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(build_command(data, site, *extra), cwd=ROOT, env=ENV, capture_output=True, text=True,
+                              timeout=300)
+
+    assert build().returncode == 0
+    published = manifest(site)
+    _edit(data / "catalogue/procedures.csv", "Thủ tục đăng ký khai sinh,Hộ tịch,xa,", "Thủ tục đăng ký khai sinh,Hộ tịch,phường,")
+    failed = build()
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "catalogue/procedures.csv:3:level: unknown level" in failed.stderr
+    assert manifest(site) == published
+    _edit(data / "catalogue/procedures.csv", ",Hộ tịch,phường,", ",Hộ tịch,Cấp xã,")
+    fixed = build()
+    assert fixed.returncode == 0 and "rebuilt in place" in fixed.stderr, fixed.stderr
