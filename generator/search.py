@@ -68,8 +68,9 @@ def terms(text: str) -> list[str]:
 
 
 def documents(index: Index) -> list[tuple[Document, tuple[str, ...], int]]:
-    """Each document with the terms of its title and how many words it has. Fields and agencies first (few, often what a short query
-    means), then procedures by field and name, so that the results of one query tend to share a chunk."""
+    """Each document with the terms of its title and how many words it has. Fields and agencies first (few,
+    often what a short query means), then procedures by field and name, so that the results of one query tend
+    to share a chunk."""
     from .render import sort_key
 
     docs = [(Document(f"linh-vuc/{slug}/", name, "Lĩnh vực"), *title_terms(name))
