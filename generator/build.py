@@ -3,8 +3,6 @@ with one atomic swap, so the site directory always holds a complete site."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import ctypes
 import importlib.util
 import ctypes.util
@@ -14,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import opendata, search
 from .cache import BuildCache, code_digest, digest, tree_digest
@@ -49,8 +48,8 @@ class Publication:
     source: str  # cache.code_digest: the templates and code every content key and cache key includes
     statistics_key: str
     # The statistics as computed, None when there are none or when they came from the build cache unchanged.
-    statistics: "pd.DataFrame | None"
-    findings: "pd.DataFrame | None"
+    statistics: pd.DataFrame | None
+    findings: pd.DataFrame | None
     markdown_pages: dict[str, str]  # what MkDocs renders, by source path
     fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
     shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py

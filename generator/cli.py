@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .cache import BuildCache, digest, link_tree
 from .problems import DataError, format_errors, format_warnings
-from .write import EPOCH_ENV, data_epoch
+from .write import EPOCH_ENV, build_epoch
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -54,7 +54,8 @@ def configuration_digest(args) -> str | None:
     text = path.read_bytes()
     if b"INHERIT" in text:
         return None
-    names = sorted(set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", b" ".join(re.findall(rb"!ENV\s+(\[[^\]]*\]|\S+)", text)))))
+    references = b" ".join(re.findall(rb"!ENV\s+(\[[^\]]*\]|\S+)", text))  # !ENV NAME, !ENV [NAME, …, default]
+    names = sorted(set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", references)))
     environment = [f"{n.decode()}={os.environ.get(n.decode())}" for n in names]
     return digest(str(path), text, *environment, f"{DATA_ENV}={os.environ.get(DATA_ENV)}",
                   repr((args.data and str(Path(args.data).resolve()), args.strict, args.site_url)))
@@ -145,7 +146,7 @@ def _full_build(args, site_dir: Path, cache: BuildCache, configuration: str | No
     publication = _prepare(args, config, cache)
     if publication is None:
         return EXIT_DATA
-    epoch = explicit or str(data_epoch(publication.data_dir))
+    epoch = build_epoch(publication.data_dir)
     clean_stale(site_dir)
     cache.clean()
     staged = staging_dir(site_dir)

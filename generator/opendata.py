@@ -5,11 +5,10 @@ Files are built in memory and returned as bytes, so the build can check everythi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import csv
 import itertools
 import json
+from typing import TYPE_CHECKING
 
 from .model import Procedure
 from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS, PROCEDURES, STATISTICS, Table

@@ -45,8 +45,8 @@ from .render import Renderer
 from .schema import CATALOGUE_TABLES, PROCEDURES, Table
 from .validate import validate_catalogue
 from .vietnamese import nfc
-from .write import (EPOCH_ENV, MANIFEST, build_date, data_epoch, filled, manifest, page_keys, shells,
-                    sitemap_files)
+from .search import INDEX_DIR
+from .write import MANIFEST, build_date, build_epoch, filled, manifest, page_keys, shells, sitemap_files
 
 STATE = "state"
 JOURNAL = "journal.json"
@@ -346,7 +346,7 @@ class Outcome:
     changed: list[str]  # codes of the procedures that changed
     replaced: int  # files written
     removed: int
-    report: Report = field(default_factory=Report)
+    report: Report
 
 
 def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
@@ -480,9 +480,7 @@ def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
     writes: dict[str, bytes] = {}
     for path, regions in fills.items():
         writes[path] = filled((kept_output / path).read_text(encoding="utf-8"), regions)
-    mkdocs_sitemap = kept_output / "sitemap.xml"
-    files |= sitemap_files(mkdocs_sitemap.read_text(encoding="utf-8") if mkdocs_sitemap.exists() else "",
-                           site_url, sorted(keys), build_date(os.environ.get(EPOCH_ENV) or str(data_epoch(data_dir))))
+    files |= sitemap_files(kept_output, site_url, sorted(keys), build_date(build_epoch(data_dir)))
     writes |= files
     new_manifest = manifest(dict(sorted(keys.items())))
     writes[MANIFEST] = new_manifest
@@ -533,7 +531,8 @@ def rebuild(site_dir: Path, cache: BuildCache, configuration: str) -> Outcome:
     return Outcome(len(order), sorted(affected), len(moves_in), len(journal["removed"]), full_report)
 
 
-def _partition(tables: dict[str, TableState], problems: list[Problem]) -> tuple[dict[str, list[Problem]], list[Problem]]:
+def _partition(tables: dict[str, TableState],
+               problems: list[Problem]) -> tuple[dict[str, list[Problem]], list[Problem]]:
     """Problems by the procedure whose record they are about, and the others."""
     owners = {(t.file, row): code for t in tables.values() for row, code in enumerate(t.codes, start=1) if code}
     by_code: dict[str, list[Problem]] = {}
@@ -548,8 +547,6 @@ def _partition(tables: dict[str, TableState], problems: list[Problem]) -> tuple[
 
 
 def _index_files(site_dir: Path) -> list[str]:
-    from .search import INDEX_DIR
-
     directory = site_dir / INDEX_DIR
     return [f"{INDEX_DIR}/{name}" for name in sorted(os.listdir(directory))] if directory.is_dir() else []
 

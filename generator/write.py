@@ -87,9 +87,7 @@ def finish(publication: Publication, site_dir: Path, site_url: str, previous: Pa
         _replace(site_dir / path, filled((site_dir / path).read_text(encoding="utf-8"), regions))
     pages = write_shell_pages(publication, site_dir, previous)
     write_files(site_dir, publication.files)
-    mkdocs_sitemap = site_dir / "sitemap.xml"
-    write_files(site_dir, sitemap_files(mkdocs_sitemap.read_text(encoding="utf-8") if mkdocs_sitemap.exists() else "",
-                                        site_url, pages, build_date()))
+    write_files(site_dir, sitemap_files(site_dir, site_url, pages, build_date()))
 
 
 def filled(page: str, regions: list[str]) -> bytes:
@@ -150,22 +148,29 @@ def data_epoch(data_dir: Path) -> int:
     return int(max(times, default=0))
 
 
+def build_epoch(data_dir: Path) -> str:
+    """The date `congkhai build` gives MkDocs: SOURCE_DATE_EPOCH if set, else the data's own date."""
+    return os.environ.get(EPOCH_ENV) or str(data_epoch(data_dir))
+
+
 def build_date(epoch: str | None = None) -> str:
     """The build's day, by MkDocs' rule (mkdocs.utils.get_build_date): SOURCE_DATE_EPOCH if set, else today
     (UTC)."""
     epoch = epoch or os.environ.get(EPOCH_ENV)
-    moment = dt.datetime.now(dt.timezone.utc) if epoch is None else dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    utc = dt.timezone.utc
+    moment = dt.datetime.now(utc) if epoch is None else dt.datetime.fromtimestamp(int(epoch), utc)
     return moment.strftime("%Y-%m-%d")
 
 
-def sitemap_files(mkdocs_sitemap: str, site_url: str, shell_pages: list[str], day: str) -> dict[str, bytes]:
+def sitemap_files(mkdocs_output: Path, site_url: str, shell_pages: list[str], day: str) -> dict[str, bytes]:
     """sitemap.xml and .gz, written here rather than by MkDocs so that they name the pages filled into shells
     and carry the build's date even when MkDocs' output comes from the build cache. Without site_url, MkDocs'
     rule: an empty sitemap (its addresses must be absolute)."""
     pages = []
-    if site_url and mkdocs_sitemap:  # MkDocs' list of its own pages, less the shells
+    mkdocs_sitemap = mkdocs_output / "sitemap.xml"
+    if site_url and mkdocs_sitemap.exists():  # MkDocs' list of its own pages, less the shells
         base = site_url.rstrip("/") + "/"
-        pages = [loc for loc in re.findall(r"<loc>([^<]*)</loc>", mkdocs_sitemap)
+        pages = [loc for loc in re.findall(r"<loc>([^<]*)</loc>", mkdocs_sitemap.read_text(encoding="utf-8"))
                  if not loc.endswith(f"/{SHELL_SLUG}/")]
         pages += [html.escape(base + page + "/") for page in shell_pages]
     entries = "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{day}</lastmod>\n    </url>\n"
@@ -173,7 +178,8 @@ def sitemap_files(mkdocs_sitemap: str, site_url: str, shell_pages: list[str], da
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>')
     midnight = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()
-    return {"sitemap.xml": text.encode("utf-8"), "sitemap.xml.gz": gzip.compress(text.encode("utf-8"), mtime=int(midnight))}
+    data = text.encode("utf-8")
+    return {"sitemap.xml": data, "sitemap.xml.gz": gzip.compress(data, mtime=int(midnight))}
 
 
 def write_files(site_dir: Path, files: dict[str, bytes]) -> None:

@@ -191,8 +191,8 @@ def test_rebuilds_from_the_build_cache_equal_full_builds(tmp_path: Path):
             "1.001193,Giấy tờ phải nộp,Giấy xác nhận tình trạng hôn nhân,1,0,\n"), True),
         "field": (lambda: _edit(catalogue / "procedures.csv", "Thủ tục đăng ký khai sinh,Hộ tịch",
                                 "Thủ tục đăng ký khai sinh,Thủy lợi"), True),
-        "new agency": (lambda: _edit(catalogue / "procedures.csv", "Thủy lợi,Cơ quan khác,,", "Thủy lợi,Cơ quan khác,Sở mới,"),
-                       False),
+        "new agency": (lambda: _edit(catalogue / "procedures.csv", "Thủy lợi,Cơ quan khác,,",
+                                     "Thủy lợi,Cơ quan khác,Sở mới,"), False),
         "statistics": (lambda: _edit(data / "statistics/published-2019-2021.csv", "643272", "643270"), False),
     }
 
@@ -230,7 +230,8 @@ def test_an_error_in_a_changed_procedure_publishes_nothing_and_is_reported_like_
 
     assert build().returncode == 0
     published = manifest(site)
-    _edit(data / "catalogue/procedures.csv", "Thủ tục đăng ký khai sinh,Hộ tịch,xa,", "Thủ tục đăng ký khai sinh,Hộ tịch,phường,")
+    _edit(data / "catalogue/procedures.csv", "Thủ tục đăng ký khai sinh,Hộ tịch,xa,",
+          "Thủ tục đăng ký khai sinh,Hộ tịch,phường,")
     failed = build()
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert "catalogue/procedures.csv:3:level: unknown level" in failed.stderr
