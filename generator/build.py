@@ -1,71 +1,82 @@
-"""Orchestration: gather and check everything (prepare), then build into a temporary directory and publish it
-with one atomic swap, so the site directory always holds a complete site."""
+"""The build: one sequence of stages, the same for every build.
+
+    load → validate → normalise (per procedure) → metrics/audit → charts → render → MkDocs → write → publish
+
+Speed comes from the build cache (cache.py) alone: each expensive step is memoised by a digest of exactly what it
+reads — each catalogue file's table by its bytes, each procedure's record by its rows, the statistics stage by
+its files, MkDocs' output by its whole input, each page by the object its template receives — so a build after a
+small change runs the same functions as the first build, on less. `--full` reads nothing from the cache.
+"""
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
-import ctypes.util
+import logging
 import os
 import re
-import shutil
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from . import opendata, search
-from .cache import BuildCache, code_digest, digest, tree_digest
+from . import opendata, publish, search
+from .cache import BuildCache, Busy, code_digest, digest, tree_digest
 from .load import RawTable, load_all, load_tables
 from .metrics import catalogue_summary
-from .model import Index
-from .normalize import build_catalogue
-from .problems import DataError, Problem, Report
-from .render import Renderer, ShellPage, cut_fills
-from .schema import CATALOGUE_TABLES, STATISTICS
-from .validate import validate_catalogue, validate_statistics
+from .model import Index, Listing, Procedure
+from .normalize import group_slugs, procedure
+from .problems import DataError, Problem, Report, UsageError
+from .render import Publication, Renderer, cut_fills
+from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
+from .validate import check_cells, check_tables, validate_statistics
+from .vietnamese import fold
+from .write import EPOCH_ENV, build_epoch, site_files
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from .publish import Summary
 
 PROVENANCE_FILE = "README.md"
 PLOTLY_JS = "assets/javascripts/plotly.min.js"
+DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 
 
-def plotly_source() -> Path:
-    return Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
+class BuildFailed(Exception):
+    """The input could not be built (MkDocs failed, the environment refused): exit 1, nothing published."""
 
 
 @dataclass
-class Publication:
-    """Everything the site is made of, checked and rendered in memory before anything is written."""
-
-    data_dir: Path
-    report: Report
-    tables: dict[str, RawTable]  # the catalogue as read (empty in a rebuild)
-    index: Index
-    renderer: Renderer
-    source: str  # cache.code_digest: the templates and code every content key and cache key includes
-    statistics_key: str
-    # The statistics as computed, None when there are none or when they came from the build cache unchanged.
-    statistics: pd.DataFrame | None
-    findings: pd.DataFrame | None
-    markdown_pages: dict[str, str]  # what MkDocs renders, by source path
-    fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
-    shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
-    files: dict[str, bytes]  # by path in the site: open data, chart tables, chart library
-    spans: dict[str, list[tuple[int, int]]]  # where each procedure's piece sits in each catalogue open-data file
+class Options:
+    config_file: Path
+    site_dir: Path
+    data_dir: Path | None = None  # default: the plugin's data_dir
+    strict: bool = False
+    site_url: str | None = None
+    full: bool = False  # read nothing from the build cache
+    force: bool = False  # publish into a non-empty directory this tool did not publish
+    say: Callable[[str], None] = print
 
 
 @dataclass
 class StatisticsProduct:
-    """What the statistics stage adds to the site; it depends on the statistics files only, so a build whose
-    statistics did not change takes it from the build cache."""
+    """What the statistics stage adds to the site; it depends on the statistics files only."""
 
     problems: list[Problem]
     pages: dict[str, str]
     files: dict[str, bytes]
     charted: bool = False  # charts drawn: the site needs the chart library
+
+
+@dataclass
+class Record:
+    """What one procedure's rows give, memoised by the digest of those rows: its problems and, when it has no
+    error, its listing and its pieces of the catalogue's open-data files."""
+
+    problems: list[Problem]
+    listing: Listing | None = None
+    pieces: tuple[bytes, ...] = field(default_factory=tuple)
+
+
+def plotly_source() -> Path:
+    return Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
 
 
 def _provenance(data_dir: Path) -> str:
@@ -77,77 +88,196 @@ def _provenance(data_dir: Path) -> str:
     return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
 
 
-def statistics_key_of(data_dir: Path, source: str) -> str:
+def canonical_order(problem: Problem) -> tuple[str, int]:
+    """Problems by file and row, stably (the order of the checks within a row)."""
+    return problem.file, problem.row or 0
+
+
+# --- the catalogue, procedure by procedure -------------------------------------------------------------------------
+
+class Procedures:
+    """The typed procedures by code, made on demand from their rows: a build whose cache knows a procedure's
+    listing and pages needs its record only if a page must be written."""
+
+    def __init__(self, tables: dict[str, RawTable], rows: dict[str, tuple[int, list[int], list[int]]],
+                 field_slugs: dict[str, str], agency_slugs: dict[str, str]):
+        self.tables, self.rows, self.slugs = tables, rows, (field_slugs, agency_slugs)
+        self.made: dict[str, Procedure] = {}
+
+    def __getitem__(self, code: str) -> Procedure:
+        if code not in self.made:
+            first, documents, channels = self.rows[code]
+            self.made[code] = procedure(
+                self.tables[PROCEDURES.name].record(first),
+                [self.tables[DOCUMENTS.name].record(i) for i in documents],
+                [self.tables[CHANNELS_TABLE.name].record(i) for i in channels], *self.slugs)
+        return self.made[code]
+
+
+def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[dict, dict[str, list[int]]]:
+    """Each procedure's rows (its row of procedures, its rows of documents and channels), and the rows that
+    belong to no procedure (duplicate codes, unknown or empty codes) by table."""
+    rows = {code: (index, [], []) for code, index in first.items()}
+    orphans = {PROCEDURES.name: sorted(set(range(len(tables[PROCEDURES.name].rows))) - set(first.values()))}
+    for position, table in ((1, DOCUMENTS), (2, CHANNELS_TABLE)):
+        codes = tables[table.name].columns.get("procedure_code", [])
+        orphans[table.name] = []
+        for index, code in enumerate(codes):
+            (rows[code][position] if code in rows else orphans[table.name]).append(index)
+    return rows, orphans
+
+
+def _cells(raw: RawTable, indices: list[int]) -> list[str]:
+    return [part for i in indices for part in (str(raw.rows[i]), *(values[i] for values in raw.columns.values()))]
+
+
+def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
+                    cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[bytes, ...]]]:
+    """Load and check the catalogue's tables, then each procedure's rows: checked, typed, listed and cut into
+    its open-data pieces, memoised by the digest of those rows. Raises DataError with every problem."""
+    memo = (lambda name, key, compute: cache.remember(name, digest(source, key), compute)) if cache else None
+    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo)
+    if len(tables) < len(CATALOGUE_TABLES):
+        raise DataError(report)  # a file is missing or unreadable: its problems say why
+    first = check_tables(tables, report)
+    if any(key not in tables[t.name].columns for t, key in
+           ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
+            (CHANNELS_TABLE, "procedure_code"), (CHANNELS_TABLE, "channel"))):
+        raise DataError(report)  # without a required column no record can be read: the missing column is the error
+    # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
+    # naming an unknown procedure) fails the build whatever they hold.
+    records = cache.memo("records") if cache and not report.errors else None
+    rows, orphans = _rows_by_code(tables, first)
+    for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
+        check_cells(tables[name].subset(indices), report)
+
+    columns = tables[PROCEDURES.name].columns
+    fields, agencies = columns.get("field"), columns.get("agency")
+    field_slugs = group_slugs([fields[i] for i in first.values()] if fields else [])
+    agency_slugs = group_slugs([agencies[i] for i in first.values()] if agencies else [])
+    typed = Procedures(tables, rows, field_slugs, agency_slugs)
+    salt = digest(source, *(part for t in CATALOGUE_TABLES for part in (t.name, *tables[t.name].columns)))
+
+    def record(code: str, own_rows: tuple[int, list[int], list[int]]) -> Record:
+        own = Report()
+        for table, indices in zip(CATALOGUE_TABLES, ([own_rows[0]], own_rows[1], own_rows[2])):
+            check_cells(tables[table.name].subset(indices), own)
+        if own.errors or report.errors:
+            return Record(own.problems)
+        p = typed[code]
+        return Record(own.problems, renderer.listing(p), opendata.pieces([p])[0])
+
+    results = []
+    for code, own_rows in rows.items():
+        if records is None:
+            results.append(record(code, own_rows))
+            continue
+        i = own_rows[0]
+        key = digest(salt, field_slugs.get(fields[i], "") if fields else "",
+                     agency_slugs.get(agencies[i], "") if agencies else "",
+                     *_cells(tables[PROCEDURES.name], [i]), *_cells(tables[DOCUMENTS.name], own_rows[1]),
+                     *_cells(tables[CHANNELS_TABLE.name], own_rows[2]))
+        results.append(records(key, lambda: record(code, own_rows)))
+    for result in results:
+        report.problems.extend(result.problems)
+    report.problems.sort(key=canonical_order)
+    if report.errors:
+        raise DataError(report)
+    if records is not None:
+        records.save()
+    index = Index([r.listing for r in results],
+                  {slug: name for name, slug in sorted(field_slugs.items(), key=lambda kv: fold(kv[0]))},
+                  {slug: name for name, slug in sorted(agency_slugs.items(), key=lambda kv: fold(kv[0]))})
+    return index, typed, [r.pieces for r in results]
+
+
+# --- statistics ----------------------------------------------------------------------------------------------------
+
+def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Report) -> StatisticsProduct:
+    own = Report()
+    tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
+    if tables is not None:
+        validate_statistics(tables, own)
+    if own.errors:
+        return StatisticsProduct(own.problems, {}, {})
+    product = StatisticsProduct(own.problems, {}, {})
+    statistics = checks = None
+    charts = []
+    if tables is not None:
+        from .audit import count_per_row, findings
+        from .charts import build_charts
+        from .metrics import statistics_metrics
+        from .normalize import statistics_frame
+
+        statistics = statistics_metrics(statistics_frame(tables))
+        checks = findings(statistics)
+        statistics["findings"] = count_per_row(statistics, checks)
+        charts = build_charts(statistics)
+        product.files.update(opendata.statistics_files(statistics, checks))
+        product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
+        product.charted = bool(charts)
+    product.pages.update(renderer.statistics_pages(statistics, checks, charts))
+    return product
+
+
+def statistics_key(data_dir: Path, source: str) -> str:
     directory = data_dir / "statistics"
     files = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
     return digest(source, str(directory.is_dir()),
                   *(part for p in files for part in (p.relative_to(directory).as_posix(), p.read_bytes())))
 
 
-def canonical_order(problem: Problem) -> tuple[str, int]:
-    """Problems by file and row (the order of the stages within a row): a rebuild, which checks only the rows
-    that changed, reports them in the same order as a full build."""
-    return problem.file, problem.row or 0
-
-
 def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
-    """Load, validate, normalise and render. Raises DataError (with every problem) if the data has errors.
-    With a cache, unchanged statistics are not worked out again."""
+    """Load, validate, normalise and render everything in memory. Raises DataError (with every problem) if the
+    data has errors."""
     report = Report()
-    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
-    validate_catalogue(tables, report)
     source = code_digest(templates_dir)
-    statistics_key = statistics_key_of(data_dir, source)
-    product = cache.get("statistics", statistics_key) if cache else None
-    stat_tables, first_problem = None, len(report.problems)
-    if product is None:
-        stat_tables = load_all(data_dir / "statistics", STATISTICS, data_dir, report)
-        if stat_tables is not None:
-            validate_statistics(stat_tables, report)
-    else:
-        report.problems.extend(product.problems)
-    report.problems.sort(key=canonical_order)
-    if report.errors or len(tables) < len(CATALOGUE_TABLES):
-        raise DataError(report)
-    catalogue = build_catalogue(tables)
     renderer = Renderer(templates_dir, cache.root / "templates" if cache else None)
-    index = Index([renderer.listing(p) for p in catalogue.procedures], catalogue.fields, catalogue.agencies)
-    renderer.use(index, {p.code: p for p in catalogue.procedures})
-    statistics = checks = None
-    if product is None:
-        from .audit import count_per_row, findings
-        from .charts import build_charts
-        from .metrics import statistics_metrics
-        from .normalize import statistics_frame
-
-        charts = []
-        product = StatisticsProduct(report.problems[first_problem:], {}, {})
-        if stat_tables is not None:
-            statistics = statistics_metrics(statistics_frame(stat_tables))
-            checks = findings(statistics)
-            statistics["findings"] = count_per_row(statistics, checks)
-            charts = build_charts(statistics)
-            product.files.update(opendata.statistics_files(statistics, checks))
-            product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
-            product.charted = bool(charts)
-        product.pages.update(renderer.statistics_pages(statistics, checks, charts))
-        if cache:
-            cache.put("statistics", statistics_key, product)
-    open_data, spans = opendata.files(catalogue.procedures)
-    pages, fills, files = site_parts(renderer, report, product, data_dir)
-    return Publication(data_dir, report, tables, index, renderer, source, statistics_key, statistics, checks,
-                       pages, fills, renderer.shell_pages(), open_data | files, spans)
-
-
-def site_parts(renderer: Renderer, report: Report, product: StatisticsProduct, data_dir: Path):
-    """What the whole catalogue's listings and the statistics give, by a full build or a rebuild alike: the pages
-    MkDocs renders (with their fill regions cut out), the fills, and the search index and statistics files."""
-    summary = catalogue_summary(renderer.index, report)
-    files = search.index_files(renderer.index) | product.files
-    if product.charted:
+    statistics = (cache.remember("statistics", statistics_key(data_dir, source),
+                                 lambda: statistics_stage(data_dir, renderer, source, report)) if cache
+                  else statistics_stage(data_dir, renderer, source, report))
+    report.problems.extend(statistics.problems)
+    try:
+        index, procedures, pieces = catalogue_stage(data_dir, renderer, source, report, cache)
+    except DataError:
+        report.problems.sort(key=canonical_order)
+        raise
+    if report.errors:
+        raise DataError(report)
+    renderer.use(index, procedures)
+    files = opendata.files(pieces) | search.index_files(index) | statistics.files
+    if statistics.charted:
         files[PLOTLY_JS] = plotly_source().read_bytes()
-    pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | product.pages)
-    return pages, fills, files
+    summary = catalogue_summary(index, report)
+    pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | statistics.pages)
+    return Publication(data_dir, report, index, renderer, source, pages, fills, renderer.shell_pages(), files)
+
+
+# --- MkDocs --------------------------------------------------------------------------------------------------------
+
+def load_configuration(options: Options, **overrides):
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    config_file = options.config_file
+    if not config_file.is_file():
+        raise UsageError(f"configuration file not found: {config_file}")
+    try:
+        config = load_config(str(config_file), **overrides)
+    except ConfigurationError as exc:
+        raise UsageError(f"invalid {config_file}: {exc}") from None
+    if "congkhai" not in config.plugins:
+        raise UsageError(f"{config_file} does not enable the «congkhai» plugin")
+    return config
+
+
+def data_directory(options: Options, config) -> tuple[Path, Path]:
+    data_dir, templates_dir = config.plugins["congkhai"].paths(config)
+    if options.data_dir:
+        data_dir = options.data_dir.resolve()
+    if not data_dir.is_dir():
+        raise UsageError(f"data directory not found: {data_dir}")
+    return data_dir, templates_dir
 
 
 def docs_dirs(config) -> list[Path]:
@@ -160,59 +290,79 @@ def docs_dirs(config) -> list[Path]:
 
 def mkdocs_key(config, publication: Publication) -> str:
     """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
-    generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
-    and the theme."""
+    generated pages (catalogue-free, see render.FILL_START), our code and templates, the build date and the
+    versions of MkDocs and the theme."""
     from importlib.metadata import version
 
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
     return digest(
-        Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
+        Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())), os.environ.get(EPOCH_ENV, ""),
         tree_digest(*docs_dirs(config)), publication.source,
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),
     )
 
 
-# --- atomic publishing -------------------------------------------------------------------------------------------
+def mkdocs_stage(config, publication: Publication, cache: BuildCache) -> dict[str, tuple[Path, str]]:
+    """MkDocs' output (every file with its digest), from the cache when its input did not change."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, MkDocsException
 
-_RENAME_EXCHANGE = 2
+    key = mkdocs_key(config, publication)
+    kept = cache.tree("mkdocs", key)
+    if kept is not None:
+        return kept
+
+    def run(output: Path) -> None:
+        config["site_dir"] = str(output)
+        plugin = config.plugins["congkhai"]
+        plugin.publication, plugin.assembled_by_build = publication, True
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
+        try:
+            build(config)
+        except (Abort, MkDocsException) as exc:
+            raise BuildFailed(f"MkDocs: {exc}") from None
+
+    return cache.keep_tree("mkdocs", key, run)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE). False where the system cannot."""
+# --- the build -----------------------------------------------------------------------------------------------------
+
+def _epoch_from_env() -> str | None:
+    value = os.environ.get(EPOCH_ENV)
+    if value is not None and not value.strip().isdigit():
+        raise UsageError(f"{EPOCH_ENV} must be a whole number of seconds since 1970, not {value!r}")
+    return value.strip() if value is not None else None
+
+
+def build(options: Options) -> tuple[Publication, Summary]:
+    """Build and publish. Raises UsageError, DataError or BuildFailed; the published site is then as it was."""
+    explicit = _epoch_from_env()
+    site_dir = options.site_dir.resolve()
+    publish.check_site_dir(site_dir, options.force)
+    cache = BuildCache(site_dir, enabled=not options.full)
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
-
-
-def staging_dir(site_dir: Path) -> Path:
-    """A fresh directory beside the site directory (same file system, so the final rename is atomic)."""
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
-
-
-def publish(staged: Path, site_dir: Path, cache: BuildCache) -> None:
-    """Put the staged build in place of site_dir. At every moment site_dir is the old site or the new one; the
-    old one is deleted in the background (cache.discard)."""
-    if not site_dir.exists():
-        os.rename(staged, site_dir)
-        return
-    if _exchange(staged, site_dir):
-        cache.discard(staged)  # now holds the previous site
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
-    os.rename(site_dir, old / "site")
-    os.rename(staged, site_dir)
-    cache.discard(old)
-
-
-def clean_stale(site_dir: Path) -> None:
-    """Remove staging directories left by builds that were killed."""
-    for stale in site_dir.parent.glob(f".{site_dir.name}-*-*"):
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
+        cache.lock()
+    except Busy as exc:
+        raise UsageError(f"another build is publishing to {site_dir} (lock {exc}); wait for it to end") from None
+    except OSError as exc:
+        raise BuildFailed(f"cannot use the build cache {cache.root}: {exc.strerror}") from None
+    try:
+        publish.recover(site_dir, cache, options.say)
+        cache.clean()
+        overrides = {"strict": options.strict, **({"site_url": options.site_url} if options.site_url else {})}
+        config = load_configuration(options, **overrides)
+        data_dir, templates_dir = data_directory(options, config)
+        publication = prepare(data_dir, templates_dir, cache)
+        os.environ[EPOCH_ENV] = build_epoch(data_dir)
+        try:
+            mkdocs_output = mkdocs_stage(config, publication, cache)
+            site_url = config.get("site_url") or ""
+            files = site_files(publication, mkdocs_output, site_url, cache)
+        finally:
+            if explicit is None:
+                os.environ.pop(EPOCH_ENV, None)
+        summary = publish.publish(site_dir, files, cache)
+        return publication, summary
+    finally:
+        cache.unlock()

@@ -1,26 +1,31 @@
 """The build cache: what a build keeps so that the next one redoes only what its input changed.
 
-It sits beside the site (`.<site>.cache/`, on the same file system, so that files can be hard-linked) and holds
-results keyed by a digest of everything they depend on: the statistics stage's pages and files, and MkDocs' own
-output. A missing, stale or damaged entry is simply recomputed; `congkhai build --full` does not read the cache
-(and refreshes it).
-The previous site is removed from here too, by a background process, so that publishing does not wait for it.
+It sits beside the site (`.<site>.cache/`) and holds memoised results of the pipeline's stages, each keyed by a
+digest of exactly what the stage read (the pattern of Jinja's bytecode cache and Pelican's cached readers): every
+build runs the same stage functions, and a stage whose key is found is simply not run again. Every entry carries
+the digest of its own bytes, so a damaged, cut-short or foreign entry is recomputed, never used. `congkhai build
+--full` reads nothing from here (and refreshes it). The cache also holds the build lock and the publishing
+journal (publish.py).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
+import json
 import os
 import pickle
 import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-FORMAT = 1  # bump when the layout of a cached value changes
+FORMAT = 2  # bump when the layout of a cached value changes
 CODE_DIR = Path(__file__).parent
+
+
+class Busy(Exception):
+    """Another build holds the lock on this site directory."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -32,10 +37,16 @@ def digest(*parts: bytes | str) -> str:
 
 
 def tree_digest(*directories: Path) -> str:
-    """Paths and bytes of every file under the directories (compiled Python excepted)."""
-    files = sorted(p for d in directories if d.is_dir() for p in d.rglob("*")
-                   if p.is_file() and p.suffix != ".pyc" and "__pycache__" not in p.parts)
-    return digest(*(part for p in files for part in (p.as_posix(), p.read_bytes())))
+    """Paths (relative to their directory, so that two clones agree) and bytes of every file under the
+    directories, compiled Python excepted."""
+    parts = []
+    for number, directory in enumerate(directories):
+        if not directory.is_dir():
+            continue
+        files = sorted(p for p in directory.rglob("*")
+                       if p.is_file() and p.suffix != ".pyc" and "__pycache__" not in p.parts)
+        parts += [part for p in files for part in (f"{number}:{p.relative_to(directory).as_posix()}", p.read_bytes())]
+    return digest(*parts)
 
 
 def code_digest(templates_dir: Path) -> str:
@@ -43,78 +54,133 @@ def code_digest(templates_dir: Path) -> str:
     return digest(str(FORMAT), tree_digest(templates_dir, CODE_DIR))
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """Recreate SOURCE's files under TARGET as hard links (copies across file systems)."""
-    for directory, _, names in os.walk(source):
-        relative = Path(directory).relative_to(source)
-        (target / relative).mkdir(parents=True, exist_ok=True)
-        for name in names:
-            try:
-                os.link(Path(directory) / name, target / relative / name)
-            except OSError:
-                shutil.copy2(Path(directory) / name, target / relative / name)
+def file_digest(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def remove_in_background(path: Path) -> None:
-    """Delete PATH from a detached process: a large site takes seconds to unlink and nobody needs to wait."""
-    subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-                      str(path)], start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, close_fds=True)
+def write_new(path: Path, content: bytes) -> None:
+    """A new file at PATH with the umask's permissions (never written through an existing link)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with open(path, "xb") as f:
+        f.write(content)
 
 
 class BuildCache:
     def __init__(self, site_dir: Path, enabled: bool = True):
         self.root = site_dir.parent / f".{site_dir.name}.cache"
         self.enabled = enabled
+        self._lock: int | None = None
+
+    # --- the lock: one build per site directory at a time ---------------------------------------------------
+
+    def lock(self) -> None:
+        """Take the build lock, or raise Busy at once (a second build must not interleave with the first)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise Busy(str(self.root / "lock")) from None
+            raise
+        self._lock = fd  # released by the kernel when the process ends, however it ends
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    # --- single values ---------------------------------------------------------------------------------------
 
     def _path(self, name: str) -> Path:
         return self.root / f"{name}.pickle"
 
     def get(self, name: str, key: str) -> Any | None:
+        """The value kept under NAME for KEY; None when there is none, it was kept for another key, or its bytes
+        are not the ones written (damaged, cut short by a killed build, another version's)."""
         if not self.enabled:
             return None
         try:
-            with open(self._path(name), "rb") as f:
-                stored_key, value = pickle.load(f)
-        except Exception:  # missing, cut short by a killed build, or from another version: recompute
+            data = self._path(name).read_bytes()
+            check, payload = data[:32], data[32:]
+            if hashlib.sha256(payload).digest() != check:
+                return None
+            stored_key, value = pickle.loads(payload)
+        except Exception:  # unreadable in any way: recompute
             return None
         return value if stored_key == key else None
 
     def put(self, name: str, key: str, value: Any) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=self.root, prefix=f".{name}-", delete=False) as f:
-            pickle.dump((key, value), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f.name, self._path(name))
+        payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(self._path(name), hashlib.sha256(payload).digest() + payload)
+
+    def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
+        """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead."""
+        value = self.get(name, key)
+        if value is None:
+            value = compute()
+            self.put(name, key, value)
+        return value
 
     def drop(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
 
-    def tree(self, name: str, key: str) -> Path | None:
-        """The files kept under NAME, if they were kept for KEY."""
+    def _write(self, path: Path, content: bytes) -> None:
+        """Replace PATH in one step: a killed build leaves the old entry or the new one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        write_new(temporary, content)
+        os.replace(temporary, path)
+
+    # --- memo tables: many results of one stage, each under the digest of what it read -------------------------
+
+    def memo(self, name: str) -> "Memo":
+        return Memo(self, name)
+
+    # --- directory trees (MkDocs' output) -----------------------------------------------------------------------
+
+    def tree(self, name: str, key: str) -> dict[str, tuple[Path, str]] | None:
+        """The files kept under NAME for KEY, by relative path, with their digests; None when none were kept for
+        KEY or when any file no longer has the digest recorded when it was kept."""
         kept = self.root / name
-        if not self.enabled or not (kept / "key").is_file():
+        if not self.enabled:
             return None
-        return kept / "files" if (kept / "key").read_text(encoding="utf-8") == key else None
+        try:
+            index = json.loads((kept / "index.json").read_text(encoding="utf-8"))
+            if index["key"] != key:
+                return None
+            files = {path: (kept / "files" / path, value) for path, value in index["files"].items()}
+            if any(file_digest(source) != value for source, value in files.values()):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return files
 
-    def keep_tree(self, name: str, key: str, source: Path) -> None:
-        """Keep a linked copy of SOURCE's files under NAME for KEY, replacing what was kept before."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=self.root))
-        link_tree(source, fresh / "files")
-        (fresh / "key").write_text(key, encoding="utf-8")
-        if (self.root / name).exists():
-            self.discard(self.root / name)
-        os.rename(fresh, self.root / name)
-
-    def discard(self, path: Path) -> None:
-        """Move PATH into the cache (one rename) and delete it there in the background."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        trash = Path(tempfile.mkdtemp(prefix="trash-", dir=self.root))
-        os.rename(path, trash / path.name)
-        remove_in_background(trash)
+    def keep_tree(self, name: str, key: str, build: Callable[[Path], None]) -> dict[str, tuple[Path, str]]:
+        """Let BUILD write a tree into a fresh directory, keep it under NAME for KEY (replacing what was kept
+        before) and return it as `tree` does."""
+        fresh = self.root / f".{name}.{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        try:
+            build(fresh / "files")
+            files = {p.relative_to(fresh / "files").as_posix(): file_digest(p)
+                     for p in sorted((fresh / "files").rglob("*")) if p.is_file()}
+            (fresh / "index.json").write_text(json.dumps({"key": key, "files": files}), encoding="utf-8")
+            target = self.root / name
+            if target.exists():
+                shutil.rmtree(target)
+            os.rename(fresh, target)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        return {path: (target / "files" / path, value) for path, value in files.items()}
 
     def clean(self) -> None:
-        """Remove what killed builds left: half-written entries, and trash whose deletion was cut short."""
+        """Remove what killed builds left: half-written entries (named with a leading dot)."""
         if not self.root.is_dir():
             return
         for leftover in self.root.glob(".*"):
@@ -122,5 +188,28 @@ class BuildCache:
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
-        for trash in self.root.glob("trash-*"):
-            remove_in_background(trash)
+
+
+class Memo:
+    """Results of one stage by the digest of what each read. Read once, written back (only the entries this
+    build used) when the build added any."""
+
+    def __init__(self, cache: BuildCache, name: str):
+        self.cache, self.name = cache, name
+        self.old: dict[str, Any] = cache.get(name, str(FORMAT)) or {}
+        self.new: dict[str, Any] = {}
+        self.added = False
+
+    def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key in self.new:
+            return self.new[key]
+        if key in self.old:
+            value = self.old[key]
+        else:
+            value, self.added = compute(), True
+        self.new[key] = value
+        return value
+
+    def save(self) -> None:
+        if self.added or len(self.new) != len(self.old):
+            self.cache.put(self.name, str(FORMAT), self.new)

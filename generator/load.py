@@ -18,8 +18,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
+from .cache import digest
 from .problems import Report
 from .schema import Table
 from .vietnamese import nfc
@@ -51,7 +52,16 @@ class RawTable:
     columns: dict[str, list[str]]  # column → its cells, in header order (duplicate and unnamed columns dropped)
     rows: list[int]  # spreadsheet row of each row of cells
     header_row: int = 1  # spreadsheet row of the header (rows above it are titles)
-    delimiter: str | None = None  # of a CSV file read as UTF-8; None for anything else
+
+    def subset(self, indices: list[int]) -> RawTable:
+        """These rows only (by index into `rows`), same header: the rows of one procedure."""
+        columns = {name: [values[i] for i in indices] for name, values in self.columns.items()}
+        return RawTable(self.table, self.file, self.header, columns, [self.rows[i] for i in indices],
+                        self.header_row)
+
+    def record(self, index: int) -> dict[str, str]:
+        """Row INDEX as {column: cell}."""
+        return {name: values[index] for name, values in self.columns.items()}
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -210,10 +220,8 @@ def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Re
 
 
 def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Report,
-                    merged: list[tuple[int, int, str]] | None = None,
-                    numbers: list[int] | None = None) -> RawTable | None:
-    """Rows as read (row i = spreadsheet row i + 1) → table below its header row. NUMBERS, when given, are the
-    spreadsheet rows of the rows below the header (a rebuild reads only some rows of a file)."""
+                    merged: list[tuple[int, int, str]] | None = None) -> RawTable | None:
+    """Rows as read (row i = spreadsheet row i + 1) → table below its header row."""
     start = _header_index(table, rows)
     if start is None:
         report.error("empty_file", file, None, None, "file has no header row", "a header row", "nothing")
@@ -240,8 +248,7 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
             report.warning("unnamed_column", file, header_row, f"column {i + 1}",
                            "column has values but no name in the header row; it is ignored", "a column name", "")
     width = len(header)
-    if numbers is None:
-        numbers = list(range(header_row + 1, header_row + 1 + len(body_rows)))
+    numbers = list(range(header_row + 1, header_row + 1 + len(body_rows)))
     for number, r in zip(numbers, body_rows):
         extra = next((j for j in range(width, len(r)) if r[j].strip()), None)
         if extra is not None:
@@ -306,13 +313,11 @@ def _parse(text: str, table: Table) -> tuple[list[list[str]], str]:
     return fallback, DELIMITERS[0]
 
 
-def _is_utf8(data: bytes, text: str) -> bool:
-    """Whether _decode read DATA as UTF-8 (the other encodings it reads have NUL bytes or change the length)."""
-    return b"\x00" not in data and len(text.encode("utf-8")) == len(data) - data.startswith(codecs.BOM_UTF8) * 3
-
-
 def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | None:
-    data = path.read_bytes()
+    return parse_csv(path.read_bytes(), table, file, report)
+
+
+def parse_csv(data: bytes, table: Table, file: str, report: Report) -> RawTable | None:
     if not data.strip():
         report.error("empty_file", file, None, None, "file is empty", "a header row", "0 bytes")
         return None
@@ -320,14 +325,11 @@ def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | 
     if text is None:
         return None
     try:
-        rows, delimiter = _parse(text, table)
+        rows, _ = _parse(text, table)
     except _BadCsv as exc:
         report.error("unreadable_file", file, exc.row, None, f"not a valid CSV row: {exc.message}")
         return None
-    raw = table_from_rows(table, file, rows, report)
-    if raw is not None and _is_utf8(data, text):
-        raw.delimiter = delimiter
-    return raw
+    return table_from_rows(table, file, rows, report)
 
 
 # --- Excel -----------------------------------------------------------------------------------------------------
@@ -411,8 +413,10 @@ def _old_format(directory: Path, data_root: Path, report: Report) -> bool:
     return found
 
 
-def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, report: Report) -> dict[str, RawTable]:
-    """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there."""
+def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, report: Report,
+                memo: Callable[[str, str, Callable[[], Any]], Any] | None = None) -> dict[str, RawTable]:
+    """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there. MEMO(name, key, compute),
+    when given, remembers each CSV file's table and problems by the digest of its bytes (BuildCache.remember)."""
     def shown(p: Path) -> str:
         return p.relative_to(data_root).as_posix()
 
@@ -436,10 +440,26 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
         if not path.exists():
             report.error("missing_file", shown(path), None, None, "file not found")
             continue
-        raw = read_csv(path, table, shown(path), report)
+        raw = _read_csv(path, table, shown(path), report, memo)
         if raw is not None:
             result[table.name] = raw
-    return stored(result)
+    return result
+
+
+def _read_csv(path: Path, table: Table, file: str, report: Report, memo) -> RawTable | None:
+    """A catalogue CSV file read and stored (NFC), through MEMO when given."""
+    data = path.read_bytes()
+
+    def compute() -> tuple[RawTable | None, list]:
+        own = Report()
+        raw = parse_csv(data, table, file, own)
+        if raw is not None:
+            stored({table.name: raw})
+        return raw, own.problems
+
+    raw, problems = memo(f"load-{table.name}", digest(file, data), compute) if memo else compute()
+    report.problems.extend(problems)
+    return raw
 
 
 def stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:

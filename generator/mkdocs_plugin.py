@@ -1,15 +1,14 @@
-"""MkDocs plugin: hands the generated pages to MkDocs in memory, then writes the shell pages and open data.
+"""MkDocs plugin: hands the generated pages to MkDocs in memory.
 
-Procedure, field and agency pages sit at the same depth, so MkDocs renders one shell page per kind with the
-theme and write.py fills every such page into its shell. Build cost is linear in the catalogue and does not
-depend on MkDocs' per-page machinery.
+Under `congkhai build` (build.py) MkDocs renders only the generated Markdown pages and the shells; the build
+assembles the site from that output. Under plain `mkdocs build` or `mkdocs serve` the plugin prepares the
+publication itself and turns MkDocs' output into the whole site in place (write.write_site).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -18,11 +17,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .build import Publication, prepare
-from .cli import DATA_ENV
+from .build import DATA_ENV, prepare
 from .problems import DataError, format_errors, format_warnings
+from .render import Publication
 from .vietnamese import FOLD_RULES
-from .write import finish
+from .write import write_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -34,12 +33,9 @@ class CongkhaiConfig(Config):
 
 class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def __init__(self) -> None:
-        # Set by `congkhai build`, which has already prepared and reported; plain `mkdocs build` prepares here.
+        # Set by `congkhai build`, which has already prepared and reported and assembles the site itself.
         self.publication: Publication | None = None
-        # Set by `congkhai build`: the published site, whose unchanged pages the new build reuses, and where to
-        # keep MkDocs' own output for the next build.
-        self.previous_site: Path | None = None
-        self.keep_output: Callable[[Path], None] | None = None
+        self.assembled_by_build = False
 
     def paths(self, config) -> tuple[Path, Path]:
         """Data and templates directories; CONGKHAI_DATA, set by `congkhai --data`, overrides the data one."""
@@ -48,7 +44,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         return Path(data).resolve(), (root / self.config.templates_dir).resolve()
 
     def on_config(self, config):
-        if self.publication is None:
+        if not self.assembled_by_build:
             data_dir, templates_dir = self.paths(config)
             try:
                 self.publication = prepare(data_dir, templates_dir)
@@ -68,10 +64,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         return files
 
     def on_post_build(self, config) -> None:
-        site_dir = Path(config.site_dir)
-        if self.keep_output is not None:
-            self.keep_output(site_dir)
-        finish(self.publication, site_dir, config.get("site_url") or "", self.previous_site)
+        if not self.assembled_by_build:
+            write_site(self.publication, Path(config.site_dir), config.get("site_url") or "")
 
     def on_serve(self, server, config, builder):
         for path in self.paths(config):

@@ -63,9 +63,9 @@ class Procedure:
 
 @dataclass(slots=True)
 class Listing:
-    """A procedure as lists, search, the home page's counts and the build cache see it: no texts, a few counts,
-    its search terms and the content keys of its pages. Every page and file that is about many procedures is made
-    from listings, by a full build and by a rebuild alike (which keeps the listings of unchanged procedures)."""
+    """A procedure as lists, search and the home page's counts see it: no texts, a few counts, its search terms and
+    the content keys of its pages. Every page and file about many procedures is made from listings, so that the
+    build cache can keep the listings of unchanged procedures instead of their whole records."""
 
     code: str
     name: str
@@ -107,11 +107,9 @@ class Index:
         return _group(self.listings, "agency_slug")
 
 
-@dataclass
-class Catalogue:
-    procedures: list[Procedure]
-    fields: dict[str, str]  # slug → name
-    agencies: dict[str, str]  # slug → name
+def sort_key(procedure: Listing) -> tuple[str, str, str]:
+    """Alphabetical by name, ignoring marks and stray leading punctuation (". Thủ tục …" files under T)."""
+    return (procedure.alphabetical, procedure.name, procedure.code)
 
 
 def _group(procedures: list[Listing], attribute: str) -> dict[str, list[Listing]]:

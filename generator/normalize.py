@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .load import RawTable
-from .model import Catalogue, Channel, Document, Procedure
+from .model import Channel, Document, Procedure
 from .schema import (CHANNELS, COUNT_COLUMNS, LEVELS, ONLINE, STAT_LEVELS, STATISTICS, SYNTHETIC_PREFIX,
                      UNASSIGNED_AGENCY)
 from .vietnamese import fold, nfc, unique_slugs
@@ -186,48 +186,45 @@ def _count(text: str) -> int | None:
     return parse_count(text) if text.strip() else None
 
 
-def _records(raw: RawTable):
-    """Each row as {column: cell}."""
-    columns = list(raw.columns)
-    for values in zip(*raw.columns.values()):
-        yield dict(zip(columns, values))
+def group_slugs(names: list[str]) -> dict[str, str]:
+    """Slug per field name (or agency name; agency slugs must not take the unassigned agency's page)."""
+    return unique_slugs([n for n in names if n], frozenset({UNASSIGNED_AGENCY}))
 
 
-def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
-    """Typed catalogue from tables that passed validation (their cells NFC already: load.load_tables)."""
-    procedures: dict[str, Procedure] = {}
-    for text in _records(tables["procedures"]):
-        code = text["code"]
-        procedures[code] = Procedure(
-            code=code,
-            name=text["name"],
-            field=text.get("field", ""),
-            levels=parse_levels(text.get("level", ""))[0],
-            agency=text.get("agency", ""),
-            authority=text.get("authority", ""),
-            type=text.get("type", ""),
-            subjects=text.get("subjects", ""),
-            online=parse_online(text.get("online", "")) or "",
-            steps=text.get("steps", ""),
-            conditions=text.get("conditions", ""),
-            result=text.get("result", ""),
-            legal_basis=tuple(p.strip() for p in text.get("legal_basis", "").split(";") if p.strip()),
-            decision=text.get("decision", ""),
-            source_url=text.get("source_url", ""),
-        )
-
-    for text in _records(tables["documents"]):
-        procedures[text["procedure_code"]].documents.append(Document(
+def procedure(text: dict[str, str], documents: list[dict[str, str]], channels: list[dict[str, str]],
+              field_slugs: dict[str, str], agency_slugs: dict[str, str]) -> Procedure:
+    """One typed procedure from its row of procedures and its rows of documents and channels, as {column: cell}
+    (cells NFC already: load.load_tables), after validation."""
+    p = Procedure(
+        code=text["code"],
+        name=text["name"],
+        field=text.get("field", ""),
+        levels=parse_levels(text.get("level", ""))[0],
+        agency=text.get("agency", ""),
+        authority=text.get("authority", ""),
+        type=text.get("type", ""),
+        subjects=text.get("subjects", ""),
+        online=parse_online(text.get("online", "")) or "",
+        steps=text.get("steps", ""),
+        conditions=text.get("conditions", ""),
+        result=text.get("result", ""),
+        legal_basis=tuple(p.strip() for p in text.get("legal_basis", "").split(";") if p.strip()),
+        decision=text.get("decision", ""),
+        source_url=text.get("source_url", ""),
+    )
+    p.field_slug = field_slugs.get(p.field, "")
+    p.agency_slug = agency_slugs.get(p.agency, "")
+    for text in documents:
+        p.documents.append(Document(
             case=text.get("case", ""),
-            name=text["name"],
+            name=text.get("name", ""),
             originals=_count(text.get("originals", "")),
             copies=_count(text.get("copies", "")),
             form=text.get("form", ""),
         ))
-
-    for text in _records(tables["channels"]):
+    for text in channels:
         time, fee = parse_time(text.get("time", "")), parse_fee(text.get("fee", ""))
-        procedures[text["procedure_code"]].channels.append(Channel(
+        p.channels.append(Channel(
             channel=parse_channel(text["channel"]) or "",
             time=text.get("time", ""),
             fee=text.get("fee", ""),
@@ -237,18 +234,7 @@ def build_catalogue(tables: dict[str, RawTable]) -> Catalogue:
             fee_vnd=fee.vnd,
             time_problem=time.problem,
         ))
-
-    field_slugs = unique_slugs([p.field for p in procedures.values() if p.field])
-    agency_slugs = unique_slugs([p.agency for p in procedures.values() if p.agency], frozenset({UNASSIGNED_AGENCY}))
-    for p in procedures.values():
-        p.field_slug = field_slugs.get(p.field, "")
-        p.agency_slug = agency_slugs.get(p.agency, "")
-    return Catalogue(
-        procedures=list(procedures.values()),
-        fields={slug: name for name, slug in sorted(field_slugs.items(), key=lambda kv: fold(kv[0]))},
-        agencies={slug: name for name, slug in sorted(agency_slugs.items(), key=lambda kv: fold(kv[0]))},
-    )
-
+    return p
 
 
 # --- statistics ----------------------------------------------------------------------------------------------------

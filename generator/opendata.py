@@ -110,8 +110,8 @@ def _json_record(p: Procedure) -> dict:
 FILES = {"procedures": "thu-tuc.csv", "documents": "ho-so.csv", "channels": "cach-thuc.csv"}
 JSON_FILE = "du-lieu/thu-tuc.json"
 # The catalogue's open-data files, each made of one piece per procedure in catalogue order: a CSV file is its
-# header and the pieces, the JSON file the pieces between brackets, separated by commas. A rebuild copies the
-# unchanged pieces from the published file (rebuild.py) and writes the rest.
+# header and the pieces, the JSON file the pieces between brackets, separated by commas. The build cache keeps
+# each procedure's pieces with its record.
 CATALOGUE_FILES = (*(f"du-lieu/{FILES[t.name]}" for t in CATALOGUE_TABLES), JSON_FILE)
 
 
@@ -137,16 +137,6 @@ def pieces(procedures: list[Procedure]) -> list[tuple[bytes, ...]]:
     return list(zip(*columns))
 
 
-def joined(path: str, parts: list[bytes]) -> tuple[bytes, list[tuple[int, int]]]:
-    """The file made of these pieces, and where each piece sits in it: (offset, length)."""
-    head, separator, tail = layout(path)
-    spans, offset = [], len(head)
-    for part in parts:
-        spans.append((offset, len(part)))
-        offset += len(part) + len(separator)
-    return head + separator.join(parts) + tail, spans
-
-
 def datapackage() -> bytes:
     resources = []
     for table in CATALOGUE_TABLES:
@@ -169,14 +159,14 @@ def datapackage() -> bytes:
     return json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def files(procedures: list[Procedure]) -> tuple[dict[str, bytes], dict[str, list[tuple[int, int]]]]:
-    """Catalogue open-data files by their path in the site, and where each procedure's piece sits in each."""
-    parts = pieces(procedures)
-    result, spans = {}, {}
+def files(parts: list[tuple[bytes, ...]]) -> dict[str, bytes]:
+    """Catalogue open-data files by their path in the site, from each procedure's pieces (`pieces`)."""
+    result = {}
     for i, path in enumerate(CATALOGUE_FILES):
-        result[path], spans[path] = joined(path, [part[i] for part in parts])
+        head, separator, tail = layout(path)
+        result[path] = head + separator.join(part[i] for part in parts) + tail
     result["du-lieu/datapackage.json"] = datapackage()
-    return result, spans
+    return result
 
 
 def plain(value: object) -> object:

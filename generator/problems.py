@@ -110,6 +110,10 @@ class Report:
         return Counter(p.severity for p in self.problems)
 
 
+class UsageError(Exception):
+    """Bad usage of the command (exit 2): a message, no traceback."""
+
+
 class DataError(Exception):
     """Raised once, after every check has run, when the report holds errors."""
 

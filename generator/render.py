@@ -19,7 +19,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .model import Index, Listing, Procedure
+from .model import Index, Listing, Procedure, sort_key
+from .problems import Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
                      STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .search import title_terms
@@ -100,11 +101,6 @@ def _alphabetical(name: str) -> str:
     return fold(name).lstrip(" .,;:-*_|")
 
 
-def sort_key(procedure: Listing) -> tuple[str, str, str]:
-    """Alphabetical by name, ignoring marks and stray leading punctuation (". Thủ tục …" files under T)."""
-    return (procedure.alphabetical, procedure.name, procedure.code)
-
-
 @dataclass(frozen=True)
 class ShellPage:
     """A page that write.py fills into a themed shell instead of MkDocs rendering it."""
@@ -115,6 +111,22 @@ class ShellPage:
     description: str
     key: str  # same key, same page: lets a rebuild reuse the previous build's file
     body: Callable[[], str]
+
+
+@dataclass
+class Publication:
+    """Everything the site is made of, checked and rendered in memory before anything is written: what MkDocs
+    renders, what is filled into its output, the pages filled into themed shells, and files."""
+
+    data_dir: Path
+    report: Report
+    index: Index
+    renderer: Renderer
+    source: str  # cache.code_digest: the templates and code
+    markdown_pages: dict[str, str]  # what MkDocs renders, by source path
+    fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
+    shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
+    files: dict[str, bytes]  # by path in the site: open data, search index, chart tables, chart library
 
 
 class Renderer:
@@ -182,7 +194,6 @@ class Renderer:
     def use(self, index: Index, procedures: dict[str, Procedure]) -> None:
         """The catalogue to render: its listings, and the procedures whose own pages may be rendered."""
         self.index, self.procedures = index, procedures
-        self.env.globals.update(fields=index.fields, agencies=index.agencies)
 
     def page(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
@@ -229,8 +240,7 @@ class Renderer:
             members = sorted(members, key=sort_key)
             heading = name or "Thủ tục chưa công bố cơ quan thực hiện"
             description = f"{'Lĩnh vực' if kind == 'field' else 'Cơ quan'} {heading}: danh sách thủ tục hành chính"
-            listed = [(p.code, p.name, p.levels) for p in members]
-            pages.append(ShellPage(path, GROUP_SHELL, heading, description, _key(kind, heading, listed),
+            pages.append(ShellPage(path, GROUP_SHELL, heading, description, _key(kind, heading, members),
                                    partial(self.page, "group.html", kind=kind, heading=heading, procedures=members)))
         return pages
 
@@ -264,7 +274,8 @@ class Renderer:
         pages = {f"{path}.md": markdown for path, markdown in self.shells().items()}
         pages.update({
             "index.md": self.page("home.md", stats=stats),
-            "thu-tuc/index.md": self.page("procedures.md", procedures=ordered),
+            "thu-tuc/index.md": self.page("procedures.md", procedures=ordered, fields=index.fields,
+                                          agencies=index.agencies),
             "tim-kiem.md": self.page("search.md"),
             "linh-vuc/index.md": self.page("groups.md", kind="field", groups=index.fields, members=by_field),
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=index.agencies, members=by_agency,

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .model import Index
+from .model import Index, sort_key
 from .vietnamese import fold, tone_key, words
 
 INDEX_DIR = "tim-kiem/chi-muc"
@@ -71,8 +71,6 @@ def documents(index: Index) -> list[tuple[Document, tuple[str, ...], int]]:
     """Each document with the terms of its title and how many words it has. Fields and agencies first (few,
     often what a short query means), then procedures by field and name, so that the results of one query tend
     to share a chunk."""
-    from .render import sort_key
-
     docs = [(Document(f"linh-vuc/{slug}/", name, "Lĩnh vực"), *title_terms(name))
             for slug, name in index.fields.items()]
     docs += [(Document(f"co-quan/{slug}/", name, "Cơ quan thực hiện"), *title_terms(name))

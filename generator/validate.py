@@ -98,48 +98,50 @@ _PARSERS = {
 }
 
 
-def validate_catalogue(tables: dict[str, RawTable], report: Report) -> None:
-    """Tables as load.load_tables gives them: cells NFC and trimmed."""
-    codes: set[str] = set()
+def check_tables(tables: dict[str, RawTable], report: Report) -> dict[str, int]:
+    """What concerns whole tables (columns, empty file, duplicate codes, rows naming an unknown procedure). Returns
+    the row index of each procedure code's first row in the procedures table."""
     for raw in tables.values():
-        present = _columns(raw, report)
-        for column in present:
-            _check_column(raw, column, raw.columns[column.name], report)
-
+        _columns(raw, report)
+    first: dict[str, int] = {}
     procedures = tables.get(PROCEDURES.name)
-    if procedures is not None and "code" in procedures.columns:
+    if procedures is None:
+        return first  # references cannot be checked; the missing file is already reported
+    if "code" in procedures.columns:
         if not procedures.rows:
             report.error("empty_file", procedures.file, procedures.header_row + 1, None,
                          "no procedure under the header row", "one row per procedure", "header only")
-        first_row: dict[str, int] = {}
         by_case: dict[str, tuple[str, int]] = {}
-        for row, code in zip(procedures.rows, procedures.columns["code"]):
+        for index, (row, code) in enumerate(zip(procedures.rows, procedures.columns["code"])):
             if not code:
                 continue
-            if code in first_row:
+            if code in first:
                 report.error("duplicate_code", procedures.file, row, "code",
-                             f"code already used on row {first_row[code]}", "a unique code", code)
+                             f"code already used on row {procedures.rows[first[code]]}", "a unique code", code)
                 continue
-            first_row[code] = row
+            first[code] = index
             # Each code is a directory of the site: codes equal but for case collide on Windows and macOS.
             other = by_case.setdefault(code.casefold(), (code, row))
             if other[0] != code:
                 report.error("duplicate_code", procedures.file, row, "code",
                              f"code differs only in letter case from «{other[0]}» on row {other[1]}",
                              "a unique code, whatever the case", code)
-        codes = set(first_row)
-
-    if procedures is None:
-        return  # references cannot be checked; the missing file is already reported
     for name in ("documents", "channels"):
         raw = tables.get(name)
         if raw is None or "procedure_code" not in raw.columns:
             continue
         for row, value in zip(raw.rows, raw.columns["procedure_code"]):
-            if not value or value in codes:
-                continue
-            report.error("unknown_procedure", raw.file, row, "procedure_code",
-                         "no procedure with this code in procedures", "a code from procedures", value)
+            if value and value not in first:
+                report.error("unknown_procedure", raw.file, row, "procedure_code",
+                             "no procedure with this code in procedures", "a code from procedures", value)
+    return first
+
+
+def check_cells(raw: RawTable, report: Report) -> None:
+    """Every cell of these rows against its column's kind (RAW may hold some of a table's rows: RawTable.subset)."""
+    for column in raw.table.input_columns():
+        if column.name in raw.columns:
+            _check_column(raw, column, raw.columns[column.name], report)
 
 
 def _distinct(values: list, function) -> list:

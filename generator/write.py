@@ -1,27 +1,37 @@
-"""Write stage: procedure, field and agency pages from the themed shells, open-data files, and the sitemap."""
+"""Write stage: the site's files from MkDocs' output and the publication — MkDocs' pages with their slots filled,
+procedure, field and agency pages filled into the themed shells, open data, search index and the sitemap.
+
+`site_files` says which files the site has and, where it is known without writing them, the digest of each; the
+publisher (publish.py) asks for the bytes of the files it must write. A page's digest is memoised by its key
+(the digest of the object its template receives, the code and the shell), so an unchanged page is neither
+rendered nor written.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import html
-import json
 import multiprocessing as mp
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
-from .build import Publication
-from .cache import digest
-from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE, SLOT
+from .cache import digest, write_new
+from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE, SLOT, Publication, ShellPage
 
+if TYPE_CHECKING:
+    from .cache import BuildCache
 
 PATH = "@@ck-path@@"
 # The build date MkDocs writes (sitemap lastmod, the sitemap.xml.gz header). Unset, `congkhai build` uses the
 # data's own date, so the same input gives the same bytes whenever it is built.
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
-MANIFEST = ".congkhai/pages.json"  # path → content key of every shell page; lets the next build reuse files
+SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
 
 
 class Shell:
@@ -39,30 +49,95 @@ class Shell:
         return head + body + self.tail.replace(SHELL_TITLE, html.escape(title))
 
 
+@dataclass
+class SiteFiles:
+    """Every file of the site by path, with its digest where it is known without producing the file."""
+
+    digests: dict[str, str | None]
+    produce: Callable[[list[str], Path], dict[str, str]]  # write these files under a directory → their digests
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def filled(page: str, regions: list[str]) -> bytes:
+    """A page MkDocs rendered, with its slots filled."""
+    for index, region in enumerate(regions):
+        page = page.replace(SLOT.format(index), region, 1)
+    return page.encode("utf-8")
+
+
+def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, str | None]], site_url: str,
+               cache: BuildCache | None) -> SiteFiles:
+    """MKDOCS_OUTPUT: MkDocs' files by path, each with where it is and its digest (None: not known)."""
+    shell_paths = publication.renderer.shells()
+    themed = {path: Shell(mkdocs_output[f"{path}/index.html"][0].read_text(encoding="utf-8"), path)
+              for path in shell_paths}
+    copied = {path: source for path, source in mkdocs_output.items()
+              if path not in SITEMAPS and path not in publication.fills
+              and not any(path.startswith(f"{shell}/") for shell in shell_paths)}
+    content = {path: filled(mkdocs_output[path][0].read_text(encoding="utf-8"), regions)
+               for path, regions in publication.fills.items()}
+    content.update(publication.files)
+    pages = {f"{page.path}/index.html": page for page in publication.shell_pages}
+    content.update(sitemap_files(mkdocs_output.get("sitemap.xml", (None,))[0], site_url,
+                                 [page.path for page in publication.shell_pages], build_date()))
+
+    salt = digest(publication.source, *(s.head + s.tail for s in themed.values()))
+    keys = {path: digest(salt, page.shell, page.key) for path, page in pages.items()}
+    memo = cache.memo("pages") if cache else None
+    known = dict(memo.old) if memo else {}
+    digests: dict[str, str | None] = {path: value for path, (_, value) in copied.items()}
+    digests.update({path: sha256(data) for path, data in content.items()})
+    digests.update({path: known.get(key) for path, key in keys.items()})
+
+    def produce(paths: list[str], directory: Path) -> dict[str, str]:
+        result = {}
+        to_render = []
+        for path in paths:
+            if path in pages:
+                to_render.append(pages[path])
+            elif path in content:
+                write_new(directory / path, content[path])
+                result[path] = digests[path]
+            else:
+                (directory / path).parent.mkdir(parents=True, exist_ok=True)
+                source = copied[path][0]
+                if source != directory / path:
+                    shutil.copyfile(source, directory / path)
+                result[path] = copied[path][1] or _file_sha256(directory / path)
+        rendered = render_pages(to_render, themed, directory)
+        result.update(rendered)
+        if memo is not None:
+            for path, key in keys.items():  # every page's key, so that the memo keeps no page that is gone
+                value = rendered.get(path) or known.get(key)
+                if value:
+                    memo.new[key] = value
+            memo.added = True
+            memo.save()
+        return result
+
+    return SiteFiles(digests, produce)
+
+
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 # Set in the parent just before the worker processes fork, so they inherit it instead of receiving it pickled.
 _JOB: dict = {}
 
 
-def _write_some(indices: range) -> list[tuple[str, str]]:
-    """Write the shell pages with these indices: link the previous build's file when the key is unchanged,
-    render otherwise. Returns (path, key) per page."""
-    pages, shells, site_dir, previous, old_keys, keys = (
-        _JOB[k] for k in ("pages", "shells", "site_dir", "previous", "old_keys", "keys"))
+def _render_some(indices: range) -> list[tuple[str, str]]:
+    pages, shells, directory = _JOB["pages"], _JOB["shells"], _JOB["directory"]
     done = []
     for i in indices:
-        page, key = pages[i], keys[i]
-        target = site_dir / page.path / "index.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if previous is not None and old_keys.get(page.path) == key:
-            try:
-                os.link(previous / page.path / "index.html", target)
-                done.append((page.path, key))
-                continue
-            except OSError:
-                pass  # gone, or another file system: write it
-        text = shells[page.shell].fill(page.path, page.title, page.description, page.body())
-        _replace(target, text.encode("utf-8"))
-        done.append((page.path, key))
+        page: ShellPage = pages[i]
+        text = shells[page.shell].fill(page.path, page.title, page.description, page.body()).encode("utf-8")
+        write_new(directory / page.path / "index.html", text)
+        done.append((f"{page.path}/index.html", sha256(text)))
     return done
 
 
@@ -73,71 +148,29 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def _replace(path: Path, content: bytes) -> None:
-    """Write a new file at PATH: unlink first, so that a hard link to the previous site or to the build cache
-    is never written through."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    path.write_bytes(content)
-
-
-def finish(publication: Publication, site_dir: Path, site_url: str, previous: Path | None) -> None:
-    """Everything written after MkDocs (or after MkDocs' output was taken from the build cache)."""
-    for path, regions in publication.fills.items():
-        _replace(site_dir / path, filled((site_dir / path).read_text(encoding="utf-8"), regions))
-    pages = write_shell_pages(publication, site_dir, previous)
-    write_files(site_dir, publication.files)
-    write_files(site_dir, sitemap_files(site_dir, site_url, pages, build_date()))
-
-
-def filled(page: str, regions: list[str]) -> bytes:
-    """A page MkDocs rendered, with its slots filled."""
-    for index, region in enumerate(regions):
-        page = page.replace(SLOT.format(index), region, 1)
-    return page.encode("utf-8")
-
-
-def shells(mkdocs_output: Path, shell_paths) -> dict[str, Shell]:
-    return {path: Shell((mkdocs_output / path / "index.html").read_text(encoding="utf-8"), path)
-            for path in shell_paths}
-
-
-def page_keys(publication: Publication, shells: dict[str, Shell]) -> list[str]:
-    """The key of each shell page as the manifest records it: its content key, its shell and what every page
-    shares (code, templates, the themed shells)."""
-    salt = digest(publication.source, *(s.head + s.tail for s in shells.values()))
-    return [digest(salt, page.shell, page.key) for page in publication.shell_pages]
-
-
-def write_shell_pages(publication: Publication, site_dir: Path, previous: Path | None) -> list[str]:
-    """Fill every shell page, on all cores, reusing the previous build's unchanged pages (hard links: the
-    previous site is never modified, and it is removed after the swap)."""
-    themed = shells(site_dir, publication.renderer.shells())
-    for path in themed:
-        shutil.rmtree(site_dir / path, ignore_errors=True)  # one shell may sit inside another
-    old_keys = {}
-    if previous is not None and (previous / MANIFEST).is_file():
-        old_keys = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
-    pages = publication.shell_pages
-    _JOB.update(pages=pages, shells=themed, site_dir=site_dir, previous=previous, old_keys=old_keys,
-                keys=page_keys(publication, themed))
+def render_pages(pages: list[ShellPage], shells: dict[str, Shell], directory: Path) -> dict[str, str]:
+    """Fill these shell pages and write them under DIRECTORY, on all cores; their digests by path."""
+    _JOB.update(pages=pages, shells=shells, directory=directory)
     try:
         count = min(workers(), 8) if len(pages) >= 500 and "fork" in mp.get_all_start_methods() else 1
         parts = [range(k, len(pages), count) for k in range(count)]
         if count == 1:
-            results = [_write_some(parts[0])]
+            results = [_render_some(parts[0])]
         else:
             with mp.get_context("fork").Pool(count) as pool:
-                results = pool.map(_write_some, parts)
+                results = pool.map(_render_some, parts)
     finally:
         _JOB.clear()
-    keys = dict(sorted(pair for part in results for pair in part))
-    _replace(site_dir / MANIFEST, manifest(keys))
-    return list(keys)
+    return dict(pair for part in results for pair in part)
 
 
-def manifest(keys: dict[str, str]) -> bytes:
-    return (json.dumps(keys, indent=0) + "\n").encode("utf-8")
+def write_site(publication: Publication, site_dir: Path, site_url: str) -> None:
+    """Plain `mkdocs build`: turn MkDocs' output in SITE_DIR into the whole site, in place."""
+    output = {p.relative_to(site_dir).as_posix(): (p, None) for p in site_dir.rglob("*") if p.is_file()}
+    files = site_files(publication, output, site_url, None)
+    files.produce(list(files.digests), site_dir)
+    for shell in publication.renderer.shells():
+        shutil.rmtree(site_dir / shell, ignore_errors=True)
 
 
 def data_epoch(data_dir: Path) -> int:
@@ -162,16 +195,15 @@ def build_date(epoch: str | None = None) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def sitemap_files(mkdocs_output: Path, site_url: str, shell_pages: list[str], day: str) -> dict[str, bytes]:
+def sitemap_files(mkdocs_sitemap: Path | None, site_url: str, shell_pages: list[str], day: str) -> dict[str, bytes]:
     """sitemap.xml and .gz, written here rather than by MkDocs so that they name the pages filled into shells
     and carry the build's date even when MkDocs' output comes from the build cache. Without site_url, MkDocs'
     rule: an empty sitemap (its addresses must be absolute)."""
     pages = []
-    mkdocs_sitemap = mkdocs_output / "sitemap.xml"
-    if site_url and mkdocs_sitemap.exists():  # MkDocs' list of its own pages, less the shells
+    if site_url and mkdocs_sitemap is not None:  # MkDocs' list of its own pages, less the shells
         base = site_url.rstrip("/") + "/"
         pages = [loc for loc in re.findall(r"<loc>([^<]*)</loc>", mkdocs_sitemap.read_text(encoding="utf-8"))
-                 if not loc.endswith(f"/{SHELL_SLUG}/")]
+                 if not loc.endswith(f"/{SHELL_SLUG}/") and f"/{SHELL_SLUG}/" not in loc]
         pages += [html.escape(base + page + "/") for page in shell_pages]
     entries = "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{day}</lastmod>\n    </url>\n"
                       for loc in pages)
@@ -180,8 +212,3 @@ def sitemap_files(mkdocs_output: Path, site_url: str, shell_pages: list[str], da
     midnight = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()
     data = text.encode("utf-8")
     return {"sitemap.xml": data, "sitemap.xml.gz": gzip.compress(data, mtime=int(midnight))}
-
-
-def write_files(site_dir: Path, files: dict[str, bytes]) -> None:
-    for name, content in files.items():
-        _replace(site_dir / name, content)

@@ -1,0 +1,240 @@
+"""Publish stage: put the built files into the site directory, file by file, under a journal.
+
+Rules:
+- Only a directory that is empty, or that this tool published before (it holds the marker MARKER, which lists
+  every file the tool wrote there), is written to; any other is refused unless `--force`.
+- Files the build did not write (a host's `CNAME`, `.well-known/`, …) are kept; files it wrote before and no
+  longer makes are removed.
+- A file is written only when its bytes differ from the published file's, as proved by digests: the build
+  cache remembers the digest and the status (size, times, inode) of every file it published, and a file whose
+  status changed since is written again, so a damaged published file is repaired, never trusted.
+- The changed files are first written into a staging directory on the site's file system; then a journal
+  naming them is saved in the build cache, and each is moved into place with one rename (the marker last). A
+  build killed before the journal was saved left the site untouched and the next build deletes its staging
+  directory; one killed after is finished by the next build. Nothing is ever renamed over the site directory
+  itself, so it may be a mount point.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .cache import BuildCache, write_new
+from .problems import UsageError
+from .write import SiteFiles, sha256
+
+MARKER = ".congkhai/site.json"
+STAGING = ".congkhai-staging"  # inside the site, when the build cache is on another file system
+JOURNAL = "journal.json"
+STATE = "published"
+SHOWN = 5  # files named in a message
+
+
+class PublishError(Exception):
+    """The environment refused (disk full, read-only or unwritable site directory): nothing was published, or
+    what was half published is finished by the next build."""
+
+
+@dataclass
+class Summary:
+    written: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)  # files in the site directory the build did not write
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def _entries(directory: Path) -> list[str]:
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in directory.iterdir())
+
+
+def check_site_dir(site_dir: Path, force: bool) -> None:
+    """Refuse a site directory the build must not write to (before anything else happens)."""
+    if site_dir.is_symlink() and not site_dir.exists():
+        raise UsageError(f"--site-dir {site_dir} is a broken symbolic link")
+    if not site_dir.exists():
+        return
+    if not site_dir.is_dir():
+        raise UsageError(f"--site-dir {site_dir} is a file, not a directory")
+    try:
+        entries = _entries(site_dir)
+    except OSError as exc:
+        raise UsageError(f"--site-dir {site_dir} cannot be read: {_reason(exc)}") from None
+    if entries and not (site_dir / MARKER).is_file() and not force:
+        shown = ", ".join(entries[:SHOWN]) + (f" and {len(entries) - SHOWN} more" if len(entries) > SHOWN else "")
+        raise UsageError(f"--site-dir {site_dir} is not empty and was not published by congkhai (it holds "
+                         f"{shown}); choose an empty or new directory, or add --force to publish into it anyway: "
+                         f"files it does not hold are added, and files of the same name are replaced")
+
+
+def _status(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        s = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino
+
+
+def _marker(site_dir: Path) -> tuple[bytes, dict[str, str]]:
+    try:
+        data = (site_dir / MARKER).read_bytes()
+        files = json.loads(data)["files"]
+        if isinstance(files, dict):
+            return data, files
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return b"", {}
+
+
+def marker_bytes(digests: dict[str, str]) -> bytes:
+    files = {path: digests[path] for path in sorted(digests)}
+    return (json.dumps({"generator": "congkhai", "files": files}, indent=0) + "\n").encode("utf-8")
+
+
+def _staging(site_dir: Path, cache: BuildCache) -> Path:
+    """Where changed files are written first: on the site's file system, so that each moves with a rename."""
+    cache.root.mkdir(parents=True, exist_ok=True)
+    if os.stat(cache.root).st_dev == os.stat(site_dir).st_dev:
+        return cache.root / "staging"
+    return site_dir / STAGING  # a mount point: the cache beside it is on another file system
+
+
+def _remove_empty_parents(site_dir: Path, path: Path) -> None:
+    parent = path.parent
+    while parent != site_dir and parent.is_relative_to(site_dir):
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+def _apply(site_dir: Path, journal: dict) -> None:
+    """Move the staged files into place and remove the files that are gone. Each step can be repeated, so a
+    build killed half way is finished by running this again."""
+    staging = Path(journal["staging"])
+    for path in journal["write"]:
+        staged, target = staging / path, site_dir / path
+        if not staged.exists():
+            continue  # moved already
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(staged, target)
+    for path in journal["remove"]:
+        target = site_dir / path
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        except IsADirectoryError:
+            continue
+        _remove_empty_parents(site_dir, target)
+
+
+def recover(site_dir: Path, cache: BuildCache, say: Callable[[str], None]) -> None:
+    """Finish what an interrupted build left: apply a saved journal, or delete staged files that no journal
+    names. A journal that cannot be applied is dropped (the next publish then checks every file)."""
+    journal_path = cache.root / JOURNAL
+    if journal_path.exists():
+        try:
+            journal = json.loads(journal_path.read_text(encoding="utf-8"))
+            _apply(site_dir, journal)
+            say("Finished publishing the files of a build that was interrupted.")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            cache.drop(STATE)
+            say(f"An interrupted build's files could not be moved into place ({exc}); this build writes every "
+                f"file again.")
+        journal_path.unlink(missing_ok=True)
+    for staging in (cache.root / "staging", site_dir / STAGING):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _foreign(site_dir: Path, ours: set[str]) -> list[str]:
+    """Files in the site directory that this build does not publish."""
+    found = []
+    stack = [(site_dir, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                path = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if path != STAGING:
+                        stack.append((Path(entry.path), path + "/"))
+                elif path not in ours:
+                    found.append(path)
+    return sorted(found)
+
+
+def publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
+    """Make SITE_DIR hold FILES (and keep what the build did not write). Raises PublishError."""
+    try:
+        return _publish(site_dir, files, cache)
+    except OSError as exc:
+        shutil.rmtree(cache.root / "staging", ignore_errors=True)
+        shutil.rmtree(site_dir / STAGING, ignore_errors=True)
+        where = f" ({exc.filename})" if exc.filename else ""
+        pending = (cache.root / JOURNAL).exists()
+        raise PublishError(f"cannot publish to {site_dir}: {_reason(exc)}{where}; " +
+                           ("the next build finishes publishing" if pending else "the site is as it was")) from None
+
+
+def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
+    site_dir.mkdir(parents=True, exist_ok=True)
+    marker, previous = _marker(site_dir)
+    state = cache.get(STATE, sha256(marker)) or {}
+    summary = Summary()
+
+    def unchanged(path: str, value: str | None) -> bool:
+        old = state.get(path)
+        return value is not None and old is not None and old[0] == value and _status(site_dir / path) == old[1]
+
+    needed = [path for path, value in files.digests.items() if not unchanged(path, value)]
+    staging = _staging(site_dir, cache)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    produced = files.produce(needed, staging)
+    digests = {path: value for path, value in files.digests.items() if value is not None} | produced
+    changed = []
+    for path in needed:
+        if unchanged(path, produced[path]):  # a page whose digest was not known, and is the same
+            (staging / path).unlink()
+        else:
+            changed.append(path)
+    new_marker = marker_bytes(digests)
+    if new_marker != marker:
+        write_new(staging / MARKER, new_marker)
+        changed.append(MARKER)  # last: the site is the new one once the marker says so
+    removed = [path for path in previous if path not in digests and path != MARKER]
+    if changed or removed:
+        probe = site_dir / f".congkhai-probe-{os.getpid()}"
+        write_new(probe, b"")  # a read-only or unwritable site directory fails here, before anything moved
+        probe.unlink()
+        journal = {"staging": str(staging), "write": changed, "remove": removed}
+        cache._write(cache.root / JOURNAL, json.dumps(journal).encode("utf-8"))
+        _apply(site_dir, journal)
+        (cache.root / JOURNAL).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    statuses = {path: (value, state[path][1] if path in state and path not in changed else _status(site_dir / path))
+                for path, value in digests.items()}
+    cache.put(STATE, sha256(new_marker), statuses)
+    summary.written, summary.removed = len(changed) - (MARKER in changed), len(removed)
+    summary.unchanged = len(digests) - summary.written
+    summary.kept = [path for path in _foreign(site_dir, set(digests)) if path != MARKER]
+    return summary
