@@ -14,7 +14,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,6 +274,61 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
     return RawTable(table, file, header, columns, numbers, header_row)
 
 
+# --- what is on disk ---------------------------------------------------------------------------------------------
+
+_KINDS = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _exists(path: Path) -> bool:
+    """Whether there is an entry at PATH, a dangling or looping symbolic link included: the check that follows
+    says what is wrong with it, where Path.exists would call it missing."""
+    try:
+        path.lstat()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # there, but cannot be inspected: _usable reports why
+    return True
+
+
+def _usable(path: Path, file: str, report: Report, directory: bool = False) -> bool:
+    """Whether PATH (symbolic links followed) is a regular file, or with DIRECTORY a directory; if not, one error.
+    Only stat, never open: opening a named pipe waits for a writer forever, and a device such as /dev/zero never
+    ends, so what is not a regular file is never read."""
+    wanted = "a directory" if directory else "a regular file"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        try:
+            target = os.readlink(path)
+        except OSError:  # not a symbolic link: nothing there
+            report.error("missing_file", file, None, None, "directory not found" if directory else "file not found")
+        else:
+            report.error("unreadable_file", file, None, None, "symbolic link to something that does not exist",
+                         wanted, f"a link to {target}")
+        return False
+    except OSError as exc:  # a symbolic link loop, a directory on the way that cannot be searched, …
+        report.error("unreadable_file", file, None, None, f"cannot be opened: {exc.strerror or exc}", wanted,
+                     exc.strerror or type(exc).__name__)
+        return False
+    if (stat.S_ISDIR if directory else stat.S_ISREG)(mode):
+        return True
+    kind = next((name for test, name in _KINDS if test(mode)), "another kind of file")
+    report.error("unreadable_file", file, None, None, f"not {wanted}: {kind}", wanted, kind)
+    return False
+
+
+def _listing(directory: Path, file: str, report: Report) -> list[Path] | None:
+    """The entries of DIRECTORY, sorted; None (reported) if it cannot be listed."""
+    try:
+        return sorted(directory.iterdir())
+    except OSError as exc:
+        report.error("unreadable_file", file, None, None, f"directory cannot be listed: {exc.strerror or exc}",
+                     "a readable directory", exc.strerror or type(exc).__name__)
+        return None
+
+
 # --- CSV -------------------------------------------------------------------------------------------------------
 
 class _BadCsv(Exception):
@@ -314,7 +371,20 @@ def _parse(text: str, table: Table) -> tuple[list[list[str]], str]:
 
 
 def read_csv(path: Path, table: Table, file: str, report: Report) -> RawTable | None:
-    return parse_csv(path.read_bytes(), table, file, report)
+    data = read_bytes(path, file, report)
+    return None if data is None else parse_csv(data, table, file, report)
+
+
+def read_bytes(path: Path, file: str, report: Report) -> bytes | None:
+    """The file's bytes, or None with an error when it is not a regular file or cannot be read."""
+    if not _usable(path, file, report):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # no permission, an I/O error, or the file replaced since the check
+        report.error("unreadable_file", file, None, None, f"cannot be read: {exc.strerror or exc}",
+                     "a readable file", exc.strerror or type(exc).__name__)
+        return None
 
 
 def parse_csv(data: bytes, table: Table, file: str, report: Report) -> RawTable | None:
@@ -348,14 +418,21 @@ def _cell_text(value: object) -> str:
 
 def _open_workbook(path: Path, file: str, report: Report):
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-    from zipfile import BadZipFile
 
+    if not _usable(path, file, report):
+        return None
     try:
-        # Not read-only: merged ranges are only known to a fully loaded sheet.
+        # Not read-only: merged ranges are only known to a fully loaded sheet, and every cell is parsed here, so
+        # nothing later in this module meets the workbook's XML.
         return openpyxl.load_workbook(path, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        report.error("unreadable_file", file, None, None, f"not a readable .xlsx workbook: {exc}")
+    except Exception as exc:
+        # The boundary with a third-party parser of untrusted files: a damaged workbook surfaces as whatever the
+        # layer that noticed raises (BadZipFile, zlib.error, xml ParseError or lxml XMLSyntaxError for malformed
+        # XML, KeyError for a missing part, ValueError, IndexError, TypeError, OSError, …). All of them mean the
+        # same thing to the publisher: this file cannot be read.
+        reason = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+        report.error("unreadable_file", file, None, None, f"not a readable .xlsx workbook: {reason}",
+                     "a valid .xlsx workbook", type(exc).__name__)
         return None
 
 
@@ -401,10 +478,10 @@ def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Repo
 _OLD_FORMATS = (".xls", ".ods", ".xlsb")
 
 
-def _old_format(directory: Path, data_root: Path, report: Report) -> bool:
+def _old_format(entries: list[Path], data_root: Path, report: Report) -> bool:
     """Report workbooks in formats that are not read; True if there was one."""
     found = False
-    for path in sorted(directory.iterdir()):
+    for path in entries:
         if path.suffix.lower() in _OLD_FORMATS:
             found = True
             report.error("unreadable_file", path.relative_to(data_root).as_posix(), None, None,
@@ -420,24 +497,27 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
     def shown(p: Path) -> str:
         return p.relative_to(data_root).as_posix()
 
-    if not directory.is_dir():
-        report.error("missing_file", shown(directory), None, None, "directory not found")
+    if not _usable(directory, shown(directory), report, directory=True):
+        return {}
+    entries = _listing(directory, shown(directory), report)
+    if entries is None:
         return {}
     csvs = {t.name: directory / t.filename for t in tables}
-    workbooks = sorted(p for p in directory.glob("*.xlsx") if not p.name.startswith("~$"))
-    if not any(p.exists() for p in csvs.values()) and workbooks:
+    present = {name: _exists(p) for name, p in csvs.items()}
+    workbooks = [p for p in entries if p.name.endswith(".xlsx") and not p.name.startswith("~$")]
+    if not any(present.values()) and workbooks:
         if len(workbooks) > 1:
             report.error("unreadable_file", shown(directory), None, None,
                          "more than one .xlsx workbook; keep exactly one", "1 workbook",
                          ", ".join(p.name for p in workbooks))
             return {}
         return stored(read_workbook(workbooks[0], tables, shown(workbooks[0]), report))
-    if not any(p.exists() for p in csvs.values()) and _old_format(directory, data_root, report):
+    if not any(present.values()) and _old_format(entries, data_root, report):
         return {}
     result: dict[str, RawTable] = {}
     for table in tables:
         path = csvs[table.name]
-        if not path.exists():
+        if not present[table.name]:
             report.error("missing_file", shown(path), None, None, "file not found")
             continue
         raw = _read_csv(path, table, shown(path), report, memo)
@@ -448,7 +528,9 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
 
 def _read_csv(path: Path, table: Table, file: str, report: Report, memo) -> RawTable | None:
     """A catalogue CSV file read and stored (NFC), through MEMO when given."""
-    data = path.read_bytes()
+    data = read_bytes(path, file, report)
+    if data is None:
+        return None
 
     def compute() -> tuple[RawTable | None, list]:
         own = Report()
@@ -471,12 +553,17 @@ def stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:
 
 def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> list[RawTable] | None:
     """Every .csv file and every sheet of every .xlsx workbook in DIRECTORY, all holding TABLE's columns.
-    None when the directory does not exist (nothing published)."""
-    if not directory.is_dir():
+    None when the directory does not exist (nothing published), or is not a directory that can be read (an error
+    then)."""
+    where = directory.relative_to(data_root).as_posix()
+    if not _exists(directory) or not _usable(directory, where, report, directory=True):
+        return None
+    entries = _listing(directory, where, report)
+    if entries is None:
         return None
     result: list[RawTable] = []
-    _old_format(directory, data_root, report)
-    for path in sorted(directory.iterdir()):
+    _old_format(entries, data_root, report)
+    for path in entries:
         file = path.relative_to(data_root).as_posix()
         if path.suffix.lower() == ".csv":
             raw = read_csv(path, table, file, report)
