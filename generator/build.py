@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -127,8 +128,10 @@ def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[d
     return rows, orphans
 
 
-def _cells(raw: RawTable, indices: list[int]) -> list[str]:
-    return [part for i in indices for part in (str(raw.rows[i]), *(values[i] for values in raw.columns.values()))]
+def _cells(raw: RawTable, indices: list[int]) -> str:
+    """The rows as one text, for a digest: row numbers and cells, separated by characters load removes."""
+    return "\x1e".join(f"{raw.rows[i]}\x1f" + "\x1f".join(values[i] for values in raw.columns.values())
+                       for i in indices)
 
 
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
@@ -173,10 +176,10 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
             results.append(record(code, own_rows))
             continue
         i = own_rows[0]
-        key = digest(salt, field_slugs.get(fields[i], "") if fields else "",
-                     agency_slugs.get(agencies[i], "") if agencies else "",
-                     *_cells(tables[PROCEDURES.name], [i]), *_cells(tables[DOCUMENTS.name], own_rows[1]),
-                     *_cells(tables[CHANNELS_TABLE.name], own_rows[2]))
+        key = digest("\x1d".join((salt, field_slugs.get(fields[i], "") if fields else "",
+                                  agency_slugs.get(agencies[i], "") if agencies else "",
+                                  _cells(tables[PROCEDURES.name], [i]), _cells(tables[DOCUMENTS.name], own_rows[1]),
+                                  _cells(tables[CHANNELS_TABLE.name], own_rows[2]))))
         results.append(records(key, lambda: record(code, own_rows)))
     for result in results:
         report.problems.extend(result.problems)
@@ -221,10 +224,20 @@ def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Re
 
 
 def statistics_key(data_dir: Path, source: str) -> str:
+    """The statistics files' names and bytes. A file that cannot be read counts by its status only: the stage
+    reports it (load.read_bytes)."""
     directory = data_dir / "statistics"
-    files = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
-    return digest(source, str(directory.is_dir()),
-                  *(part for p in files for part in (p.relative_to(directory).as_posix(), p.read_bytes())))
+    files = sorted(p for p in directory.iterdir()) if directory.is_dir() else []
+    parts = [source, str(directory.is_dir())]
+    for path in files:
+        try:
+            status = path.lstat()
+            parts += [path.name, repr((status.st_mode, status.st_size, status.st_mtime_ns))]
+            if stat.S_ISREG(status.st_mode):
+                parts.append(path.read_bytes())
+        except OSError as exc:
+            parts.append(repr(exc))
+    return digest(*parts)
 
 
 def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
@@ -290,13 +303,13 @@ def docs_dirs(config) -> list[Path]:
 
 def mkdocs_key(config, publication: Publication) -> str:
     """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
-    generated pages (catalogue-free, see render.FILL_START), our code and templates, the build date and the
-    versions of MkDocs and the theme."""
+    generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
+    and the theme. Not the build date: the only files MkDocs dates, the sitemaps, are write.py's."""
     from importlib.metadata import version
 
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
     return digest(
-        Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())), os.environ.get(EPOCH_ENV, ""),
+        Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
         tree_digest(*docs_dirs(config)), publication.source,
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),

@@ -103,19 +103,25 @@ class BuildCache:
         are not the ones written (damaged, cut short by a killed build, another version's)."""
         if not self.enabled:
             return None
+        stored = self._read(self._path(name))
+        return stored[1] if stored is not None and stored[0] == key else None
+
+    def put(self, name: str, key: str, value: Any) -> None:
+        self._store(self._path(name), (key, value))
+
+    def _read(self, path: Path) -> Any | None:
         try:
-            data = self._path(name).read_bytes()
+            data = path.read_bytes()
             check, payload = data[:32], data[32:]
             if hashlib.sha256(payload).digest() != check:
                 return None
-            stored_key, value = pickle.loads(payload)
+            return pickle.loads(payload)
         except Exception:  # unreadable in any way: recompute
             return None
-        return value if stored_key == key else None
 
-    def put(self, name: str, key: str, value: Any) -> None:
-        payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        self._write(self._path(name), hashlib.sha256(payload).digest() + payload)
+    def _store(self, path: Path, value: Any) -> None:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(path, hashlib.sha256(payload).digest() + payload)
 
     def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
         """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead."""
@@ -183,7 +189,7 @@ class BuildCache:
         """Remove what killed builds left: half-written entries (named with a leading dot)."""
         if not self.root.is_dir():
             return
-        for leftover in self.root.glob(".*"):
+        for leftover in [*self.root.glob(".*"), *self.root.glob("*/.*.pickle.*")]:
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
@@ -191,25 +197,33 @@ class BuildCache:
 
 
 class Memo:
-    """Results of one stage by the digest of what each read. Read once, written back (only the entries this
-    build used) when the build added any."""
+    """Results of one stage by the digest of what each read (keys are hex digests). Kept in 256 shards by the
+    key's first two digits, so that a build that changed a few results rewrites a few shards; each shard is
+    written back with only the entries this build used."""
 
     def __init__(self, cache: BuildCache, name: str):
-        self.cache, self.name = cache, name
-        self.old: dict[str, Any] = cache.get(name, str(FORMAT)) or {}
+        self.cache, self.directory = cache, cache.root / name
+        self.shards: dict[str, dict[str, Any]] = {}
+        if cache.enabled and self.directory.is_dir():
+            for path in self.directory.glob("*.pickle"):
+                shard = cache._read(path)
+                if isinstance(shard, tuple) and shard[0] == FORMAT:
+                    self.shards[path.stem] = shard[1]
+        self.old = {key: value for shard in self.shards.values() for key, value in shard.items()}
         self.new: dict[str, Any] = {}
-        self.added = False
 
     def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
-        if key in self.new:
-            return self.new[key]
-        if key in self.old:
-            value = self.old[key]
-        else:
-            value, self.added = compute(), True
-        self.new[key] = value
-        return value
+        if key not in self.new:
+            self.new[key] = self.old[key] if key in self.old else compute()
+        return self.new[key]
 
     def save(self) -> None:
-        if self.added or len(self.new) != len(self.old):
-            self.cache.put(self.name, str(FORMAT), self.new)
+        shards: dict[str, dict[str, Any]] = {}
+        for key, value in self.new.items():
+            shards.setdefault(key[:2], {})[key] = value
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name in set(shards) | set(self.shards):
+            if name not in shards:
+                (self.directory / f"{name}.pickle").unlink(missing_ok=True)
+            elif shards[name].keys() != self.shards.get(name, {}).keys():
+                self.cache._store(self.directory / f"{name}.pickle", (FORMAT, shards[name]))

@@ -165,21 +165,29 @@ def recover(site_dir: Path, cache: BuildCache, say: Callable[[str], None]) -> No
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _foreign(site_dir: Path, ours: set[str]) -> list[str]:
-    """Files in the site directory that this build does not publish."""
-    found = []
-    stack = [(site_dir, "")]
+def _scan(site_dir: Path, known: dict[str, tuple]) -> dict[str, tuple[int, list[str], list[str]]]:
+    """Every directory of the site with its modification time, its files and its subdirectories. A directory
+    whose time is the one KNOWN (from the last build) has the entries recorded then, and is not read again."""
+    directories = {}
+    stack = [""]
     while stack:
-        directory, prefix = stack.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                path = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if path != STAGING:
-                        stack.append((Path(entry.path), path + "/"))
-                elif path not in ours:
-                    found.append(path)
-    return sorted(found)
+        relative = stack.pop()
+        path = site_dir / relative
+        try:
+            modified = os.stat(path, follow_symlinks=False).st_mtime_ns
+        except OSError:
+            continue
+        if relative in known and known[relative][0] == modified:
+            files, subdirectories = known[relative][1], known[relative][2]
+        else:
+            files, subdirectories = [], []
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    (subdirectories if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+        directories[relative] = (modified, files, subdirectories)
+        prefix = f"{relative}/" if relative else ""
+        stack += [prefix + name for name in subdirectories if prefix + name != STAGING]
+    return directories
 
 
 def publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
@@ -202,7 +210,7 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
     summary = Summary()
 
     def unchanged(path: str, value: str | None) -> bool:
-        old = state.get(path)
+        old = state.get("files", {}).get(path)
         return value is not None and old is not None and old[0] == value and _status(site_dir / path) == old[1]
 
     needed = [path for path, value in files.digests.items() if not unchanged(path, value)]
@@ -231,10 +239,15 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
         _apply(site_dir, journal)
         (cache.root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
-    statuses = {path: (value, state[path][1] if path in state and path not in changed else _status(site_dir / path))
+    files = state.get("files", {})
+    statuses = {path: (value, files[path][1] if path in files and path not in changed else _status(site_dir / path))
                 for path, value in digests.items()}
-    cache.put(STATE, sha256(new_marker), statuses)
+    directories = _scan(site_dir, state.get("directories", {}))
+    cache.put(STATE, sha256(new_marker), {"files": statuses, "directories": directories})
     summary.written, summary.removed = len(changed) - (MARKER in changed), len(removed)
     summary.unchanged = len(digests) - summary.written
-    summary.kept = [path for path in _foreign(site_dir, set(digests)) if path != MARKER]
+    summary.kept = sorted(f"{directory}/{name}" if directory else name
+                          for directory, (_, names, _) in directories.items() for name in names
+                          if (f"{directory}/{name}" if directory else name) not in digests
+                          and (directory, name) != (".congkhai", "site.json"))
     return summary

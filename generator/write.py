@@ -114,7 +114,6 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
                 value = rendered.get(path) or known.get(key)
                 if value:
                     memo.new[key] = value
-            memo.added = True
             memo.save()
         return result
 
