@@ -33,6 +33,8 @@ from .vietnamese import fold
 from .write import EPOCH_ENV, build_epoch, site_files
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .publish import Summary
 
 PROVENANCE_FILE = "README.md"
@@ -64,6 +66,8 @@ class StatisticsProduct:
     pages: dict[str, str]
     files: dict[str, bytes]
     charted: bool = False  # charts drawn: the site needs the chart library
+    statistics: pd.DataFrame | None = None  # the rows with their rates (metrics.statistics_metrics)
+    findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
 
 
 @dataclass
@@ -114,6 +118,9 @@ class Procedures:
                 [self.tables[CHANNELS_TABLE.name].record(i) for i in channels], *self.slugs)
         return self.made[code]
 
+    def values(self) -> list[Procedure]:
+        return [self[code] for code in self.rows]
+
 
 def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[dict, dict[str, list[int]]]:
     """Each procedure's rows (its row of procedures, its rows of documents and channels), and the rows that
@@ -140,13 +147,11 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     its open-data pieces, memoised by the digest of those rows. Raises DataError with every problem."""
     memo = (lambda name, key, compute: cache.remember(name, digest(source, key), compute)) if cache else None
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo)
-    if len(tables) < len(CATALOGUE_TABLES):
-        raise DataError(report)  # a file is missing or unreadable: its problems say why
     first = check_tables(tables, report)
-    if any(key not in tables[t.name].columns for t, key in
+    if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
            ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
             (CHANNELS_TABLE, "procedure_code"), (CHANNELS_TABLE, "channel"))):
-        raise DataError(report)  # without a required column no record can be read: the missing column is the error
+        raise DataError(report)  # a file or a required column is missing: no record can be read
     # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
     # naming an unknown procedure) fails the build whatever they hold.
     records = cache.memo("records") if cache and not report.errors else None
@@ -219,6 +224,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Re
         product.files.update(opendata.statistics_files(statistics, checks))
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
         product.charted = bool(charts)
+        product.statistics, product.findings = statistics, checks
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
 
@@ -263,7 +269,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         files[PLOTLY_JS] = plotly_source().read_bytes()
     summary = catalogue_summary(index, report)
     pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | statistics.pages)
-    return Publication(data_dir, report, index, renderer, source, pages, fills, renderer.shell_pages(), files)
+    return Publication(data_dir, report, index, renderer, source, pages, fills, renderer.shell_pages(), files,
+                       statistics.statistics, statistics.findings)
 
 
 # --- MkDocs --------------------------------------------------------------------------------------------------------

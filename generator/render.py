@@ -12,6 +12,7 @@ import html
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -127,6 +128,8 @@ class Publication:
     fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
     shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
     files: dict[str, bytes]  # by path in the site: open data, search index, chart tables, chart library
+    statistics: Any = None  # the statistics rows with their rates (a DataFrame), None without statistics
+    findings: Any = None  # the audit's findings (a DataFrame)
 
 
 class Renderer:

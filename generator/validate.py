@@ -13,6 +13,9 @@ from .schema import CHANNELS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COL
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
 # A code names a directory of the site; real ones are about 25 characters.
 MAX_CODE_LENGTH = 64
+# A code is a directory beside the list page thu-tuc/index.html: `index.html` would collide with that file, on
+# case-insensitive servers in any letter case.
+RESERVED_CODES = frozenset({"index.html"})
 
 
 def _columns(raw: RawTable, report: Report) -> list[Column]:
@@ -57,6 +60,11 @@ def _check_column(raw: RawTable, column: Column, values: list[str], report: Repo
             report.error("invalid_code", raw.file, row, column.name,
                          f"code may hold only letters, digits, . _ - (at most {MAX_CODE_LENGTH})",
                          "e.g. 1.001193", value)
+        for row, value in filled:
+            if value.casefold() in RESERVED_CODES:
+                report.error("invalid_code", raw.file, row, column.name,
+                             "code is the name of a file of the list of procedures (thu-tuc/index.html)",
+                             "e.g. 1.001193", value)
     elif column.kind == "count":
         for row, value in _failing(filled, lambda v: parse_count(v) is not None):
             report.error("invalid_count", raw.file, row, column.name, "not a whole number ≥ 0",

@@ -59,15 +59,17 @@ def test_missing_catalogue_is_bad_data(tmp_path):
     assert result.returncode == 1 and "catalogue: directory not found [missing_file]" in result.stderr
 
 
-def test_rebuild_replaces_the_site(data_dir, tmp_path):
+def test_rebuild_updates_the_site_and_keeps_files_it_did_not_write(data_dir, tmp_path, capsys):
     site = tmp_path / "site"
     assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site)) == 0
-    (site / "stale.html").write_text("old")
+    (site / "CNAME").write_text("tthc.example.org")
     procedures = data_dir / "catalogue/procedures.csv"
     procedures.write_text(procedures.read_text(encoding="utf-8").replace("Thủ tục đăng ký kết hôn",
                                                                           "Đăng ký kết hôn (sửa)"), encoding="utf-8")
+    capsys.readouterr()
     assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site)) == 0
-    assert not (site / "stale.html").exists()
+    assert (site / "CNAME").read_text() == "tthc.example.org"
+    assert "Kept 1 file(s) in the site directory that the build did not write: CNAME." in capsys.readouterr().err
     assert html(site / "thu-tuc/1.001193/index.html").select_one("article h1").get_text() == "Đăng ký kết hôn (sửa)"
 
 
