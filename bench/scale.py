@@ -12,6 +12,7 @@ import json
 import math
 import os
 import pstats
+import re
 import resource
 import shutil
 import subprocess
@@ -163,9 +164,10 @@ def add_document(data_dir: Path) -> None:
 EDITS = {"rename": rename_one, "document": add_document}
 
 
-def in_place(log: Path) -> bool:
-    """Whether `congkhai build` rebuilt the site in place (its last line says so)."""
-    return "rebuilt in place" in log.read_text(encoding="utf-8")
+def files_written(log: Path) -> int:
+    """How many files `congkhai build` wrote into the site (its last line says so)."""
+    found = re.search(r"\((\d+) file\(s\) written", log.read_text(encoding="utf-8"))
+    return int(found[1]) if found else -1
 
 
 def write_profile(prof: Path, target: Path, top: int = 30) -> None:
@@ -232,7 +234,7 @@ def main() -> None:
                 EDITS[edit](data_dir)
                 log = OUT / f"rebuild-{edit}-{size}.log"
                 again = result(f"rebuild ({edit})", size, congkhai(data_dir, site_dir, log), site_dir)
-                again["in_place"] = in_place(log)
+                again["files_written"] = files_written(log)
                 results.append(again)
                 rebuilds.setdefault(size, {})[edit] = again["wall_s"] / full["wall_s"] * 100
 
