@@ -384,5 +384,8 @@ def build(options: Options) -> tuple[Publication, Summary]:
                 os.environ.pop(EPOCH_ENV, None)
         summary = publish.publish(site_dir, files, cache)
         return publication, summary
+    except OSError as exc:  # the build cache could not be written (disk full, …); publish raises PublishError
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise BuildFailed(f"cannot use the build cache {cache.root}: {publish.reason(exc)}{where}") from None
     finally:
         cache.unlock()

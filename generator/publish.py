@@ -49,7 +49,7 @@ class Summary:
     kept: list[str] = field(default_factory=list)  # files in the site directory the build did not write
 
 
-def _reason(exc: OSError) -> str:
+def reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "the disk is full"
     if exc.errno == errno.EROFS:
@@ -74,7 +74,7 @@ def check_site_dir(site_dir: Path, force: bool) -> None:
     try:
         entries = _entries(site_dir)
     except OSError as exc:
-        raise UsageError(f"--site-dir {site_dir} cannot be read: {_reason(exc)}") from None
+        raise UsageError(f"--site-dir {site_dir} cannot be read: {reason(exc)}") from None
     if entries and not (site_dir / MARKER).is_file() and not force:
         shown = ", ".join(entries[:SHOWN]) + (f" and {len(entries) - SHOWN} more" if len(entries) > SHOWN else "")
         raise UsageError(f"--site-dir {site_dir} is not empty and was not published by congkhai (it holds "
@@ -199,7 +199,7 @@ def publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
         shutil.rmtree(site_dir / STAGING, ignore_errors=True)
         where = f" ({exc.filename})" if exc.filename else ""
         pending = (cache.root / JOURNAL).exists()
-        raise PublishError(f"cannot publish to {site_dir}: {_reason(exc)}{where}; " +
+        raise PublishError(f"cannot publish to {site_dir}: {reason(exc)}{where}; " +
                            ("the next build finishes publishing" if pending else "the site is as it was")) from None
 
 
@@ -243,7 +243,10 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
     statuses = {path: (value, files[path][1] if path in files and path not in changed else _status(site_dir / path))
                 for path, value in digests.items()}
     directories = _scan(site_dir, state.get("directories", {}))
-    cache.put(STATE, sha256(new_marker), {"files": statuses, "directories": directories})
+    try:
+        cache.put(STATE, sha256(new_marker), {"files": statuses, "directories": directories})
+    except OSError:
+        pass  # the site is published; without this record the next build checks every file
     summary.written, summary.removed = len(changed) - (MARKER in changed), len(removed)
     summary.unchanged = len(digests) - summary.written
     summary.kept = sorted(f"{directory}/{name}" if directory else name

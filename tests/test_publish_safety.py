@@ -404,6 +404,24 @@ def test_disk_full_while_writing_the_build_cache(tmp_path, world, refs, capsys, 
     assert manifest(site) == refs["b"]
 
 
+def test_disk_full_when_recording_what_was_published_after_publishing(tmp_path, world, refs, capsys, monkeypatch):
+    """The files are in place; only the record of their status (an optimisation) cannot be saved: the build
+    must not claim that the site is as it was, and the next build checks every file."""
+    site = published(world, "a", tmp_path)
+    monkeypatch.setattr(generator.cache, "write_new",
+                        fault(lambda p: p.name.startswith(f".{generator.publish.STATE}.pickle"), errno.ENOSPC))
+    capsys.readouterr()
+    assert build(world["b"][0], site) == 0
+    err = capsys.readouterr().err
+    assert "the site is as it was" not in err and "Traceback" not in err
+    assert manifest(site) == refs["b"] and not leftovers(site)
+    monkeypatch.undo()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    (site / "index.html").write_bytes(b"damaged")
+    assert build(world["b"][0], site) == 0
+    assert manifest(site) == refs["b"]
+
+
 def test_a_read_only_site_directory(tmp_path, world, refs, capsys, monkeypatch):
     site = published(world, "a", tmp_path)
     before, listed = manifest(site), entries(site)
