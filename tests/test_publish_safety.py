@@ -380,31 +380,33 @@ def assert_failed_cleanly(err: str, site: Path, before: dict[str, str], entries_
     assert not leftovers(site), leftovers(site)
 
 
-def test_disk_full_while_staging(tmp_path, world, refs, capsys, monkeypatch):
-    site = published(world, "a", tmp_path)
-    before, listed = manifest(site), entries(site)
-    staging = (site.parent / ".site.cache/staging", site / ".congkhai-staging")
-    broken = fault(lambda p: p.is_relative_to(staging[0]) or p.is_relative_to(staging[1]), errno.ENOSPC)
-    monkeypatch.setattr(generator.write, "write_new", broken)
-    monkeypatch.setattr(generator.publish, "write_new", broken)
-    capsys.readouterr()
-    assert build(world["b"][0], site) == 1
-    assert_failed_cleanly(capsys.readouterr().err, site, before, listed, "the disk is full")
-    monkeypatch.undo()
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    assert build(world["b"][0], site) == 0
-    assert manifest(site) == refs["b"]
+def _staging(site: Path, path: Path) -> bool:
+    return path.is_relative_to(site.parent / ".site.cache/staging") or path.is_relative_to(site / ".congkhai-staging")
 
 
-def test_disk_full_while_writing_the_build_cache(tmp_path, world, refs, capsys, monkeypatch):
+def _cache_entry(site: Path, path: Path) -> bool:
+    return path.is_relative_to(site.parent / ".site.cache") and not _staging(site, path)
+
+
+FAULTS = {  # what fails → (the functions that fail there, when, errno, what the message says)
+    "disk full while staging": (("write", "publish"), _staging, errno.ENOSPC, "the disk is full"),
+    "disk full while writing the build cache": (("cache",), _cache_entry, errno.ENOSPC, "the disk is full"),
+    "read-only site directory": (("publish",), lambda site, p: p.name.startswith(".congkhai-probe"), errno.EROFS,
+                                 "read-only"),
+}
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_an_environment_fault_publishes_nothing(kind, tmp_path, world, refs, capsys, monkeypatch):
+    modules, where, code, message = FAULTS[kind]
     site = published(world, "a", tmp_path)
     before, listed = manifest(site), entries(site)
-    monkeypatch.setattr(generator.cache, "write_new",
-                        fault(lambda p: p.is_relative_to(site.parent / ".site.cache")
-                              and not p.is_relative_to(site.parent / ".site.cache/staging"), errno.ENOSPC))
+    broken = fault(lambda p: where(site, p), code)
+    for module in modules:
+        monkeypatch.setattr(getattr(generator, module), "write_new", broken)
     capsys.readouterr()
     assert build(world["b"][0], site) == 1
-    assert_failed_cleanly(capsys.readouterr().err, site, before, listed, "the disk is full")
+    assert_failed_cleanly(capsys.readouterr().err, site, before, listed, message)
     monkeypatch.undo()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     assert build(world["b"][0], site) == 0
@@ -425,20 +427,6 @@ def test_disk_full_when_recording_what_was_published_after_publishing(tmp_path, 
     monkeypatch.undo()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     (site / "index.html").write_bytes(b"damaged")
-    assert build(world["b"][0], site) == 0
-    assert manifest(site) == refs["b"]
-
-
-def test_a_read_only_site_directory(tmp_path, world, refs, capsys, monkeypatch):
-    site = published(world, "a", tmp_path)
-    before, listed = manifest(site), entries(site)
-    monkeypatch.setattr(generator.publish, "write_new",
-                        fault(lambda p: p.name.startswith(".congkhai-probe"), errno.EROFS))
-    capsys.readouterr()
-    assert build(world["b"][0], site) == 1
-    assert_failed_cleanly(capsys.readouterr().err, site, before, listed, "read-only")
-    monkeypatch.undo()
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     assert build(world["b"][0], site) == 0
     assert manifest(site) == refs["b"]
 
