@@ -136,17 +136,15 @@ class Renderer:
     """Renders from listings (lists, counts) and, for the pages of single procedures, from the procedures
     themselves: a rebuild has those of the changed procedures only."""
 
-    def __init__(self, templates: Path, compiled: Path | None = None):
-        """COMPILED: where to keep the compiled templates between builds (in the build cache). Listings are
+    def __init__(self, templates: Path, compiled: jinja2.BytecodeCache | None = None):
+        """COMPILED: keeps the compiled templates between builds (BuildCache.compiled_templates). Listings are
         made first (`listing`), then the renderer is given the catalogue (`use`)."""
         self.templates = templates
         self.index = Index([], {}, {})
         self.procedures: dict[str, Procedure] = {}
-        if compiled is not None:
-            compiled.mkdir(parents=True, exist_ok=True)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
-            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
+            bytecode_cache=compiled,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

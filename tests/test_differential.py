@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import random
 import re
 import shutil
@@ -54,10 +55,11 @@ class Builds:
                        *extra)
         return code, self.capsys.readouterr().err
 
-    def compare(self, name: str, expect: int = 0) -> list[str]:
-        """Build incrementally and in full; assert both exit with EXPECT and agree. The problem lines."""
+    def compare(self, name: str, expect: int = 0, *extra: str) -> list[str]:
+        """Build incrementally (with EXTRA options) and in full; assert both exit with EXPECT and agree. The
+        problem lines."""
         self.count += 1
-        code, said = self.build(self.site)
+        code, said = self.build(self.site, *extra)
         full = self.tmp / "full" / f"{self.count:02d}" / "site"
         full_code, full_said = self.build(full, "--full")
         assert (code, full_code) == (expect, expect), (name, said[-3000:], full_said[-3000:])
@@ -118,7 +120,13 @@ def replace_text(path: Path, old: str, new: str) -> None:
 
 
 def damage(path: Path) -> None:
-    """Overwrite a few bytes in the middle of the file, in place (same size)."""
+    """Overwrite a few bytes in the middle of the file, in place (same size): a markup class name when the file
+    has one (so that a damaged template or page still loads, and shows the damage), else whatever is there."""
+    data = path.read_bytes()
+    if b"ck-" in data[32:]:
+        at = data.index(b"ck-", 32)
+        path.write_bytes(data[:at] + b"XX-" + data[at + 3:])
+        return
     size = path.stat().st_size
     assert size > 16, path
     with path.open("r+b") as f:
@@ -159,6 +167,12 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
                     row.append("")
             rows[2][-1] = value
         edit_rows(catalogue / "documents.csv", change)
+
+    def damage_cache() -> None:
+        damage(sorted((cache / "records").glob("*.pickle"))[0])
+        damage(cache / "mkdocs/files/index.html")
+        for compiled in (cache / "templates").iterdir():  # Jinja's compiled templates
+            damage(compiled)
 
     def damage_published() -> None:
         damage(builds.site / "du-lieu/thu-tuc.json")
@@ -201,14 +215,16 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
                                                     "time": "10 ngày", "fee": "Miễn phí"}))),
         ("remove a procedure", lambda: remove_procedure(catalogue, "2.002000")),
         ("header change", lambda: edit_rows(catalogue / "channels.csv", swap_columns)),
-        ("damaged cache", lambda: (damage(sorted((cache / "records").glob("*.pickle"))[0]),
-                                   damage(cache / "mkdocs/files/index.html"))),
+        ("damaged cache", damage_cache),
+        ("damaged cache, --full build into the same site", damage_cache),
+        ("data's date", lambda: [os.utime(p, (1577880000, 1577880000)) for p in data.rglob("*") if p.is_file()]),
+        ("provenance", lambda: replace_text(data / "README.md", "\n", "\n\nNguồn: bản thử nghiệm.\n")),
         ("damaged published files", damage_published),
     ]
     assert len(edits) >= 12
     for name, edit in edits:
         edit()
-        lines = builds.compare(name)
+        lines = builds.compare(name, 0, *(("--full",) if "--full" in name else ()))
         unnamed = any("[unnamed_column]" in line for line in lines)
         assert unnamed == (name == "value in the unnamed column"), (name, lines)
         if name == "field changed":
