@@ -164,7 +164,9 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     field_slugs = group_slugs([fields[i] for i in first.values()] if fields else [])
     agency_slugs = group_slugs([agencies[i] for i in first.values()] if agencies else [])
     typed = Procedures(tables, rows, field_slugs, agency_slugs)
-    salt = digest(source, *(part for t in CATALOGUE_TABLES for part in (t.name, *tables[t.name].columns)))
+    # A record's problems name its file (a workbook's sheet, `file.xlsx[procedures]`): the file names are in the key.
+    salt = digest(source, *(part for t in CATALOGUE_TABLES
+                            for part in (t.name, tables[t.name].file, *tables[t.name].columns)))
 
     def record(code: str, own_rows: tuple[int, list[int], list[int]]) -> Record:
         own = Report()

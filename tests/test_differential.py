@@ -119,6 +119,21 @@ def replace_text(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def to_workbook(catalogue: Path, workbook: Path) -> None:
+    """The three CSV files replaced by one workbook with a sheet of each (same cells, same rows)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name in ("procedures", "documents", "channels"):
+        sheet = book.create_sheet(name)
+        header, rows = read_csv(catalogue / f"{name}.csv")
+        for row in [header, *rows]:
+            sheet.append(row)
+        (catalogue / f"{name}.csv").unlink()
+    book.save(workbook)
+
+
 def damage(path: Path) -> None:
     """Overwrite a few bytes in the middle of the file, in place (same size): a markup class name when the file
     has one (so that a damaged template or page still loads, and shows the damage), else whatever is there."""
@@ -220,6 +235,8 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
         ("data's date", lambda: [os.utime(p, (1577880000, 1577880000)) for p in data.rglob("*") if p.is_file()]),
         ("provenance", lambda: replace_text(data / "README.md", "\n", "\n\nNguồn: bản thử nghiệm.\n")),
         ("damaged published files", damage_published),
+        ("a workbook instead of the CSV files", lambda: to_workbook(catalogue, catalogue / "katalog.xlsx")),
+        ("workbook renamed", lambda: (catalogue / "katalog.xlsx").rename(catalogue / "danh-muc.xlsx")),
     ]
     assert len(edits) >= 12
     for name, edit in edits:
