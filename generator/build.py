@@ -233,14 +233,22 @@ def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Re
 
 def statistics_key(data_dir: Path, source: str) -> str:
     """The statistics files' names and bytes. A file that cannot be read counts by its status only: the stage
-    reports it (load.read_bytes)."""
+    reports it (load.read_bytes). Symbolic links are followed, as the stage follows them (load._usable); a
+    dangling one counts by its own status and target."""
     directory = data_dir / "statistics"
     files = sorted(p for p in directory.iterdir()) if directory.is_dir() else []
     parts = [source, str(directory.is_dir())]
     for path in files:
+        parts.append(path.name)
         try:
-            status = path.lstat()
-            parts += [path.name, repr((status.st_mode, status.st_size, status.st_mtime_ns))]
+            if path.is_symlink():
+                parts.append(os.readlink(path))
+            try:
+                status = path.stat()
+            except OSError as exc:  # a dangling link or a loop: what the stage reports
+                parts.append(repr(exc))
+                status = path.lstat()
+            parts.append(repr((status.st_mode, status.st_size, status.st_mtime_ns)))
             if stat.S_ISREG(status.st_mode):
                 parts.append(path.read_bytes())
         except OSError as exc:

@@ -183,6 +183,11 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
             rows[2][-1] = value
         edit_rows(catalogue / "documents.csv", change)
 
+    def statistics_link() -> None:
+        statistics = data / "statistics/published-2019-2021.csv"
+        shutil.move(statistics, tmp_path / "elsewhere.csv")
+        statistics.symlink_to(tmp_path / "elsewhere.csv")
+
     def damage_cache() -> None:
         damage(sorted((cache / "records").glob("*.pickle"))[0])
         damage(cache / "mkdocs/files/index.html")
@@ -237,6 +242,8 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
         ("damaged published files", damage_published),
         ("a workbook instead of the CSV files", lambda: to_workbook(catalogue, catalogue / "katalog.xlsx")),
         ("workbook renamed", lambda: (catalogue / "katalog.xlsx").rename(catalogue / "danh-muc.xlsx")),
+        ("statistics behind a symbolic link", statistics_link),
+        ("the link's target edited", lambda: replace_text(tmp_path / "elsewhere.csv", "643270", "643271")),
     ]
     assert len(edits) >= 12
     for name, edit in edits:
@@ -250,7 +257,7 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
             assert re.search(r"Đăng ký kết hôn \(bản mới\)</a> <span class=\"ck-meta\">1\.001193 · Thủy lợi", page)
 
     site = builds.site
-    assert "643.270" in (site / "thong-ke/index.html").read_text(encoding="utf-8")
+    assert "643.271" in (site / "thong-ke/index.html").read_text(encoding="utf-8")
     assert "Một đoạn mới." in (site / "gioi-thieu/index.html").read_text(encoding="utf-8")
     assert "thủ tục hành chính.</p>" in (site / "linh-vuc/thuy-loi/index.html").read_text(encoding="utf-8")
     assert (site / "thu-tuc/9.000001/index.html").is_file() and not (site / "thu-tuc/2.002000").exists()
