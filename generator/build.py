@@ -69,6 +69,10 @@ class StatisticsProduct:
     statistics: pd.DataFrame | None = None  # the rows with their rates (metrics.statistics_metrics)
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
 
+    def __getstate__(self) -> dict:
+        """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
+        return {**self.__dict__, "statistics": None, "findings": None}
+
 
 @dataclass
 class Record:
@@ -135,10 +139,10 @@ def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[d
     return rows, orphans
 
 
-def _cells(raw: RawTable, indices: list[int]) -> str:
-    """The rows as one text, for a digest: row numbers and cells, separated by characters load removes."""
-    return "\x1e".join(f"{raw.rows[i]}\x1f" + "\x1f".join(values[i] for values in raw.columns.values())
-                       for i in indices)
+def _row_texts(raw: RawTable) -> list[str]:
+    """Each row as one text, for the digests of records: its number and cells, joined by a character load
+    removes from cells."""
+    return list(map("\x1f".join, zip(map(str, raw.rows), *raw.columns.values())))
 
 
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
@@ -177,16 +181,16 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         p = typed[code]
         return Record(own.problems, renderer.listing(p), opendata.pieces([p])[0])
 
+    texts = [_row_texts(tables[t.name]) for t in CATALOGUE_TABLES] if records is not None else []
     results = []
     for code, own_rows in rows.items():
         if records is None:
             results.append(record(code, own_rows))
             continue
         i = own_rows[0]
-        key = digest("\x1d".join((salt, field_slugs.get(fields[i], "") if fields else "",
-                                  agency_slugs.get(agencies[i], "") if agencies else "",
-                                  _cells(tables[PROCEDURES.name], [i]), _cells(tables[DOCUMENTS.name], own_rows[1]),
-                                  _cells(tables[CHANNELS_TABLE.name], own_rows[2]))))
+        key = digest("\x1e".join((salt, field_slugs.get(fields[i], "") if fields else "",
+                                  agency_slugs.get(agencies[i], "") if agencies else "", texts[0][i],
+                                  *(texts[1][j] for j in own_rows[1]), "\x1d", *(texts[2][j] for j in own_rows[2]))))
         results.append(records(key, lambda: record(code, own_rows)))
     for result in results:
         report.problems.extend(result.problems)

@@ -101,27 +101,30 @@ class BuildCache:
     def get(self, name: str, key: str) -> Any | None:
         """The value kept under NAME for KEY; None when there is none, it was kept for another key, or its bytes
         are not the ones written (damaged, cut short by a killed build, another version's)."""
-        if not self.enabled:
-            return None
-        stored = self._read(self._path(name))
-        return stored[1] if stored is not None and stored[0] == key else None
+        return self._read(self._path(name), key) if self.enabled else None
 
     def put(self, name: str, key: str, value: Any) -> None:
-        self._store(self._path(name), (key, value))
+        self._store(self._path(name), key, value)
 
-    def _read(self, path: Path) -> Any | None:
+    # An entry: the SHA-256 of the rest, the SHA-256 of its key, then the pickled value. A stale entry is known
+    # by its first 64 bytes, without reading or unpickling the value.
+
+    def _read(self, path: Path, key: str) -> Any | None:
         try:
-            data = path.read_bytes()
-            check, payload = data[:32], data[32:]
-            if hashlib.sha256(payload).digest() != check:
+            with open(path, "rb") as f:
+                check, stored_key = f.read(32), f.read(32)
+                if stored_key != hashlib.sha256(key.encode("utf-8")).digest():
+                    return None
+                payload = f.read()
+            if hashlib.sha256(stored_key + payload).digest() != check:
                 return None
             return pickle.loads(payload)
         except Exception:  # unreadable in any way: recompute
             return None
 
-    def _store(self, path: Path, value: Any) -> None:
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._write(path, hashlib.sha256(payload).digest() + payload)
+    def _store(self, path: Path, key: str, value: Any) -> None:
+        body = hashlib.sha256(key.encode("utf-8")).digest() + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(path, hashlib.sha256(body).digest() + body)
 
     def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
         """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead."""
@@ -160,12 +163,12 @@ class BuildCache:
         class Compiled(jinja2.BytecodeCache):
             def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
                 if cache.enabled:
-                    stored = cache._read(cache.root / name / f"{bucket.key}.pickle")
+                    stored = cache._read(cache.root / name / f"{bucket.key}.pickle", bucket.checksum)
                     if isinstance(stored, bytes):
                         bucket.bytecode_from_string(stored)
 
             def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-                cache._store(cache.root / name / f"{bucket.key}.pickle", bucket.bytecode_to_string())
+                cache._store(cache.root / name / f"{bucket.key}.pickle", bucket.checksum, bucket.bytecode_to_string())
 
         return Compiled()
 
@@ -229,9 +232,9 @@ class Memo:
         self.shards: dict[str, dict[str, Any]] = {}
         if cache.enabled and self.directory.is_dir():
             for path in self.directory.glob("*.pickle"):
-                shard = cache._read(path)
-                if isinstance(shard, tuple) and shard[0] == FORMAT:
-                    self.shards[path.stem] = shard[1]
+                shard = cache._read(path, str(FORMAT))
+                if isinstance(shard, dict):
+                    self.shards[path.stem] = shard
         self.old = {key: value for shard in self.shards.values() for key, value in shard.items()}
         self.new: dict[str, Any] = {}
 
@@ -249,4 +252,4 @@ class Memo:
             if name not in shards:
                 (self.directory / f"{name}.pickle").unlink(missing_ok=True)
             elif shards[name].keys() != self.shards.get(name, {}).keys():
-                self.cache._store(self.directory / f"{name}.pickle", (FORMAT, shards[name]))
+                self.cache._store(self.directory / f"{name}.pickle", str(FORMAT), shards[name])

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Callable
 from .cache import digest
 from .problems import Report
 from .schema import Table
-from .vietnamese import nfc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -547,8 +546,20 @@ def _read_csv(path: Path, table: Table, file: str, report: Report, memo) -> RawT
 def stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:
     """Every cell as stored and shown (vietnamese.nfc), once for all later stages."""
     for raw in tables.values():
-        raw.columns = {column: [nfc(value) for value in values] for column, values in raw.columns.items()}
+        raw.columns = {column: _stored_column(values) for column, values in raw.columns.items()}
     return tables
+
+
+def _stored_column(values: list[str]) -> list[str]:
+    """vietnamese.nfc of every cell, computed on the whole column at once: the cells are free of control
+    characters (table_from_rows removed them), so a control character can join them, and NFC, which never
+    composes across a control character, gives the same cells as it would one by one."""
+    joined = "\x1e".join(values)
+    if "\r" in joined:
+        joined = joined.replace("\r\n", "\n").replace("\r", "\n")
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFC", joined)
+    return [value.strip() for value in joined.split("\x1e")] if values else []
 
 
 def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> list[RawTable] | None:

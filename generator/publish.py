@@ -82,7 +82,7 @@ def check_site_dir(site_dir: Path, force: bool) -> None:
                          f"files it does not hold are added, and files of the same name are replaced")
 
 
-def _status(path: Path) -> tuple[int, int, int, int] | None:
+def _status(path: Path | str) -> tuple[int, int, int, int] | None:
     try:
         s = os.stat(path, follow_symlinks=False)
     except OSError:
@@ -127,9 +127,8 @@ def _remove_empty_parents(site_dir: Path, path: Path) -> None:
 def _apply(site_dir: Path, journal: dict) -> None:
     """Move the staged files into place and remove the files that are gone. Each step can be repeated, so a
     build killed half way is finished by running this again."""
-    staging = Path(journal["staging"])
-    for path in journal["write"]:
-        staged, target = staging / path, site_dir / path
+    for path, source in journal["write"]:
+        staged, target = Path(source), site_dir / path
         if not staged.exists():
             continue  # moved already
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,9 +169,10 @@ def _scan(site_dir: Path, known: dict[str, tuple]) -> dict[str, tuple[int, list[
     whose time is the one KNOWN (from the last build) has the entries recorded then, and is not read again."""
     directories = {}
     stack = [""]
+    root = f"{site_dir}{os.sep}"
     while stack:
         relative = stack.pop()
-        path = site_dir / relative
+        path = root + relative
         try:
             modified = os.stat(path, follow_symlinks=False).st_mtime_ns
         except OSError:
@@ -209,38 +209,45 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
     state = cache.get(STATE, sha256(marker)) or {}
     summary = Summary()
 
+    published = state.get("files", {})
+    root = f"{site_dir}{os.sep}"  # plain strings: a Path per file costs more than its stat
+
     def unchanged(path: str, value: str | None) -> bool:
-        old = state.get("files", {}).get(path)
-        return value is not None and old is not None and old[0] == value and _status(site_dir / path) == old[1]
+        old = published.get(path)
+        return value is not None and old is not None and old[0] == value and _status(root + path) == old[1]
 
     needed = [path for path, value in files.digests.items() if not unchanged(path, value)]
     staging = _staging(site_dir, cache)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    produced = files.produce(needed, staging)
+    # Flat: one file per number, so that staging costs no directory tree (the journal says where each goes).
+    staged = {path: staging / str(number) for number, path in enumerate(needed)}
+    produced = files.produce(staged)
     digests = {path: value for path, value in files.digests.items() if value is not None} | produced
     changed = []
     for path in needed:
         if unchanged(path, produced[path]):  # a page whose digest was not known, and is the same
-            (staging / path).unlink()
+            staged[path].unlink()
         else:
             changed.append(path)
     new_marker = marker_bytes(digests)
     if new_marker != marker:
-        write_new(staging / MARKER, new_marker)
+        staged[MARKER] = staging / "marker"
+        write_new(staged[MARKER], new_marker)
         changed.append(MARKER)  # last: the site is the new one once the marker says so
     removed = [path for path in previous if path not in digests and path != MARKER]
     if changed or removed:
         probe = site_dir / f".congkhai-probe-{os.getpid()}"
         write_new(probe, b"")  # a read-only or unwritable site directory fails here, before anything moved
         probe.unlink()
-        journal = {"staging": str(staging), "write": changed, "remove": removed}
+        journal = {"write": [[path, str(staged[path])] for path in changed], "remove": removed}
         cache._write(cache.root / JOURNAL, json.dumps(journal).encode("utf-8"))
         _apply(site_dir, journal)
         (cache.root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
-    files = state.get("files", {})
-    statuses = {path: (value, files[path][1] if path in files and path not in changed else _status(site_dir / path))
+    written = set(changed)
+    statuses = {path: (value, published[path][1] if path in published and path not in written
+                       else _status(root + path))
                 for path, value in digests.items()}
     directories = _scan(site_dir, state.get("directories", {}))
     try:

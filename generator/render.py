@@ -231,8 +231,6 @@ class Renderer:
                             partial(self.full_text_body, p.code))
                   for p in index.listings if p.full_text]
         by_field, by_agency = index.by_field(), index.by_agency()
-        # A group page's template receives its members' listings: its key is made of theirs, each hashed once.
-        listing_keys = {p.code: _key(p) for p in index.listings}
         groups = [("field", f"linh-vuc/{slug}", name, by_field.get(slug, [])) for slug, name in index.fields.items()]
         groups += [("agency", f"co-quan/{slug}", name, by_agency.get(slug, []))
                    for slug, name in index.agencies.items()]
@@ -243,7 +241,9 @@ class Renderer:
             members = sorted(members, key=sort_key)
             heading = name or "Thủ tục chưa công bố cơ quan thực hiện"
             description = f"{'Lĩnh vực' if kind == 'field' else 'Cơ quan'} {heading}: danh sách thủ tục hành chính"
-            key = _key(kind, heading, [listing_keys[p.code] for p in members])
+            # The template receives the members' listings, each made from its procedure alone (`listing`): the
+            # digest of each procedure, which its page key is, stands for its listing.
+            key = _key(kind, heading, [p.key for p in members])
             pages.append(ShellPage(path, GROUP_SHELL, heading, description, key,
                                    partial(self.page, "group.html", kind=kind, heading=heading, procedures=members)))
         return pages

@@ -54,7 +54,7 @@ class SiteFiles:
     """Every file of the site by path, with its digest where it is known without producing the file."""
 
     digests: dict[str, str | None]
-    produce: Callable[[list[str], Path], dict[str, str]]  # write these files under a directory → their digests
+    produce: Callable[[dict[str, Path]], dict[str, str]]  # write files (site path → where) → their digests
 
 
 def sha256(content: bytes) -> str:
@@ -85,29 +85,29 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
                                  [page.path for page in publication.shell_pages], build_date()))
 
     salt = digest(publication.source, *(s.head + s.tail for s in themed.values()))
-    keys = {path: digest(salt, page.shell, page.key) for path, page in pages.items()}
+    keys = {path: sha256(f"{salt}\0{page.shell}\0{page.key}".encode()) for path, page in pages.items()}
     memo = cache.memo("pages") if cache else None
     known = dict(memo.old) if memo else {}
     digests: dict[str, str | None] = {path: value for path, (_, value) in copied.items()}
     digests.update({path: sha256(data) for path, data in content.items()})
     digests.update({path: known.get(key) for path, key in keys.items()})
 
-    def produce(paths: list[str], directory: Path) -> dict[str, str]:
+    def produce(targets: dict[str, Path]) -> dict[str, str]:
         result = {}
         to_render = []
-        for path in paths:
+        for path, target in targets.items():
             if path in pages:
-                to_render.append(pages[path])
+                to_render.append((pages[path], target))
             elif path in content:
-                write_new(directory / path, content[path])
+                write_new(target, content[path])
                 result[path] = digests[path]
             else:
-                (directory / path).parent.mkdir(parents=True, exist_ok=True)
                 source = copied[path][0]
-                if source != directory / path:
-                    shutil.copyfile(source, directory / path)
-                result[path] = copied[path][1] or _file_sha256(directory / path)
-        rendered = render_pages(to_render, themed, directory)
+                if source != target:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+                result[path] = copied[path][1] or _file_sha256(target)
+        rendered = render_pages(to_render, themed)
         result.update(rendered)
         if memo is not None:
             for path, key in keys.items():  # every page's key, so that the memo keeps no page that is gone
@@ -130,12 +130,12 @@ _JOB: dict = {}
 
 
 def _render_some(indices: range) -> list[tuple[str, str]]:
-    pages, shells, directory = _JOB["pages"], _JOB["shells"], _JOB["directory"]
+    pages, shells = _JOB["pages"], _JOB["shells"]
     done = []
     for i in indices:
-        page: ShellPage = pages[i]
+        page, target = pages[i]
         text = shells[page.shell].fill(page.path, page.title, page.description, page.body()).encode("utf-8")
-        write_new(directory / page.path / "index.html", text)
+        write_new(target, text)
         done.append((f"{page.path}/index.html", sha256(text)))
     return done
 
@@ -147,9 +147,9 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def render_pages(pages: list[ShellPage], shells: dict[str, Shell], directory: Path) -> dict[str, str]:
-    """Fill these shell pages and write them under DIRECTORY, on all cores; their digests by path."""
-    _JOB.update(pages=pages, shells=shells, directory=directory)
+def render_pages(pages: list[tuple[ShellPage, Path]], shells: dict[str, Shell]) -> dict[str, str]:
+    """Fill these shell pages and write each where it is paired with, on all cores; their digests by path."""
+    _JOB.update(pages=pages, shells=shells)
     try:
         count = min(workers(), 8) if len(pages) >= 500 and "fork" in mp.get_all_start_methods() else 1
         parts = [range(k, len(pages), count) for k in range(count)]
@@ -167,7 +167,7 @@ def write_site(publication: Publication, site_dir: Path, site_url: str) -> None:
     """Plain `mkdocs build`: turn MkDocs' output in SITE_DIR into the whole site, in place."""
     output = {p.relative_to(site_dir).as_posix(): (p, None) for p in site_dir.rglob("*") if p.is_file()}
     files = site_files(publication, output, site_url, None)
-    files.produce(list(files.digests), site_dir)
+    files.produce({path: site_dir / path for path in files.digests})
     for shell in publication.renderer.shells():
         shutil.rmtree(site_dir / shell, ignore_errors=True)
 

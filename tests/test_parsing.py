@@ -90,3 +90,18 @@ def test_vietnamese_number_format():
     assert format_number(1234.5, 1) == "1.234,5"
     assert format_number(1597) == "1.597"
     assert format_number(None) == ""
+
+
+def test_cells_are_stored_nfc_a_column_at_a_time_as_one_by_one():
+    """load.stored normalises a whole column in one call; it must give each cell exactly what nfc gives it."""
+    import random
+
+    from generator.load import _stored_column
+    from generator.vietnamese import nfc
+
+    pieces = ["a", "e", "\u0301", "\u0300", "\u0323", " ", "\r", "\r\n", "\n", "\t", "Đ", "ư", "ế", ",", '"', "1",
+              "\u00a0", "\u3000", "x"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(0, 5))]
+        assert _stored_column(cells) == [nfc(cell) for cell in cells], cells

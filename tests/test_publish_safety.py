@@ -321,8 +321,8 @@ def test_a_crash_while_moving_files_into_place_is_finished_by_the_next_build(tmp
 
 def _staging_deleted_and_a_target_made_a_directory(site: Path, journal: Path) -> None:
     named = json.loads(journal.read_text(encoding="utf-8"))
-    shutil.rmtree(named["staging"])
-    target = site / next(path for path in named["write"] if (site / path).is_file())
+    shutil.rmtree(Path(named["write"][0][1]).parent)
+    target = site / next(path for path, _ in named["write"] if (site / path).is_file())
     target.unlink()
     (target / "inside").mkdir(parents=True)
     (target / "inside" / "file").write_bytes(b"x")
