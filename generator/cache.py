@@ -72,6 +72,7 @@ class BuildCache:
         self.root = site_dir.parent / f".{site_dir.name}.cache"
         self.enabled = enabled
         self._lock: int | None = None
+        self._writers: list[int] = []  # processes writing entries in the background (put)
 
     # --- the lock: one build per site directory at a time ---------------------------------------------------
 
@@ -89,6 +90,7 @@ class BuildCache:
         self._lock = fd  # released by the kernel when the process ends, however it ends
 
     def unlock(self) -> None:
+        self.wait()
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
@@ -103,8 +105,27 @@ class BuildCache:
         are not the ones written (damaged, cut short by a killed build, another version's)."""
         return self._read(self._path(name), key) if self.enabled else None
 
-    def put(self, name: str, key: str, value: Any) -> None:
+    def put(self, name: str, key: str, value: Any, background: bool = False) -> None:
+        """Keep VALUE under NAME for KEY. In the background: a forked process writes it while the build goes on
+        (on the other core); `unlock` waits for it. A writer that fails leaves no entry, so the next build
+        recomputes it."""
+        if background and hasattr(os, "fork"):
+            pid = os.fork()
+            if pid == 0:  # the writer: store and leave at once, running none of the build's cleanup
+                code = 1
+                try:
+                    self._store(self._path(name), key, value)
+                    code = 0
+                finally:
+                    os._exit(code)
+            self._writers.append(pid)
+            return
         self._store(self._path(name), key, value)
+
+    def wait(self) -> None:
+        for pid in self._writers:
+            os.waitpid(pid, 0)
+        self._writers.clear()
 
     # An entry: the SHA-256 of the rest, the SHA-256 of its key, then the pickled value. A stale entry is known
     # by its first 64 bytes, without reading or unpickling the value.
@@ -131,7 +152,7 @@ class BuildCache:
         value = self.get(name, key)
         if value is None:
             value = compute()
-            self.put(name, key, value)
+            self.put(name, key, value, background=True)
         return value
 
     def drop(self, name: str) -> None:
