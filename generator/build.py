@@ -1,6 +1,7 @@
 """The build: one sequence of stages, the same for every build.
 
-    load → validate → normalise (per procedure) → metrics/audit → charts → render → MkDocs → write → publish
+    load → parse (each cell once, with its problems; per procedure) → metrics/audit → charts → render → MkDocs →
+    write → publish
 
 Speed comes from the build cache (cache.py) alone: each expensive step is memoised by a digest of exactly what it
 reads — each catalogue file's table by its bytes, each procedure's record by its rows, the statistics stage by
@@ -24,11 +25,10 @@ from .cache import BuildCache, Busy, code_digest, digest, tree_digest
 from .load import RawTable, load_all, load_tables
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
-from .normalize import group_slugs, procedure
+from .parse import check_tables, group_slugs, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
-from .validate import check_cells, check_tables, validate_statistics
 from .vietnamese import fold
 from .write import EPOCH_ENV, build_epoch, site_files
 
@@ -113,14 +113,22 @@ class Procedures:
         self.tables, self.rows, self.slugs = tables, rows, (field_slugs, agency_slugs)
         self.made: dict[str, Procedure] = {}
 
-    def __getitem__(self, code: str) -> Procedure:
-        if code not in self.made:
-            first, documents, channels = self.rows[code]
-            self.made[code] = procedure(
-                self.tables[PROCEDURES.name].record(first),
-                [self.tables[DOCUMENTS.name].record(i) for i in documents],
-                [self.tables[CHANNELS_TABLE.name].record(i) for i in channels], *self.slugs)
+    def parse(self, code: str, report: Report) -> Procedure | None:
+        """The procedure from its rows, each cell parsed once and its problems reported; None if any is an
+        error."""
+        own = Report()
+        first, documents, channels = self.rows[code]
+        row = parse_row(self.tables[PROCEDURES.name], first, own)
+        typed_documents = parse_rows(self.tables[DOCUMENTS.name], documents, own)
+        typed_channels = parse_rows(self.tables[CHANNELS_TABLE.name], channels, own)
+        report.problems.extend(own.problems)
+        if own.errors:
+            return None
+        self.made[code] = procedure(row, typed_documents, typed_channels, *self.slugs)
         return self.made[code]
+
+    def __getitem__(self, code: str) -> Procedure:
+        return self.made[code] if code in self.made else self.parse(code, Report())
 
     def values(self) -> list[Procedure]:
         return [self[code] for code in self.rows]
@@ -149,7 +157,8 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
                     cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[bytes, ...]]]:
     """Load and check the catalogue's tables, then each procedure's rows: checked, typed, listed and cut into
     its open-data pieces, memoised by the digest of those rows. Raises DataError with every problem."""
-    memo = (lambda name, key, compute: cache.remember(name, digest(source, key), compute)) if cache else None
+    memo = (lambda name, key, compute, large: cache.remember(name, digest(source, key), compute, large)) if cache \
+        else None
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo)
     first = check_tables(tables, report)
     if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
@@ -161,7 +170,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     records = cache.memo("records") if cache and not report.errors else None
     rows, orphans = _rows_by_code(tables, first)
     for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
-        check_cells(tables[name].subset(indices), report)
+        parse_rows(tables[name], indices, report)
 
     columns = tables[PROCEDURES.name].columns
     fields, agencies = columns.get("field"), columns.get("agency")
@@ -172,26 +181,24 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     salt = digest(source, *(part for t in CATALOGUE_TABLES
                             for part in (t.name, tables[t.name].file, *tables[t.name].columns)))
 
-    def record(code: str, own_rows: tuple[int, list[int], list[int]]) -> Record:
+    def record(code: str) -> Record:
         own = Report()
-        for table, indices in zip(CATALOGUE_TABLES, ([own_rows[0]], own_rows[1], own_rows[2])):
-            check_cells(tables[table.name].subset(indices), own)
-        if own.errors or report.errors:
+        p = typed.parse(code, own)
+        if p is None or report.errors:
             return Record(own.problems)
-        p = typed[code]
         return Record(own.problems, renderer.listing(p), opendata.pieces([p])[0])
 
     texts = [_row_texts(tables[t.name]) for t in CATALOGUE_TABLES] if records is not None else []
     results = []
     for code, own_rows in rows.items():
         if records is None:
-            results.append(record(code, own_rows))
+            results.append(record(code))
             continue
         i = own_rows[0]
         key = digest("\x1e".join((salt, field_slugs.get(fields[i], "") if fields else "",
                                   agency_slugs.get(agencies[i], "") if agencies else "", texts[0][i],
                                   *(texts[1][j] for j in own_rows[1]), "\x1d", *(texts[2][j] for j in own_rows[2]))))
-        results.append(records(key, lambda: record(code, own_rows)))
+        results.append(records(key, lambda: record(code)))
     for result in results:
         report.problems.extend(result.problems)
     report.problems.sort(key=canonical_order)
@@ -210,8 +217,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
 def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Report) -> StatisticsProduct:
     own = Report()
     tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
-    if tables is not None:
-        validate_statistics(tables, own)
+    cells = parse_statistics(tables, own) if tables is not None else None
     if own.errors:
         return StatisticsProduct(own.problems, {}, {})
     product = StatisticsProduct(own.problems, {}, {})
@@ -221,9 +227,9 @@ def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Re
         from .audit import count_per_row, findings
         from .charts import build_charts
         from .metrics import statistics_metrics
-        from .normalize import statistics_frame
+        from .parse import statistics_frame
 
-        statistics = statistics_metrics(statistics_frame(tables))
+        statistics = statistics_metrics(statistics_frame(tables, cells))
         checks = findings(statistics)
         statistics["findings"] = count_per_row(statistics, checks)
         charts = build_charts(statistics)

@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
-FORMAT = 2  # bump when the layout of a cached value changes
+FORMAT = 3  # bump when the layout of a cached value changes
 CODE_DIR = Path(__file__).parent
 
 
@@ -59,11 +59,19 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def write_new(path: Path, content: bytes) -> None:
-    """A new file at PATH with the umask's permissions (never written through an existing link)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    with open(path, "xb") as f:
+def write_new(path: Path | str, content: bytes) -> None:
+    """A new file at PATH with the umask's permissions (never written through an existing link). Creating
+    the file is tried first: on some file systems every metadata call costs a quarter of a millisecond, so the
+    directory is made, or an old file removed, only when the first try says so."""
+    try:
+        f = open(path, "xb")
+    except FileExistsError:
+        os.unlink(path)
+        f = open(path, "xb")
+    except FileNotFoundError:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        f = open(path, "xb")
+    with f:
         f.write(content)
 
 
@@ -147,12 +155,13 @@ class BuildCache:
         body = hashlib.sha256(key.encode("utf-8")).digest() + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._write(path, hashlib.sha256(body).digest() + body)
 
-    def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
-        """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead."""
+    def remember(self, name: str, key: str, compute: Callable[[], Any], large: bool = False) -> Any:
+        """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead (in the background when
+        LARGE: pickling and writing it then costs the build nothing)."""
         value = self.get(name, key)
         if value is None:
             value = compute()
-            self.put(name, key, value, background=True)
+            self.put(name, key, value, background=large)
         return value
 
     def drop(self, name: str) -> None:
@@ -244,18 +253,19 @@ class BuildCache:
 
 
 class Memo:
-    """Results of one stage by the digest of what each read (keys are hex digests). Kept in 256 shards by the
-    key's first two digits, so that a build that changed a few results rewrites a few shards; each shard is
-    written back with only the entries this build used."""
+    """Results of one stage by the digest of what each read (keys are hex digests). Kept in shards by the
+    keys' first digits — 1, 16 or 256 shards as the table grows, so that each holds at most a few hundred
+    entries and creating files (a quarter of a millisecond each here) stays cheap — so that a build that changed
+    a few results rewrites a few shards; each shard is written back with only the entries this build used."""
 
     def __init__(self, cache: BuildCache, name: str):
         self.cache, self.directory = cache, cache.root / name
         self.shards: dict[str, dict[str, Any]] = {}
-        if cache.enabled and self.directory.is_dir():
-            for path in self.directory.glob("*.pickle"):
-                shard = cache._read(path, str(FORMAT))
-                if isinstance(shard, dict):
-                    self.shards[path.stem] = shard
+        self.files = {path.stem for path in self.directory.glob("*.pickle")} if self.directory.is_dir() else set()
+        for name in self.files if cache.enabled else ():
+            shard = cache._read(self.directory / f"{name}.pickle", str(FORMAT))
+            if isinstance(shard, dict):
+                self.shards[name] = shard
         self.old = {key: value for shard in self.shards.values() for key, value in shard.items()}
         self.new: dict[str, Any] = {}
 
@@ -266,10 +276,11 @@ class Memo:
 
     def save(self) -> None:
         shards: dict[str, dict[str, Any]] = {}
+        digits = 0 if len(self.new) < 500 else 1 if len(self.new) < 8000 else 2
         for key, value in self.new.items():
-            shards.setdefault(key[:2], {})[key] = value
+            shards.setdefault(f"s{key[:digits]}", {})[key] = value
         self.directory.mkdir(parents=True, exist_ok=True)
-        for name in set(shards) | set(self.shards):
+        for name in set(shards) | self.files:
             if name not in shards:
                 (self.directory / f"{name}.pickle").unlink(missing_ok=True)
             elif shards[name].keys() != self.shards.get(name, {}).keys():

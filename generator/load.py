@@ -35,6 +35,8 @@ MAX_CELL = 1_000_000
 # The header row is looked for in the first rows only: titles above a table are a few lines, not a page.
 HEADER_SEARCH_ROWS = 10
 DELIMITERS = (",", "\t", ";")
+# A catalogue file this large is kept in the build cache by a background process (BuildCache.remember).
+LARGE_FILE = 4 * 2**20
 
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
@@ -490,7 +492,7 @@ def _old_format(entries: list[Path], data_root: Path, report: Report) -> bool:
 
 
 def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, report: Report,
-                memo: Callable[[str, str, Callable[[], Any]], Any] | None = None) -> dict[str, RawTable]:
+                memo: Callable[..., Any] | None = None) -> dict[str, RawTable]:
     """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there. MEMO(name, key, compute),
     when given, remembers each CSV file's table and problems by the digest of its bytes (BuildCache.remember)."""
     def shown(p: Path) -> str:
@@ -538,7 +540,8 @@ def _read_csv(path: Path, table: Table, file: str, report: Report, memo) -> RawT
             stored({table.name: raw})
         return raw, own.problems
 
-    raw, problems = memo(f"load-{table.name}", digest(file, data), compute) if memo else compute()
+    raw, problems = (memo(f"load-{table.name}", digest(file, data), compute, len(data) > LARGE_FILE) if memo
+                     else compute())
     report.problems.extend(problems)
     return raw
 

@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .build import DATA_ENV, prepare
 from .problems import DataError, format_errors, format_warnings
-from .render import Publication
+from .render import CompiledInProcess, Publication
 from .vietnamese import FOLD_RULES
 from .write import write_site
 
@@ -54,6 +54,10 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 log.info(line)
         config.extra["congkhai_fold"] = FOLD_RULES  # the header's search form hands them to congkhai.js
         return config
+
+    def on_env(self, env, config, files):
+        env.bytecode_cache = CompiledInProcess()  # the theme's templates, compiled once per process
+        return env
 
     def on_files(self, files: Files, config) -> Files:
         for src_uri, content in self.publication.markdown_pages.items():

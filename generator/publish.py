@@ -127,14 +127,21 @@ def _remove_empty_parents(site_dir: Path, path: Path) -> None:
 def _apply(site_dir: Path, journal: dict) -> None:
     """Move the staged files into place and remove the files that are gone. Each step can be repeated, so a
     build killed half way is finished by running this again."""
+    made: set[Path] = set()
     for path, source in journal["write"]:
         staged, target = Path(source), site_dir / path
-        if not staged.exists():
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.replace(staged, target)
+        except FileNotFoundError:
             continue  # moved already
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_dir() and not target.is_symlink():
+        except (IsADirectoryError, OSError) as exc:  # a directory where the file goes (a page became a file)
+            if not (target.is_dir() and not target.is_symlink()):
+                raise exc from None
             shutil.rmtree(target)
-        os.replace(staged, target)
+            os.replace(staged, target)
     for path in journal["remove"]:
         target = site_dir / path
         try:

@@ -132,6 +132,20 @@ class Publication:
     findings: Any = None  # the audit's findings (a DataFrame)
 
 
+class CompiledInProcess(jinja2.BytecodeCache):
+    """Compiled templates for the life of the process, by template and the checksum of its source (Jinja's
+    bucket key and checksum): a process that builds more than once — `congkhai serve`, the tests — compiles each
+    template, ours and the theme's, once. Nothing is kept on disk."""
+
+    compiled: dict[tuple[str, str], object] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        bucket.code = self.compiled.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[(bucket.key, bucket.checksum)] = bucket.code
+
+
 class Renderer:
     """Renders from listings (lists, counts) and, for the pages of single procedures, from the procedures
     themselves: a rebuild has those of the changed procedures only."""
@@ -144,7 +158,7 @@ class Renderer:
         self.procedures: dict[str, Procedure] = {}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
-            bytecode_cache=compiled,
+            bytecode_cache=compiled or CompiledInProcess(),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

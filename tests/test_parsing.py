@@ -1,6 +1,6 @@
 import pytest
 
-from generator.normalize import parse_channel, parse_fee, parse_levels, parse_online, parse_time
+from generator.parse import parse_channel, parse_fee, parse_levels, parse_online, parse_time
 from generator.vietnamese import fold, format_number, nfc, slugify, unique_slugs
 
 

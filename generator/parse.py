@@ -1,0 +1,597 @@
+"""Parse stage: raw tables → typed values and their problems, together. Each cell is parsed once, by the rule of
+its column's kind (`parse_cell`); the problem, if any, is reported where the cell is, and the typed value is what
+every later stage works from. Whole-table checks (columns, duplicate codes, references) sit beside it.
+
+Parsing never guesses: a time or fee that cannot be read with certainty stays verbatim, with no parsed value,
+and a warning says so. Every problem is collected; nothing stops early.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .load import RawTable
+from .model import Channel, Document, Procedure
+from .problems import Report
+from .schema import (CHANNELS, COUNT_COLUMNS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, STAT_LEVELS,
+                     STATISTICS, SYNTHETIC_PREFIX, UNASSIGNED_AGENCY, Column)
+from .vietnamese import fold, nfc, unique_slugs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and numpy are imported inside the statistics functions only: the catalogue never pays for their import.
+
+CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+# A code names a directory of the site; real ones are about 25 characters.
+MAX_CODE_LENGTH = 64
+# A code is a directory beside the list page thu-tuc/index.html: `index.html` would collide with that file, on
+# case-insensitive servers in any letter case.
+RESERVED_CODES = frozenset({"index.html"})
+
+
+
+def _lookup(codes: dict[str, str]) -> dict[str, str]:
+    """Folded code or Vietnamese label → code."""
+    table = {fold(code): code for code in codes}
+    table.update({fold(label): code for code, label in codes.items()})
+    table.update({fold(code.replace("_", " ")): code for code in codes})
+    return table
+
+
+_LEVEL_LOOKUP = _lookup(LEVELS)
+_LEVEL_LOOKUP.update({"bo": "bo", "tinh": "tinh", "huyen": "huyen", "xa": "xa", "khac": "khac"})
+_CHANNEL_LOOKUP = _lookup(CHANNELS)
+_CHANNEL_LOOKUP.update({"buu dien": "buu_chinh", "qua buu chinh": "buu_chinh", "truc tuyen toan trinh": "truc_tuyen"})
+_ONLINE_LOOKUP = _lookup(ONLINE)
+
+
+def parse_levels(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """'Cấp bộ;Cấp tỉnh' → (('bo', 'tinh'), []); unknown parts come back in the second list."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in re.split(r"[;,]", text):
+        part = part.strip()
+        if not part:
+            continue
+        code = _LEVEL_LOOKUP.get(fold(part))
+        if code is None:
+            unknown.append(part)
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes), unknown
+
+
+def parse_channel(text: str) -> str | None:
+    return _CHANNEL_LOOKUP.get(fold(text))
+
+
+def parse_online(text: str) -> str | None:
+    return "" if not text.strip() else _ONLINE_LOOKUP.get(fold(text))
+
+
+# --- processing time -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedTime:
+    days: float | None
+    working_days: bool | None
+    problem: str | None = None  # warning code when the text could not be read
+
+
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_TIME_UNITS = {
+    # folded unit → (days per unit, counted in working days)
+    "ngay lam viec": (1.0, True),
+    "ngay": (1.0, False),
+    "gio lam viec": (1 / 8, True),
+    "gio": (1 / 24, False),
+    "tuan": (7.0, False),
+    "thang": (30.0, False),
+    "nam": (365.0, False),
+}
+_TIME_RE = re.compile(_NUMBER + r"\s*\)?\s*(" + "|".join(sorted(_TIME_UNITS, key=len, reverse=True)) + r")\b")
+_SAME_DAY = re.compile(r"(ngay |giai quyet )?trong (ngay|ngay lam viec|ngay lam viec do)\.?")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+@lru_cache(maxsize=65536)
+def parse_time(text: str) -> ParsedTime:
+    """'05 ngày làm việc' → 5 working days; '15 ngày' → 15 calendar days; 'Trong ngày' → 1 working day."""
+    folded = fold(text)
+    if not folded:
+        return ParsedTime(None, None)
+    if _SAME_DAY.fullmatch(folded):
+        return ParsedTime(1.0, True)
+    if re.fullmatch(_NUMBER, folded):
+        return ParsedTime(None, None, "time_no_unit")
+    found = {(_number(n) * _TIME_UNITS[u][0], _TIME_UNITS[u][1]) for n, u in _TIME_RE.findall(folded)}
+    if len(found) != 1:
+        # None, or several different durations (one per case): the verbatim text says it better.
+        return ParsedTime(None, None, "time_unparsed")
+    days, working = found.pop()
+    return ParsedTime(round(days, 4), working)
+
+
+# --- fees ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedFee:
+    vnd: int | None
+    problem: str | None = None
+
+
+_FREE = re.compile(
+    r"(mien phi|mien le phi|mien thu|khong|khong thu|khong thu phi|khong thu le phi|khong co phi|khong mat phi"
+    r"|khong phai nop( phi| le phi)?|0|0 dong|0 vnd)\.?")
+_NO_INFORMATION = re.compile(r"khong co thong tin\.?")
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(trieu|nghin|ngan)?\s*(viet nam dong|dong|vnd|vn dong|d)(?![a-z])")
+_MULTIPLIERS = {"trieu": 1_000_000, "nghin": 1_000, "ngan": 1_000, None: 1, "": 1}
+
+
+def _amount(number: str, multiplier: str | None) -> int | None:
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", number) and not multiplier:
+        return int(re.sub(r"[.,]", "", number))
+    if re.fullmatch(r"\d+", number):
+        return int(number) * _MULTIPLIERS[multiplier]
+    if multiplier and re.fullmatch(r"\d+[.,]\d+", number):
+        return round(_number(number) * _MULTIPLIERS[multiplier])
+    return None
+
+
+@lru_cache(maxsize=65536)
+def parse_fee(text: str) -> ParsedFee:
+    """'Lệ phí: 10.000 đồng/lần' → 10000; '120,000 VNĐ' → 120000; 'Miễn phí' or 'Không' → 0."""
+    folded = fold(text)
+    if not folded:
+        return ParsedFee(None)
+    if _FREE.fullmatch(folded):
+        return ParsedFee(0)
+    if _NO_INFORMATION.fullmatch(folded):
+        return ParsedFee(None, "fee_no_information")
+    matches = list(_AMOUNT.finditer(folded))
+    amounts = [_amount(m.group(1), m.group(2)) for m in matches]
+    if matches and matches[0].start() == 0 and amounts[0] is not None:
+        # The portal's structured form: the amount first, its explanation after it.
+        return ParsedFee(amounts[0])
+    distinct = set(amounts)
+    if len(distinct) == 1 and None not in distinct:
+        return ParsedFee(distinct.pop())
+    return ParsedFee(None, "fee_unparsed")
+
+
+# --- counts ------------------------------------------------------------------------------------------------------
+
+# No count in a catalogue or a Biểu 06 report comes near this; a larger one is a typing or export error (and would
+# not stay exact in JSON, or in sums).
+MAX_COUNT = 999_999_999_999
+# Excel writes a number formatted with thousands separators as displayed: 1.234 (Vietnamese), 1,234 (English),
+# 1 234. A count is a whole number, so a dot or comma followed by groups of exactly three digits can only be
+# grouping; anything else with a dot or comma (1.5, 12,34, 1.234,5) is not a count.
+_COUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?P<sep>[.,\u00a0\u202f ])[0-9]{3}(?:(?P=sep)[0-9]{3})*")
+
+
+def parse_count(text: str) -> int | None:
+    """'12' → 12; '1.234' or '1,234' or '1 234' → 1234; None if not a whole number from 0 to MAX_COUNT."""
+    text = text.strip()
+    if text.isascii() and text.isdigit():  # nearly every count: skip the patterns
+        value = int(text)
+    elif _COUNT.fullmatch(text):
+        value = int(re.sub(r"[^0-9]", "", text))
+    else:
+        return None
+    return value if value <= MAX_COUNT else None
+
+
+# --- catalogue ---------------------------------------------------------------------------------------------------
+
+# --- cells: each parsed once, with its problem --------------------------------------------------------------------
+
+CellProblem = tuple[str, str, str, str]  # severity, code, message, expected
+
+_TIME_EXAMPLE = "e.g. «05 ngày làm việc»"
+_FEE_EXAMPLE = "e.g. «10.000 đồng», «Miễn phí»"
+_EMPTY = {"count": None, "levels": (), "period": None, "stat_level": None, "rate": None}
+
+
+def _missing(column: Column) -> CellProblem | None:
+    if column.presence == "required":
+        return "error", "missing_value", "value is required", column.label
+    if column.presence == "expected":
+        return "warning", "missing_expected", "empty; shown as not published", column.label
+    return None
+
+
+def parse_cell(column: Column, value: str, key: bool = False) -> tuple[object, CellProblem | None]:
+    """A cell's typed value by its column's kind, and the problem with it (None when there is none). KEY: the
+    column is its table's key (a code that names a page). Pure, so that the statistics, which repeat their
+    periods, levels and many counts on every row, parse each distinct cell once."""
+    if column.name in ("time", "fee"):  # the verbatim text, and its parsed value beside it
+        parsed = parse_time(value) if column.name == "time" else parse_fee(value)
+        if not value:
+            return (value, parsed), _missing(column)
+        example = _TIME_EXAMPLE if column.name == "time" else _FEE_EXAMPLE
+        return (value, parsed), ("warning", parsed.problem, "shown verbatim, without a parsed value", example) \
+            if parsed.problem else None
+    if not value:
+        return _EMPTY.get(column.kind, ""), _missing(column)
+    kind = column.kind
+    if kind == "code" and key:
+        if not CODE_PATTERN.fullmatch(value) or len(value) > MAX_CODE_LENGTH:
+            return value, ("error", "invalid_code",
+                           f"code may hold only letters, digits, . _ - (at most {MAX_CODE_LENGTH})", "e.g. 1.001193")
+        if value.casefold() in RESERVED_CODES:
+            return value, ("error", "invalid_code",
+                           "code is the name of a file of the list of procedures (thu-tuc/index.html)",
+                           "e.g. 1.001193")
+        return value, None
+    if kind == "count":
+        count = parse_count(value)
+        return count, None if count is not None else (
+            "error", "invalid_count", "not a whole number ≥ 0", f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)")
+    if kind == "levels":
+        codes, unknown = parse_levels(value)
+        return codes, None if codes and not unknown else (
+            "error", "unknown_level", "unknown level", " ; ".join(LEVELS) + " or " + " ; ".join(LEVELS.values()))
+    if kind == "channel":
+        code = parse_channel(value)
+        return code or "", None if code else (
+            "error", "unknown_channel", "unknown channel", ", ".join(CHANNELS) + " or " + ", ".join(CHANNELS.values()))
+    if kind == "online":
+        code = parse_online(value)
+        return code or "", None if code is not None else (
+            "error", "unknown_online", "unknown online status", ", ".join(ONLINE) + " or empty")
+    if kind in _STATISTICS_KINDS:
+        parse, code, message = _STATISTICS_KINDS[kind]
+        parsed = parse(value)
+        return parsed, None if parsed is not None else ("error", code, message, KIND_LABELS[kind])
+    return value, None
+
+
+_STATISTICS_KINDS = {
+    "period": (lambda v: parse_period(v), "invalid_period", "not a possible reporting period"),
+    "stat_level": (lambda v: parse_stat_level(v), "unknown_level", "unknown level"),
+    "rate": (lambda v: parse_rate(v), "invalid_rate", "not a percentage between 0 and 100"),
+}
+
+
+def parse_row(raw: RawTable, index: int, report: Report) -> dict[str, object]:
+    """Row INDEX of RAW as {column: typed value}, its problems reported."""
+    typed = {}
+    row = raw.rows[index]
+    for column in raw.table.input_columns():
+        values = raw.columns.get(column.name)
+        if values is None:
+            continue
+        value = values[index]
+        typed[column.name], problem = parse_cell(column, value, column.name == raw.table.key)
+        if problem:
+            severity, code, message, expected = problem
+            report.add(severity, code, raw.file, row, column.name, message, expected, value)
+    return typed
+
+
+def parse_rows(raw: RawTable, indices: list[int], report: Report) -> list[dict[str, object]]:
+    return [parse_row(raw, index, report) for index in indices]
+
+
+# --- the catalogue, procedure by procedure ---------------------------------------------------------------------------
+
+def group_slugs(names: list[str]) -> dict[str, str]:
+    """Slug per field name (or agency name; agency slugs must not take the unassigned agency's page)."""
+    return unique_slugs([n for n in names if n], frozenset({UNASSIGNED_AGENCY}))
+
+
+def procedure(row: dict, documents: list[dict], channels: list[dict], field_slugs: dict[str, str],
+              agency_slugs: dict[str, str]) -> Procedure:
+    """One typed procedure from its parsed rows (parse_row) of procedures, documents and channels."""
+    no_time, no_fee = ("", parse_time("")), ("", parse_fee(""))
+    p = Procedure(
+        code=row["code"],
+        name=row["name"],
+        field=row.get("field", ""),
+        levels=row.get("level", ()),
+        agency=row.get("agency", ""),
+        authority=row.get("authority", ""),
+        type=row.get("type", ""),
+        subjects=row.get("subjects", ""),
+        online=row.get("online", ""),
+        steps=row.get("steps", ""),
+        conditions=row.get("conditions", ""),
+        result=row.get("result", ""),
+        legal_basis=tuple(part.strip() for part in row.get("legal_basis", "").split(";") if part.strip()),
+        decision=row.get("decision", ""),
+        source_url=row.get("source_url", ""),
+    )
+    p.field_slug = field_slugs.get(p.field, "")
+    p.agency_slug = agency_slugs.get(p.agency, "")
+    for document in documents:
+        p.documents.append(Document(case=document.get("case", ""), name=document.get("name", ""),
+                                    originals=document.get("originals"), copies=document.get("copies"),
+                                    form=document.get("form", "")))
+    for channel in channels:
+        (time_text, time), (fee_text, fee) = channel.get("time", no_time), channel.get("fee", no_fee)
+        p.channels.append(Channel(
+            channel=channel["channel"],
+            time=time_text,
+            fee=fee_text,
+            description=channel.get("description", ""),
+            time_days=time.days,
+            time_working_days=time.working_days,
+            fee_vnd=fee.vnd,
+            time_problem=time.problem,
+        ))
+    return p
+
+# --- statistics ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # year, quarter, month, range
+    start: dt.date
+    end: dt.date
+
+    @property
+    def canonical(self) -> str:
+        if self.kind == "year":
+            return f"{self.start.year}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "month":
+            return f"{self.start.year}-{self.start.month:02d}"
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        """Vietnamese: năm 2021, quý 3/2021, tháng 09/2021, 01/12/2019–29/02/2020."""
+        if self.kind == "year":
+            return f"năm {self.start.year}"
+        if self.kind == "quarter":
+            return f"quý {(self.start.month - 1) // 3 + 1}/{self.start.year}"
+        if self.kind == "month":
+            return f"tháng {self.start.month:02d}/{self.start.year}"
+        return f"{self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=4096)
+def parse_period(text: str) -> Period | None:
+    """`YYYY`, `YYYY-Qn`, `YYYY-MM` or `YYYY-MM-DD..YYYY-MM-DD`; None if impossible."""
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})", text):
+            year = int(m[1])
+            return Period("year", dt.date(year, 1, 1), dt.date(year, 12, 31))
+        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+            year, quarter = int(m[1]), int(m[2])
+            return Period("quarter", dt.date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter))
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            year, month = int(m[1]), int(m[2])
+            return Period("month", dt.date(year, month, 1), _month_end(year, month))
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", text):
+            start, end = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
+            return Period("range", start, end) if start <= end else None
+    except ValueError:
+        return None
+    return None
+
+
+_STAT_LEVEL_LOOKUP = _lookup(STAT_LEVELS)
+_STAT_LEVEL_LOOKUP.update({"tong cong": "tong", "toan tinh": "tong"})
+
+
+def parse_stat_level(text: str) -> str | None:
+    return _STAT_LEVEL_LOOKUP.get(fold(text))
+
+
+def parse_rate(text: str) -> float | None:
+    """'99.9' or '99,9' (optionally with %) → 99.9; None if not a percentage."""
+    m = re.fullmatch(r"(\d{1,3}(?:[.,]\d+)?)\s*%?", text.strip())
+    if not m:
+        return None
+    value = float(m[1].replace(",", "."))
+    return value if value <= 100 else None
+
+
+def rate_decimals(text: str) -> int:
+    """Digits after the decimal mark as published: the rounding a recomputed rate is allowed."""
+    m = re.search(r"[.,](\d+)", text)
+    return len(m[1]) if m else 0
+
+
+def _each(values: pd.Series, results: dict) -> pd.Series:
+    """values.map(function), for a function worked out once per distinct value into RESULTS: a report repeats its
+    periods, levels, agencies and sources on every row."""
+    return values.map(results.__getitem__)
+
+
+def stat_text(value):
+    """A statistics cell as stored (nfc); the row numbers mixed into a frame's cells pass through."""
+    return nfc(value) if isinstance(value, str) else value
+
+
+def _counts(cells: list, typed) -> pd.arrays.IntegerArray:
+    """Raw count cells → Int64 array (NA where empty), each distinct cell's parsed value looked up once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(np.array(cells, dtype=object))
+    parsed = [typed(stat_text(value)) for value in distinct]
+    missing = np.array([value is None for value in parsed], dtype=bool)
+    values = np.array([0 if value is None else value for value in parsed], dtype=np.int64)
+    return pd.arrays.IntegerArray(values[codes], missing[codes])
+
+
+def statistics_frame(tables: list[RawTable], parsed: StatisticsCells) -> pd.DataFrame:
+    """One typed row per published row, from the cells parse_statistics parsed: nullable integer counts, canonical
+    period, verbatim text kept."""
+    import pandas as pd
+
+    # Counts go straight from the raw cells to Int64 arrays. The other columns still go through DataFrame.map and
+    # concat, which decide their dtypes (object rather than str as soon as one file is header-only).
+    text = [c.name for c in STATISTICS.input_columns() if c.name not in COUNT_COLUMNS]
+    frames = []
+    counts: dict[str, list] = {column: [] for column in COUNT_COLUMNS}
+    for raw in tables:
+        frame = raw.frame  # a new DataFrame on each use
+        for column in STATISTICS.input_columns():
+            if column.name not in frame.columns:
+                frame[column.name] = ""
+        for column in COUNT_COLUMNS:
+            counts[column] += frame[column].tolist()
+        frame = frame[text + ["_row"]]
+        cells = {value: stat_text(value) for value in set(frame.to_numpy().ravel().tolist())}
+        frame = frame.map(cells.__getitem__)
+        frame["file"] = raw.file
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=text + ["_row", "file"])
+    periods = {value: parsed.typed("period", value) for value in set(frame["period"].tolist())}
+    rates = set(frame["on_time_rate"].tolist())
+    result = pd.DataFrame({
+        "period": _each(frame["period"], {k: p.canonical for k, p in periods.items()}),
+        "period_kind": _each(frame["period"], {k: p.kind for k, p in periods.items()}),
+        "period_start": _each(frame["period"], {k: p.start for k, p in periods.items()}),
+        "period_end": _each(frame["period"], {k: p.end for k, p in periods.items()}),
+        "period_label": _each(frame["period"], {k: p.label for k, p in periods.items()}),
+        "level": _each(frame["level"], {v: parsed.typed("level", v) for v in set(frame["level"].tolist())}),
+        "agency": frame["agency"],
+        "field": frame["field"],
+        "procedure_code": frame["procedure_code"],
+    })
+    for column in COUNT_COLUMNS:
+        result[column] = _counts(counts[column], lambda text, column=column: parsed.typed(column, text))
+    rate_values = {v: parsed.typed("on_time_rate", v) for v in rates}
+    result["on_time_rate"] = _each(frame["on_time_rate"], rate_values).astype("Float64")
+    result["on_time_rate_text"] = frame["on_time_rate"]
+    result["rate_decimals"] = _each(frame["on_time_rate"], {v: rate_decimals(v) for v in rates})
+    result["source"] = frame["source"]
+    result["note"] = frame["note"]
+    result["synthetic"] = frame["source"].str.lower().str.startswith(SYNTHETIC_PREFIX)
+    result["file"] = frame["file"]
+    result["row"] = frame["_row"]
+    return result
+
+
+# --- whole tables ---
+
+def _columns(raw: RawTable, report: Report) -> list[Column]:
+    """Columns present and usable; missing required/expected ones are errors, unknown ones warnings."""
+    declared = {c.name for c in raw.table.input_columns()}
+    present = []
+    for column in raw.table.input_columns():
+        if column.name in raw.columns:
+            present.append(column)
+        elif column.presence in ("required", "expected"):
+            report.error("missing_column", raw.file, raw.header_row, column.name,
+                         f"required column «{column.name}» is missing", column.name, ", ".join(raw.header))
+    for name in raw.header:
+        if name and name not in declared:
+            report.warning("unknown_column", raw.file, raw.header_row, name,
+                           "column is not part of the contract and is ignored")
+    return present
+
+
+def check_tables(tables: dict[str, RawTable], report: Report) -> dict[str, int]:
+    """What concerns whole tables (columns, empty file, duplicate codes, rows naming an unknown procedure). Returns
+    the row index of each procedure code's first row in the procedures table."""
+    for raw in tables.values():
+        _columns(raw, report)
+    first: dict[str, int] = {}
+    procedures = tables.get(PROCEDURES.name)
+    if procedures is None:
+        return first  # references cannot be checked; the missing file is already reported
+    if "code" in procedures.columns:
+        if not procedures.rows:
+            report.error("empty_file", procedures.file, procedures.header_row + 1, None,
+                         "no procedure under the header row", "one row per procedure", "header only")
+        by_case: dict[str, tuple[str, int]] = {}
+        for index, (row, code) in enumerate(zip(procedures.rows, procedures.columns["code"])):
+            if not code:
+                continue
+            if code in first:
+                report.error("duplicate_code", procedures.file, row, "code",
+                             f"code already used on row {procedures.rows[first[code]]}", "a unique code", code)
+                continue
+            first[code] = index
+            # Each code is a directory of the site: codes equal but for case collide on Windows and macOS.
+            other = by_case.setdefault(code.casefold(), (code, row))
+            if other[0] != code:
+                report.error("duplicate_code", procedures.file, row, "code",
+                             f"code differs only in letter case from «{other[0]}» on row {other[1]}",
+                             "a unique code, whatever the case", code)
+    for name in ("documents", "channels"):
+        raw = tables.get(name)
+        if raw is None or "procedure_code" not in raw.columns:
+            continue
+        for row, value in zip(raw.rows, raw.columns["procedure_code"]):
+            if value and value not in first:
+                report.error("unknown_procedure", raw.file, row, "procedure_code",
+                             "no procedure with this code in procedures", "a code from procedures", value)
+    return first
+
+
+
+
+# --- statistics: checks ---
+
+def _distinct(values: list, function) -> list:
+    """FUNCTION of each value, computed once per distinct value: a report repeats its periods, levels, agencies
+    and many of its counts on every row."""
+    results = {value: function(value) for value in set(values)}
+    return [results[value] for value in values]
+
+
+class StatisticsCells(dict):
+    """Each statistics column's distinct cells (as stored: stat_text) with their typed value and problem, parsed
+    once (parse_cell) and shared by the checks and the frame."""
+
+    def typed(self, name: str, text: str) -> object:
+        cells = self.setdefault(name, {})
+        if text not in cells:
+            cells[text] = parse_cell(STATISTICS.column(name), text)
+        return cells[text][0]
+
+
+def parse_statistics(tables: list[RawTable], report: Report) -> StatisticsCells:
+    """Column and cell checks per file, then one scope + period per row across all files. Returns the parsed
+    cells for statistics_frame."""
+    cells = StatisticsCells()
+    first: dict[tuple, str] = {}
+    for raw in tables:
+        present = _columns(raw, report)
+        rows = raw.rows
+        values = {column.name: _distinct(raw.columns[column.name], stat_text) for column in present}
+        for column in present:
+            parsed = cells.setdefault(column.name, {})
+            for value in set(values[column.name]) - parsed.keys():
+                parsed[value] = parse_cell(column, value)
+            for row, value in zip(rows, values[column.name]):
+                problem = parsed[value][1]
+                if problem:
+                    severity, code, message, expected = problem
+                    report.add(severity, code, raw.file, row, column.name, message, expected, value)
+        if "period" not in values or "level" not in values:
+            continue
+        period = {v: p.canonical if (p := cells.typed("period", v)) else None for v in set(values["period"])}
+        keys = zip([period[v] for v in values["period"]], [cells.typed("level", v) for v in values["level"]],
+                   *(values[c] if c in values else [""] * len(rows) for c in SCOPE_COLUMNS[1:]))
+        for row, key in zip(rows, keys):
+            if None in key or not key[0]:
+                continue  # an invalid period or level is reported already
+            if key in first:
+                report.error("duplicate_row", raw.file, row, "period",
+                             f"same scope and period as {first[key]}", "one row per scope and period",
+                             " / ".join(k for k in key if k))
+            else:
+                first[key] = f"{raw.file}:{row}"
+    return cells
