@@ -56,16 +56,6 @@ class RawTable:
     rows: list[int]  # spreadsheet row of each row of cells
     header_row: int = 1  # spreadsheet row of the header (rows above it are titles)
 
-    def subset(self, indices: list[int]) -> RawTable:
-        """These rows only (by index into `rows`), same header: the rows of one procedure."""
-        columns = {name: [values[i] for i in indices] for name, values in self.columns.items()}
-        return RawTable(self.table, self.file, self.header, columns, [self.rows[i] for i in indices],
-                        self.header_row)
-
-    def record(self, index: int) -> dict[str, str]:
-        """Row INDEX as {column: cell}."""
-        return {name: values[index] for name, values in self.columns.items()}
-
     @property
     def frame(self) -> pd.DataFrame:
         """The cells as a DataFrame of str (object dtype), plus an int "_row" column: for the statistics.

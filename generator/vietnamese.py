@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -116,7 +115,3 @@ def format_count(value) -> str:
 def format_percent(value) -> str:
     """A percentage for display, 2 decimals: 97.456 → '97,46%'; empty when not published."""
     return "" if _missing(value) else format_number(float(value), 2) + "%"
-
-
-def format_date(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
