@@ -18,10 +18,10 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
-from .cache import BuildCache, Busy, code_digest, digest, tree_digest
+from .cache import BuildCache, Busy, code_digest, digest, forked, tree_digest
 from .load import RawTable, load_all, load_tables
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -157,9 +157,15 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
                     cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[bytes, ...]]]:
     """Load and check the catalogue's tables, then each procedure's rows: checked, typed, listed and cut into
     its open-data pieces, memoised by the digest of those rows. Raises DataError with every problem."""
-    memo = (lambda name, key, compute, large: cache.remember(name, digest(source, key), compute, large)) if cache \
-        else None
-    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo)
+    def memo(name: str, key: str, compute: Callable[[], Any], large: bool) -> Callable[[], Any]:
+        if large:  # parsed on the other core while this one reads the rest of the cache
+            return cache.remember_later(name, digest(source, key), compute)
+        value = cache.remember(name, digest(source, key), compute)
+        return lambda: value
+
+    kept = []
+    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo if cache else None,
+                         meanwhile=lambda: kept.append(cache.memo("records")) if cache else None)
     first = check_tables(tables, report)
     if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
            ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
@@ -167,7 +173,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         raise DataError(report)  # a file or a required column is missing: no record can be read
     # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
     # naming an unknown procedure) fails the build whatever they hold.
-    records = cache.memo("records") if cache and not report.errors else None
+    records = kept[0] if kept and not report.errors else None
     rows, orphans = _rows_by_code(tables, first)
     for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
         parse_rows(tables[name], indices, report)
@@ -284,12 +290,17 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures)
-    files = opendata.files(pieces) | search.index_files(index) | statistics.files
-    if statistics.charted:
-        files[PLOTLY_JS] = plotly_source().read_bytes()
-    summary = catalogue_summary(index, report)
-    pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | statistics.pages)
-    return Publication(data_dir, report, index, renderer, source, pages, fills, renderer.shell_pages(), files,
+    search_files = forked(lambda: search.index_files(index))  # on the other core, while pages are made here
+    try:
+        files = opendata.files(pieces) | statistics.files
+        if statistics.charted:
+            files[PLOTLY_JS] = plotly_source().read_bytes()
+        summary = catalogue_summary(index, report)
+        pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | statistics.pages)
+        shell_pages = renderer.shell_pages()
+    finally:
+        files |= search_files()
+    return Publication(data_dir, report, index, renderer, source, pages, fills, shell_pages, files,
                        statistics.statistics, statistics.findings)
 
 

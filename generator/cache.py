@@ -75,12 +75,44 @@ def write_new(path: Path | str, content: bytes) -> None:
         f.write(content)
 
 
+def forked(function: Callable[[], Any], pickled: bool = False) -> Callable[[], Any]:
+    """FUNCTION() computed by a forked process, on another core, while the caller goes on; the returned callable
+    waits for the value (and computes it here if the child failed, so that its error is raised here). PICKLED:
+    FUNCTION returns its value pickled already."""
+    if not hasattr(os, "fork"):
+        value = function()
+        return (lambda: pickle.loads(value)) if pickled else (lambda: value)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave at once, running none of the parent's cleanup
+        code = 1
+        try:
+            os.close(read)
+            value = function()
+            with os.fdopen(write, "wb") as out:
+                out.write(value if pickled else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+
+    def result() -> Any:
+        with os.fdopen(read, "rb") as source:
+            data = source.read()
+        _, status = os.waitpid(pid, 0)
+        if status == 0:
+            return pickle.loads(data)
+        value = function()
+        return pickle.loads(value) if pickled else value
+
+    return result
+
+
 class BuildCache:
     def __init__(self, site_dir: Path, enabled: bool = True):
         self.root = site_dir.parent / f".{site_dir.name}.cache"
         self.enabled = enabled
         self._lock: int | None = None
-        self._writers: list[int] = []  # processes writing entries in the background (put)
 
     # --- the lock: one build per site directory at a time ---------------------------------------------------
 
@@ -98,7 +130,6 @@ class BuildCache:
         self._lock = fd  # released by the kernel when the process ends, however it ends
 
     def unlock(self) -> None:
-        self.wait()
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
@@ -113,27 +144,8 @@ class BuildCache:
         are not the ones written (damaged, cut short by a killed build, another version's)."""
         return self._read(self._path(name), key) if self.enabled else None
 
-    def put(self, name: str, key: str, value: Any, background: bool = False) -> None:
-        """Keep VALUE under NAME for KEY. In the background: a forked process writes it while the build goes on
-        (on the other core); `unlock` waits for it. A writer that fails leaves no entry, so the next build
-        recomputes it."""
-        if background and hasattr(os, "fork"):
-            pid = os.fork()
-            if pid == 0:  # the writer: store and leave at once, running none of the build's cleanup
-                code = 1
-                try:
-                    self._store(self._path(name), key, value)
-                    code = 0
-                finally:
-                    os._exit(code)
-            self._writers.append(pid)
-            return
+    def put(self, name: str, key: str, value: Any) -> None:
         self._store(self._path(name), key, value)
-
-    def wait(self) -> None:
-        for pid in self._writers:
-            os.waitpid(pid, 0)
-        self._writers.clear()
 
     # An entry: the SHA-256 of the rest, the SHA-256 of its key, then the pickled value. A stale entry is known
     # by its first 64 bytes, without reading or unpickling the value.
@@ -151,18 +163,28 @@ class BuildCache:
         except Exception:  # unreadable in any way: recompute
             return None
 
-    def _store(self, path: Path, key: str, value: Any) -> None:
-        body = hashlib.sha256(key.encode("utf-8")).digest() + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    def _store(self, path: Path, key: str, value: Any) -> bytes:
+        """Keep VALUE in PATH; returns its pickled bytes."""
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        body = hashlib.sha256(key.encode("utf-8")).digest() + payload
         self._write(path, hashlib.sha256(body).digest() + body)
+        return payload
 
-    def remember(self, name: str, key: str, compute: Callable[[], Any], large: bool = False) -> Any:
-        """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead (in the background when
-        LARGE: pickling and writing it then costs the build nothing)."""
+    def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
+        """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead."""
         value = self.get(name, key)
         if value is None:
             value = compute()
-            self.put(name, key, value, background=large)
+            self.put(name, key, value)
         return value
+
+    def remember_later(self, name: str, key: str, compute: Callable[[], Any]) -> Callable[[], Any]:
+        """As `remember`, but COMPUTE runs in a forked process, on another core, which also keeps its value: the
+        returned callable waits for the value."""
+        value = self.get(name, key)
+        if value is not None:
+            return lambda: value
+        return forked(lambda: self._store(self._path(name), key, compute()), pickled=True)
 
     def drop(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
@@ -176,8 +198,9 @@ class BuildCache:
 
     # --- memo tables: many results of one stage, each under the digest of what it read -------------------------
 
-    def memo(self, name: str) -> "Memo":
-        return Memo(self, name)
+    def memo(self, name: str, key: str = "") -> "Memo":
+        """A memo table under NAME; KEY is what all its entries depend on (a new KEY starts it afresh)."""
+        return Memo(self, name, key)
 
     # --- compiled templates --------------------------------------------------------------------------------------
 
@@ -258,12 +281,12 @@ class Memo:
     entries and creating files (a quarter of a millisecond each here) stays cheap — so that a build that changed
     a few results rewrites a few shards; each shard is written back with only the entries this build used."""
 
-    def __init__(self, cache: BuildCache, name: str):
-        self.cache, self.directory = cache, cache.root / name
+    def __init__(self, cache: BuildCache, name: str, key: str = ""):
+        self.cache, self.directory, self.key = cache, cache.root / name, f"{FORMAT}:{key}"
         self.shards: dict[str, dict[str, Any]] = {}
         self.files = {path.stem for path in self.directory.glob("*.pickle")} if self.directory.is_dir() else set()
         for name in self.files if cache.enabled else ():
-            shard = cache._read(self.directory / f"{name}.pickle", str(FORMAT))
+            shard = cache._read(self.directory / f"{name}.pickle", self.key)
             if isinstance(shard, dict):
                 self.shards[name] = shard
         self.old = {key: value for shard in self.shards.values() for key, value in shard.items()}
@@ -284,4 +307,4 @@ class Memo:
             if name not in shards:
                 (self.directory / f"{name}.pickle").unlink(missing_ok=True)
             elif shards[name].keys() != self.shards.get(name, {}).keys():
-                self.cache._store(self.directory / f"{name}.pickle", str(FORMAT), shards[name])
+                self.cache._store(self.directory / f"{name}.pickle", self.key, shards[name])

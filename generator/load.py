@@ -35,7 +35,7 @@ MAX_CELL = 1_000_000
 # The header row is looked for in the first rows only: titles above a table are a few lines, not a page.
 HEADER_SEARCH_ROWS = 10
 DELIMITERS = (",", "\t", ";")
-# A catalogue file this large is kept in the build cache by a background process (BuildCache.remember).
+# A catalogue file this large is parsed on another core while the build reads the cache (BuildCache.remember_later).
 LARGE_FILE = 4 * 2**20
 
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
@@ -482,9 +482,12 @@ def _old_format(entries: list[Path], data_root: Path, report: Report) -> bool:
 
 
 def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, report: Report,
-                memo: Callable[..., Any] | None = None) -> dict[str, RawTable]:
-    """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there. MEMO(name, key, compute),
-    when given, remembers each CSV file's table and problems by the digest of its bytes (BuildCache.remember)."""
+                memo: Callable[..., Any] | None = None, meanwhile: Callable[[], Any] | None = None
+                ) -> dict[str, RawTable]:
+    """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there. MEMO(name, key, compute,
+    large), when given, remembers each CSV file's table and problems by the digest of its bytes and returns a
+    callable that gives them (a large file may be parsed on another core: MEANWHILE runs before they are
+    awaited)."""
     def shown(p: Path) -> str:
         return p.relative_to(data_root).as_posix()
 
@@ -505,24 +508,29 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
         return stored(read_workbook(workbooks[0], tables, shown(workbooks[0]), report))
     if not any(present.values()) and _old_format(entries, data_root, report):
         return {}
-    result: dict[str, RawTable] = {}
+    pending = {}
     for table in tables:
         path = csvs[table.name]
         if not present[table.name]:
             report.error("missing_file", shown(path), None, None, "file not found")
             continue
-        raw = _read_csv(path, table, shown(path), report, memo)
+        data = read_bytes(path, shown(path), report)
+        if data is not None:
+            pending[table.name] = _read_csv(data, table, shown(path), memo)
+    if meanwhile is not None:
+        meanwhile()
+    result: dict[str, RawTable] = {}
+    for name, value in pending.items():
+        raw, problems = value()
+        report.problems.extend(problems)
         if raw is not None:
-            result[table.name] = raw
+            result[name] = raw
     return result
 
 
-def _read_csv(path: Path, table: Table, file: str, report: Report, memo) -> RawTable | None:
-    """A catalogue CSV file read and stored (NFC), through MEMO when given."""
-    data = read_bytes(path, file, report)
-    if data is None:
-        return None
-
+def _read_csv(data: bytes, table: Table, file: str, memo) -> Callable[[], tuple[RawTable | None, list]]:
+    """A catalogue CSV file's table, stored (NFC), and its problems, through MEMO when given: a callable that
+    gives them (MEMO may work them out on another core)."""
     def compute() -> tuple[RawTable | None, list]:
         own = Report()
         raw = parse_csv(data, table, file, own)
@@ -530,10 +538,10 @@ def _read_csv(path: Path, table: Table, file: str, report: Report, memo) -> RawT
             stored({table.name: raw})
         return raw, own.problems
 
-    raw, problems = (memo(f"load-{table.name}", digest(file, data), compute, len(data) > LARGE_FILE) if memo
-                     else compute())
-    report.problems.extend(problems)
-    return raw
+    if memo is None:
+        value = compute()
+        return lambda: value
+    return memo(f"load-{table.name}", digest(file, data), compute, len(data) > LARGE_FILE)
 
 
 def stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:

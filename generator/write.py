@@ -84,9 +84,11 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
     content.update(sitemap_files(mkdocs_output.get("sitemap.xml", (None,))[0], site_url,
                                  [page.path for page in publication.shell_pages], build_date()))
 
-    salt = digest(publication.source, *(s.head + s.tail for s in themed.values()))
-    keys = {path: sha256(f"{salt}\0{page.shell}\0{page.key}".encode()) for path, page in pages.items()}
-    memo = cache.memo("pages") if cache else None
+    # A page's digest, by its content key and its path (the canonical address is in the page); what every page
+    # shares (code, templates, the themed shells) keys the whole table.
+    keys = {path: f"{page.key}:{path}" for path, page in pages.items()}
+    memo = cache.memo("pages", digest(publication.source, *(s.head + s.tail for s in themed.values()))) \
+        if cache else None
     known = dict(memo.old) if memo else {}
     digests: dict[str, str | None] = {path: value for path, (_, value) in copied.items()}
     digests.update({path: sha256(data) for path, data in content.items()})

@@ -403,3 +403,31 @@ def test_random_edits_of_the_real_catalogue_publish_what_a_full_build_does(tmp_p
     duration = time.monotonic() - started
     with capsys.disabled():
         print(f"\n{EDITS} random edits of {SUBSET} procedures: {duration:.1f} s")
+
+
+def test_files_parsed_on_another_core_publish_what_a_full_build_does(tmp_path: Path, capsys, monkeypatch):
+    """Large catalogue files are parsed by a forked process that also keeps their table in the build cache
+    (BuildCache.remember_later). Every file counts as large here, so that this path is the one taken: the same
+    edits, a damaged kept table and an error must give what a full build gives."""
+    import generator.load
+
+    import generator.cache
+
+    monkeypatch.setattr(generator.load, "LARGE_FILE", 0)
+    forks = []
+    real_forked = generator.cache.forked
+    monkeypatch.setattr(generator.cache, "forked", lambda *args, **kw: forks.append(1) or real_forked(*args, **kw))
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "small", data)
+    catalogue = data / "catalogue"
+    builds = Builds(tmp_path, data, capsys)
+    builds.compare("first")
+    set_cell(catalogue / "procedures.csv", "code", "1.001193", "name", "Đăng ký kết hôn (bản mới)")
+    builds.compare("rename")
+    append_row(catalogue / "documents.csv", {"procedure_code": "1.001193", "name": "Giấy tờ mới", "originals": "1"})
+    damage(tmp_path / "www" / ".site.cache" / "load-procedures.pickle")
+    builds.compare("document, damaged table")
+    set_cell(catalogue / "procedures.csv", "code", "1.001193", "level", "phường")
+    assert any("unknown_level" in line for line in builds.compare("error", expect=1))
+    assert "Đăng ký kết hôn (bản mới)" in (builds.site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
+    assert len(forks) >= 4  # each changed file, in both builds of an edit, was parsed by a forked process
