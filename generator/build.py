@@ -220,7 +220,8 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
 
 # --- statistics ----------------------------------------------------------------------------------------------------
 
-def statistics_stage(data_dir: Path, renderer: Renderer, source: str, report: Report) -> StatisticsProduct:
+def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
+    """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages."""
     own = Report()
     tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
     cells = parse_statistics(tables, own) if tables is not None else None
@@ -273,14 +274,14 @@ def statistics_key(data_dir: Path, source: str) -> str:
 
 
 def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
-    """Load, validate, normalise and render everything in memory. Raises DataError (with every problem) if the
-    data has errors."""
+    """Load, parse and render everything in memory. Raises DataError (with every problem) if the data has
+    errors."""
     report = Report()
     source = code_digest(templates_dir)
     renderer = Renderer(templates_dir, cache.compiled_templates() if cache else None)
     statistics = (cache.remember("statistics", statistics_key(data_dir, source),
-                                 lambda: statistics_stage(data_dir, renderer, source, report)) if cache
-                  else statistics_stage(data_dir, renderer, source, report))
+                                 lambda: statistics_stage(data_dir, renderer)) if cache
+                  else statistics_stage(data_dir, renderer))
     report.problems.extend(statistics.problems)
     try:
         index, procedures, pieces = catalogue_stage(data_dir, renderer, source, report, cache)

@@ -1,6 +1,6 @@
 """The data contract, declared once.
 
-The validator, the normaliser, the open-data files and the data-dictionary page all read these declarations,
+The parser, the open-data files and the data-dictionary page all read these declarations,
 so the published dictionary cannot drift from what the build accepts.
 """
 
