@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .publish import Summary
 
 PROVENANCE_FILE = "README.md"
+FORK_ABOVE = 1000  # procedures: from here on the search index is made by a forked process
 PLOTLY_JS = "assets/javascripts/plotly.min.js"
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 
@@ -291,7 +292,9 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures)
-    search_files = forked(lambda: search.index_files(index))  # on the other core, while pages are made here
+    # A large index is made on the other core while the pages are made here; a small one costs less than a fork.
+    make_search = (lambda: search.index_files(index))
+    search_files = forked(make_search) if len(index.listings) >= FORK_ABOVE else (lambda files=make_search(): files)
     try:
         files = opendata.files(pieces) | statistics.files
         if statistics.charted:

@@ -139,11 +139,18 @@ class CompiledInProcess(jinja2.BytecodeCache):
 
     compiled: dict[tuple[str, str], object] = {}
 
+    def __init__(self, kept: jinja2.BytecodeCache | None = None):
+        self.kept = kept  # where compiled templates are kept between processes (BuildCache.compiled_templates)
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         bucket.code = self.compiled.get((bucket.key, bucket.checksum))
+        if bucket.code is None and self.kept is not None:
+            self.kept.load_bytecode(bucket)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.compiled[(bucket.key, bucket.checksum)] = bucket.code
+        if self.kept is not None:
+            self.kept.dump_bytecode(bucket)
 
 
 class Renderer:
@@ -158,7 +165,7 @@ class Renderer:
         self.procedures: dict[str, Procedure] = {}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
-            bytecode_cache=compiled or CompiledInProcess(),
+            bytecode_cache=CompiledInProcess(compiled),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
