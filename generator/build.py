@@ -279,7 +279,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     errors."""
     report = Report()
     source = code_digest(templates_dir)
-    renderer = Renderer(templates_dir, cache.compiled_templates() if cache else None)
+    renderer = Renderer(templates_dir, cache)
     statistics = (cache.remember("statistics", statistics_key(data_dir, source),
                                  lambda: statistics_stage(data_dir, renderer)) if cache
                   else statistics_stage(data_dir, renderer))

@@ -202,29 +202,6 @@ class BuildCache:
         """A memo table under NAME; KEY is what all its entries depend on (a new KEY starts it afresh)."""
         return Memo(self, name, key)
 
-    # --- compiled templates --------------------------------------------------------------------------------------
-
-    def compiled_templates(self, name: str = "templates"):
-        """A Jinja bytecode cache kept under NAME: each compiled template is stored like any other entry, with the
-        digest of its bytes, so a damaged one is compiled again (Jinja's own file cache would load a damaged
-        string constant as it is, or fail on a damaged header); a build that reads nothing from the cache
-        (`--full`) compiles every template and refreshes them."""
-        import jinja2
-
-        cache = self
-
-        class Compiled(jinja2.BytecodeCache):
-            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-                if cache.enabled:
-                    stored = cache._read(cache.root / name / f"{bucket.key}.pickle", bucket.checksum)
-                    if isinstance(stored, bytes):
-                        bucket.bytecode_from_string(stored)
-
-            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-                cache._store(cache.root / name / f"{bucket.key}.pickle", bucket.checksum, bucket.bytecode_to_string())
-
-        return Compiled()
-
     # --- directory trees (MkDocs' output) -----------------------------------------------------------------------
 
     def tree(self, name: str, key: str) -> dict[str, tuple[Path, str]] | None:

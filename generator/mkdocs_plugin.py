@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .build import DATA_ENV, prepare
 from .problems import DataError, format_errors, format_warnings
-from .render import CompiledInProcess, Publication
+from .render import CompiledTemplates, Publication
 from .vietnamese import FOLD_RULES
 from .write import write_site
 
@@ -56,7 +56,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         return config
 
     def on_env(self, env, config, files):
-        env.bytecode_cache = CompiledInProcess()  # the theme's templates, compiled once per process
+        env.bytecode_cache = CompiledTemplates()  # the theme's templates, compiled once per process
         return env
 
     def on_files(self, files: Files, config) -> Files:

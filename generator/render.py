@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from .cache import BuildCache
 from .model import Index, Listing, Procedure, sort_key
 from .problems import Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
@@ -132,40 +133,45 @@ class Publication:
     findings: Any = None  # the audit's findings (a DataFrame)
 
 
-class CompiledInProcess(jinja2.BytecodeCache):
-    """Compiled templates for the life of the process, by template and the checksum of its source (Jinja's
-    bucket key and checksum): a process that builds more than once — `congkhai serve`, the tests — compiles each
-    template, ours and the theme's, once. Nothing is kept on disk."""
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, by template and the checksum of its source (Jinja's bucket key and checksum): first
+    those of this process — so that a process that builds more than once (`congkhai serve`, the tests) compiles
+    each template, ours and the theme's, once — then those kept in the build cache, each stored like any other
+    entry, with the digest of its bytes (Jinja's own file cache would load a damaged string constant as it is).
+    A build that reads nothing from the cache (`--full`) reads none of them there."""
 
     compiled: dict[tuple[str, str], object] = {}
 
-    def __init__(self, kept: jinja2.BytecodeCache | None = None):
-        self.kept = kept  # where compiled templates are kept between processes (BuildCache.compiled_templates)
+    def __init__(self, cache: BuildCache | None = None):
+        self.cache = cache
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         bucket.code = self.compiled.get((bucket.key, bucket.checksum))
-        if bucket.code is None and self.kept is not None:
-            self.kept.load_bytecode(bucket)
+        if bucket.code is None and self.cache is not None and self.cache.enabled:
+            kept = self.cache._read(self.cache.root / "templates" / f"{bucket.key}.pickle", bucket.checksum)
+            if isinstance(kept, bytes):
+                bucket.bytecode_from_string(kept)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.compiled[(bucket.key, bucket.checksum)] = bucket.code
-        if self.kept is not None:
-            self.kept.dump_bytecode(bucket)
+        if self.cache is not None:
+            self.cache._store(self.cache.root / "templates" / f"{bucket.key}.pickle", bucket.checksum,
+                              bucket.bytecode_to_string())
 
 
 class Renderer:
     """Renders from listings (lists, counts) and, for the pages of single procedures, from the procedures
     themselves: a rebuild has those of the changed procedures only."""
 
-    def __init__(self, templates: Path, compiled: jinja2.BytecodeCache | None = None):
-        """COMPILED: keeps the compiled templates between builds (BuildCache.compiled_templates). Listings are
-        made first (`listing`), then the renderer is given the catalogue (`use`)."""
+    def __init__(self, templates: Path, cache: BuildCache | None = None):
+        """CACHE: where compiled templates are kept between builds. Listings are made first (`listing`), then
+        the renderer is given the catalogue (`use`)."""
         self.templates = templates
         self.index = Index([], {}, {})
         self.procedures: dict[str, Procedure] = {}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
-            bytecode_cache=CompiledInProcess(compiled),
+            bytecode_cache=CompiledTemplates(cache),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cache import digest, write_new
+from .cache import digest, file_digest, write_new
 from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE, SLOT, Publication, ShellPage
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
                 if source != target:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(source, target)
-                result[path] = copied[path][1] or _file_sha256(target)
+                result[path] = copied[path][1] or file_digest(target)
         rendered = render_pages(to_render, themed)
         result.update(rendered)
         if memo is not None:
@@ -120,11 +120,6 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
         return result
 
     return SiteFiles(digests, produce)
-
-
-def _file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # Set in the parent just before the worker processes fork, so they inherit it instead of receiving it pickled.

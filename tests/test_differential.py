@@ -195,7 +195,7 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
         for compiled in (cache / "templates").iterdir():  # Jinja's compiled templates
             damage(compiled)
         # As a new process would: the compiled templates this test process holds are not read from the cache.
-        generator.render.CompiledInProcess.compiled.clear()
+        generator.render.CompiledTemplates.compiled.clear()
 
     def damage_published() -> None:
         damage(builds.site / "du-lieu/thu-tuc.json")
