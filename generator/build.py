@@ -89,12 +89,21 @@ def plotly_source() -> Path:
     return Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
 
 
-def _provenance(data_dir: Path) -> str:
-    """The data directory's README, its headings moved one level down to sit under the page's own heading."""
+def _provenance(data_dir: Path, report: Report) -> str:
+    """The data directory's README, its headings moved one level down to sit under the page's own heading (a
+    README that cannot be read is an error, like any input)."""
     path = data_dir / PROVENANCE_FILE
     if not path.is_file():
         return ""
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        report.error("unreadable_file", PROVENANCE_FILE, None, None, f"cannot be read: {exc.strerror or exc}")
+        return ""
+    except UnicodeDecodeError as exc:
+        report.error("encoding", PROVENANCE_FILE, None, None, "not UTF-8 text: save it as UTF-8", "UTF-8",
+                     f"byte {exc.object[exc.start]:#04x} at offset {exc.start}")
+        return ""
     return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
 
 
@@ -289,6 +298,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     except DataError:
         report.problems.sort(key=canonical_order)
         raise
+    provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures)
@@ -300,7 +310,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         if statistics.charted:
             files[PLOTLY_JS] = plotly_source().read_bytes()
         summary = catalogue_summary(index, report)
-        pages, fills = cut_fills(renderer.markdown_pages(summary, _provenance(data_dir)) | statistics.pages)
+        pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages)
         shell_pages = renderer.shell_pages()
     finally:
         files |= search_files()

@@ -335,3 +335,14 @@ def test_check_catalogue_is_a_file(data_dir, capsys):
     assert check(data_dir) == 1
     assert "catalogue: not a directory: a regular file" in capsys.readouterr().err
 
+
+
+def test_a_data_readme_that_is_not_utf8_is_an_error_not_a_traceback(data_dir: Path, capsys):
+    """The data's README.md is published as the data's provenance: one located error, no traceback."""
+    from conftest import run_cli
+
+    (data_dir / "README.md").write_bytes(b"# Ngu\xf4n d\xf5 li\xeau\n")  # Windows-1258, not UTF-8
+    capsys.readouterr()
+    assert run_cli("check", "--data", str(data_dir)) == 1
+    err = capsys.readouterr().err
+    assert "README.md: not UTF-8 text" in err and "[encoding]" in err and "Traceback" not in err
