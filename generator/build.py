@@ -303,8 +303,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         raise DataError(report)
     renderer.use(index, procedures)
     # A large index is made on the other core while the pages are made here; a small one costs less than a fork.
-    make_search = (lambda: search.index_files(index))
-    search_files = forked(make_search) if len(index.listings) >= FORK_ABOVE else (lambda files=make_search(): files)
+    make_search = lambda: search.index_files(index)  # noqa: E731
+    search_files = forked(make_search) if len(index.listings) >= FORK_ABOVE else make_search
     try:
         files = opendata.files(pieces) | statistics.files
         if statistics.charted:
@@ -313,7 +313,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages)
         shell_pages = renderer.shell_pages()
     finally:
-        files |= search_files()
+        searched = search_files()  # awaited whatever happens: a forked process must not outlive the build
+    files |= searched
     return Publication(data_dir, report, index, renderer, source, pages, fills, shell_pages, files,
                        statistics.statistics, statistics.findings)
 

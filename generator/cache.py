@@ -191,7 +191,6 @@ class BuildCache:
 
     def _write(self, path: Path, content: bytes) -> None:
         """Replace PATH in one step: a killed build leaves the old entry or the new one."""
-        self.root.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         write_new(temporary, content)
         os.replace(temporary, path)

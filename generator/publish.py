@@ -146,9 +146,7 @@ def _apply(site_dir: Path, journal: dict) -> None:
         target = site_dir / path
         try:
             target.unlink()
-        except FileNotFoundError:
-            continue
-        except IsADirectoryError:
+        except (FileNotFoundError, IsADirectoryError):
             continue
         _remove_empty_parents(site_dir, target)
 
@@ -214,8 +212,6 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
     site_dir.mkdir(parents=True, exist_ok=True)
     marker, previous = _marker(site_dir)
     state = cache.get(STATE, sha256(marker)) or {}
-    summary = Summary()
-
     published = state.get("files", {})
     root = f"{site_dir}{os.sep}"  # plain strings: a Path per file costs more than its stat
 
@@ -261,10 +257,8 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
         cache.put(STATE, sha256(new_marker), {"files": statuses, "directories": directories})
     except OSError:
         pass  # the site is published; without this record the next build checks every file
-    summary.written, summary.removed = len(changed) - (MARKER in changed), len(removed)
-    summary.unchanged = len(digests) - summary.written
-    summary.kept = sorted(f"{directory}/{name}" if directory else name
-                          for directory, (_, names, _) in directories.items() for name in names
-                          if (f"{directory}/{name}" if directory else name) not in digests
-                          and (directory, name) != (".congkhai", "site.json"))
-    return summary
+    files_found = (f"{directory}/{name}" if directory else name
+                   for directory, (_, names, _) in directories.items() for name in names)
+    written_count = len(changed) - (MARKER in changed)
+    return Summary(written_count, len(removed), len(digests) - written_count,
+                   sorted(path for path in files_found if path not in digests and path != MARKER))

@@ -89,7 +89,7 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
     keys = {path: f"{page.key}:{path}" for path, page in pages.items()}
     memo = cache.memo("pages", digest(publication.source, *(s.head + s.tail for s in themed.values()))) \
         if cache else None
-    known = dict(memo.old) if memo else {}
+    known = memo.old if memo else {}
     digests: dict[str, str | None] = {path: value for path, (_, value) in copied.items()}
     digests.update({path: sha256(data) for path, data in content.items()})
     digests.update({path: known.get(key) for path, key in keys.items()})
@@ -199,7 +199,7 @@ def sitemap_files(mkdocs_sitemap: Path | None, site_url: str, shell_pages: list[
     if site_url and mkdocs_sitemap is not None:  # MkDocs' list of its own pages, less the shells
         base = site_url.rstrip("/") + "/"
         pages = [loc for loc in re.findall(r"<loc>([^<]*)</loc>", mkdocs_sitemap.read_text(encoding="utf-8"))
-                 if not loc.endswith(f"/{SHELL_SLUG}/") and f"/{SHELL_SLUG}/" not in loc]
+                 if f"/{SHELL_SLUG}/" not in loc]
         pages += [html.escape(base + page + "/") for page in shell_pages]
     entries = "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{day}</lastmod>\n    </url>\n"
                       for loc in pages)
