@@ -16,12 +16,12 @@ import logging
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
-from .cache import BuildCache, Busy, code_digest, digest, forked, tree_digest
+from .cache import BuildCache, Busy, code_digest, digest, forked, tree_digest, write_new
 from .load import RawTable, load_all, load_tables
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .publish import Summary
 
 PROVENANCE_FILE = "README.md"
-FORK_ABOVE = 1000  # procedures: from here on the search index is made by a forked process
+FORK_ABOVE = 1000  # procedures: from here on the search index and open data are made by a forked process
 PLOTLY_JS = "assets/javascripts/plotly.min.js"
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 
@@ -78,11 +78,11 @@ class StatisticsProduct:
 @dataclass
 class Record:
     """What one procedure's rows give, memoised by the digest of those rows: its problems and, when it has no
-    error, its listing and its pieces of the catalogue's open-data files."""
+    error, its listing. (Its pieces of the open-data files are memoised under the same digest by
+    `open_data_stage`.)"""
 
     problems: list[Problem]
     listing: Listing | None = None
-    pieces: tuple[bytes, ...] = field(default_factory=tuple)
 
 
 def plotly_source() -> Path:
@@ -164,9 +164,10 @@ def _row_texts(raw: RawTable) -> list[str]:
 
 
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
-                    cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[bytes, ...]]]:
-    """Load and check the catalogue's tables, then each procedure's rows: checked, typed, listed and cut into
-    its open-data pieces, memoised by the digest of those rows. Raises DataError with every problem."""
+                    cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[str, str]]]:
+    """Load and check the catalogue's tables, then each procedure's rows: checked, typed and listed, memoised by
+    the digest of those rows. Returns the index, the typed procedures and each procedure's code with that
+    digest. Raises DataError with every problem."""
     def memo(name: str, key: str, compute: Callable[[], Any], large: bool) -> Callable[[], Any]:
         if large:  # parsed on the other core while this one reads the rest of the cache
             return cache.remember_later(name, digest(source, key), compute)
@@ -202,19 +203,21 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         p = typed.parse(code, own)
         if p is None or report.errors:
             return Record(own.problems)
-        return Record(own.problems, renderer.listing(p), opendata.pieces([p])[0])
+        return Record(own.problems, renderer.listing(p))
 
     texts = [_row_texts(tables[t.name]) for t in CATALOGUE_TABLES] if records is not None else []
-    results = []
+    results, keys = [], []
     for code, own_rows in rows.items():
         if records is None:
             results.append(record(code))
+            keys.append((code, code))
             continue
         i = own_rows[0]
         key = digest("\x1e".join((salt, field_slugs.get(fields[i], "") if fields else "",
                                   agency_slugs.get(agencies[i], "") if agencies else "", texts[0][i],
                                   *(texts[1][j] for j in own_rows[1]), "\x1d", *(texts[2][j] for j in own_rows[2]))))
         results.append(records(key, lambda: record(code)))
+        keys.append((code, key))
     for result in results:
         report.problems.extend(result.problems)
     report.problems.sort(key=canonical_order)
@@ -225,7 +228,22 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     index = Index([r.listing for r in results],
                   {slug: name for name, slug in sorted(field_slugs.items(), key=lambda kv: fold(kv[0]))},
                   {slug: name for name, slug in sorted(agency_slugs.items(), key=lambda kv: fold(kv[0]))})
-    return index, typed, [r.pieces for r in results]
+    return index, typed, keys
+
+
+def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source: str,
+                    cache: BuildCache) -> dict[str, tuple[Path, str]]:
+    """The catalogue's open-data files, kept in the build cache under the digest of every procedure's record key,
+    from each procedure's pieces (opendata.pieces), memoised by that key."""
+    def write(directory: Path) -> None:
+        pieces = cache.memo("pieces")
+        parts = [pieces(key, lambda: opendata.pieces([procedures[code]])[0]) for code, key in keys]
+        for path, data in opendata.files(parts).items():
+            write_new(directory / path, data)
+        pieces.save()
+
+    key = digest(source, *(key for _, key in keys))
+    return cache.tree("open-data", key) or cache.keep_tree("open-data", key, write)
 
 
 # --- statistics ----------------------------------------------------------------------------------------------------
@@ -259,28 +277,27 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
 
 
 def statistics_key(data_dir: Path, source: str) -> str:
-    """The statistics files' names and bytes. A file that cannot be read counts by its status only: the stage
-    reports it (load.read_bytes). Symbolic links are followed, as the stage follows them (load._usable); a
-    dangling one counts by its own status and target."""
+    """The statistics files' names and bytes (symbolic links followed, as the stage follows them). What is not
+    a regular file, or cannot be read, counts by its status or its error, as the stage reports it."""
     directory = data_dir / "statistics"
-    files = sorted(p for p in directory.iterdir()) if directory.is_dir() else []
-    parts = [source, str(directory.is_dir())]
-    for path in files:
-        parts.append(path.name)
+    parts = [source]
+    for path in [directory, *(sorted(directory.iterdir()) if directory.is_dir() else [])]:
         try:
-            if path.is_symlink():
-                parts.append(os.readlink(path))
-            try:
-                status = path.stat()
-            except OSError as exc:  # a dangling link or a loop: what the stage reports
-                parts.append(repr(exc))
-                status = path.lstat()
-            parts.append(repr((status.st_mode, status.st_size, status.st_mtime_ns)))
-            if stat.S_ISREG(status.st_mode):
-                parts.append(path.read_bytes())
+            status = os.stat(path)
+            parts += [path.name, path.read_bytes() if stat.S_ISREG(status.st_mode)
+                      else repr((status.st_mode, status.st_size, status.st_mtime_ns))]
         except OSError as exc:
-            parts.append(repr(exc))
+            parts += [path.name, repr(exc)]
     return digest(*parts)
+
+
+def in_background(function: Callable[[], Any], procedures: int) -> Callable[[], Any]:
+    """FUNCTION's value, made on the other core while this one goes on when the catalogue is large (for a small
+    one a fork costs more than it saves): a callable that waits for it."""
+    if procedures >= FORK_ABOVE:
+        return forked(function)
+    value = function()
+    return lambda: value
 
 
 def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
@@ -294,7 +311,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
                   else statistics_stage(data_dir, renderer))
     report.problems.extend(statistics.problems)
     try:
-        index, procedures, pieces = catalogue_stage(data_dir, renderer, source, report, cache)
+        index, procedures, keys = catalogue_stage(data_dir, renderer, source, report, cache)
     except DataError:
         report.problems.sort(key=canonical_order)
         raise
@@ -302,20 +319,26 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures)
-    # A large index is made on the other core while the pages are made here; a small one costs less than a fork.
-    make_search = lambda: search.index_files(index)  # noqa: E731
-    search_files = forked(make_search) if len(index.listings) >= FORK_ABOVE else make_search
+    if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
+        files = opendata.files(opendata.pieces([procedures[code] for code, _ in keys]))
+        kept = dict
+    else:
+        files, kept = {}, in_background(lambda: open_data_stage(procedures, keys, source, cache), len(keys))
+    search_files = in_background(lambda: search.index_files(index), len(keys))
     try:
-        files = opendata.files(pieces) | statistics.files
+        files |= statistics.files
         if statistics.charted:
             files[PLOTLY_JS] = plotly_source().read_bytes()
         summary = catalogue_summary(index, report)
         pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages)
         shell_pages = renderer.shell_pages()
+    except BaseException:
+        kept()  # awaited whatever happens: a forked process must not outlive the build
+        raise
     finally:
-        searched = search_files()  # awaited whatever happens: a forked process must not outlive the build
+        searched = search_files()
     files |= searched
-    return Publication(data_dir, report, index, renderer, source, pages, fills, shell_pages, files,
+    return Publication(data_dir, report, index, renderer, source, pages, fills, shell_pages, files, kept,
                        statistics.statistics, statistics.findings)
 
 
@@ -422,9 +445,12 @@ def build(options: Options) -> tuple[Publication, Summary]:
         publication = prepare(data_dir, templates_dir, cache)
         os.environ[EPOCH_ENV] = build_epoch(data_dir)
         try:
-            mkdocs_output = mkdocs_stage(config, publication, cache)
+            try:
+                mkdocs_output = mkdocs_stage(config, publication, cache)
+            finally:
+                kept = publication.kept()  # awaited whatever happens: a forked process must not outlive the build
             site_url = config.get("site_url") or ""
-            files = site_files(publication, mkdocs_output, site_url, cache)
+            files = site_files(publication, mkdocs_output | kept, site_url, cache)
         finally:
             if explicit is None:
                 os.environ.pop(EPOCH_ENV, None)

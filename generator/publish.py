@@ -103,7 +103,7 @@ def _marker(site_dir: Path) -> tuple[bytes, dict[str, str]]:
 
 def marker_bytes(digests: dict[str, str]) -> bytes:
     files = {path: digests[path] for path in sorted(digests)}
-    return (json.dumps({"generator": "congkhai", "files": files}, indent=0) + "\n").encode("utf-8")
+    return (json.dumps({"generator": "congkhai", "files": files}, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _staging(site_dir: Path, cache: BuildCache) -> Path:

@@ -129,6 +129,7 @@ class Publication:
     fills: dict[str, list[str]]  # by HTML path: what write.py puts in the slots of the pages MkDocs rendered
     shell_pages: list[ShellPage]  # procedure, field and agency pages, filled into themed shells by write.py
     files: dict[str, bytes]  # by path in the site: open data, search index, chart tables, chart library
+    kept: Callable[[], dict[str, tuple[Path, str]]]  # files kept in the build cache (open data): where, digest
     statistics: Any = None  # the statistics rows with their rates (a DataFrame), None without statistics
     findings: Any = None  # the audit's findings (a DataFrame)
 

@@ -107,7 +107,7 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
                 source = copied[path][0]
                 if source != target:
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, target)
+                    link_or_copy(source, target)
                 result[path] = copied[path][1] or file_digest(target)
         rendered = render_pages(to_render, themed)
         result.update(rendered)
@@ -120,6 +120,17 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
         return result
 
     return SiteFiles(digests, produce)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """TARGET with SOURCE's bytes: a second name for a file the build cache keeps (hundreds of megabytes of open
+    data are then published without being written twice), or a copy across file systems. A published file
+    changed in place changes the cached one too; both are then known by their status and digest, and made
+    again."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 # Set in the parent just before the worker processes fork, so they inherit it instead of receiving it pickled.
@@ -163,7 +174,7 @@ def render_pages(pages: list[tuple[ShellPage, Path]], shells: dict[str, Shell]) 
 def write_site(publication: Publication, site_dir: Path, site_url: str) -> None:
     """Plain `mkdocs build`: turn MkDocs' output in SITE_DIR into the whole site, in place."""
     output = {p.relative_to(site_dir).as_posix(): (p, None) for p in site_dir.rglob("*") if p.is_file()}
-    files = site_files(publication, output, site_url, None)
+    files = site_files(publication, output | publication.kept(), site_url, None)
     files.produce({path: site_dir / path for path in files.digests})
     for shell in publication.renderer.shells():
         shutil.rmtree(site_dir / shell, ignore_errors=True)

@@ -408,18 +408,23 @@ def test_random_edits_of_the_real_catalogue_publish_what_a_full_build_does(tmp_p
         print(f"\n{EDITS} random edits of {SUBSET} procedures: {duration:.1f} s")
 
 
-def test_files_parsed_on_another_core_publish_what_a_full_build_does(tmp_path: Path, capsys, monkeypatch):
+def test_work_done_on_another_core_publishes_what_a_full_build_does(tmp_path: Path, capsys, monkeypatch):
     """Large catalogue files are parsed by a forked process that also keeps their table in the build cache
-    (BuildCache.remember_later). Every file counts as large here, so that this path is the one taken: the same
-    edits, a damaged kept table and an error must give what a full build gives."""
+    (BuildCache.remember_later), and a large catalogue's open data and search index are made by forked processes
+    (build.in_background). Every file and catalogue counts as large here, so that these paths are the ones taken:
+    the same edits, a damaged kept table, damaged kept and published open data and an error must give what a
+    full build gives."""
+    import generator.build
+    import generator.cache
     import generator.load
 
-    import generator.cache
-
     monkeypatch.setattr(generator.load, "LARGE_FILE", 0)
+    monkeypatch.setattr(generator.build, "FORK_ABOVE", 0)
     forks = []
     real_forked = generator.cache.forked
-    monkeypatch.setattr(generator.cache, "forked", lambda *args, **kw: forks.append(1) or real_forked(*args, **kw))
+    counted = lambda *args, **kw: forks.append(1) or real_forked(*args, **kw)  # noqa: E731
+    monkeypatch.setattr(generator.cache, "forked", counted)
+    monkeypatch.setattr(generator.build, "forked", counted)
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "small", data)
     catalogue = data / "catalogue"
@@ -430,7 +435,12 @@ def test_files_parsed_on_another_core_publish_what_a_full_build_does(tmp_path: P
     append_row(catalogue / "documents.csv", {"procedure_code": "1.001193", "name": "Giấy tờ mới", "originals": "1"})
     damage(tmp_path / "www" / ".site.cache" / "load-procedures.pickle")
     builds.compare("document, damaged table")
+    damage(tmp_path / "www" / ".site.cache" / "open-data" / "files" / "du-lieu" / "ho-so.csv")
+    builds.compare("damaged kept open data")
+    damage(builds.site / "du-lieu" / "thu-tuc.json")
+    set_cell(catalogue / "procedures.csv", "code", "1.001193", "name", "Đăng ký kết hôn")
+    builds.compare("damaged published open data, rename")
     set_cell(catalogue / "procedures.csv", "code", "1.001193", "level", "phường")
     assert any("unknown_level" in line for line in builds.compare("error", expect=1))
-    assert "Đăng ký kết hôn (bản mới)" in (builds.site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
-    assert len(forks) >= 4  # each changed file, in both builds of an edit, was parsed by a forked process
+    assert "Đăng ký kết hôn" in (builds.site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
+    assert len(forks) >= 12  # each changed file, the open data and the search index, in both builds of an edit
