@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
-from .cache import BuildCache, Busy, code_digest, digest, forked, tree_digest, write_new
-from .load import RawTable, load_all, load_tables
+from .cache import BuildCache, code_digest, digest, forked, tree_digest, write_new
+from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
 from .parse import check_tables, group_slugs, parse_row, parse_rows, parse_statistics, procedure
@@ -93,13 +93,9 @@ def _provenance(data_dir: Path, report: Report) -> str:
     """The data directory's README, its headings moved one level down to sit under the page's own heading (a
     README that cannot be read is an error, like any input)."""
     path = data_dir / PROVENANCE_FILE
-    if not path.is_file():
-        return ""
+    data = read_bytes(path, PROVENANCE_FILE, report) if os.path.lexists(path) else b""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        report.error("unreadable_file", PROVENANCE_FILE, None, None, f"cannot be read: {exc.strerror or exc}")
-        return ""
+        text = (data or b"").decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         report.error("encoding", PROVENANCE_FILE, None, None, "not UTF-8 text: save it as UTF-8", "UTF-8",
                      f"byte {exc.object[exc.start]:#04x} at offset {exc.start}")
@@ -369,24 +365,17 @@ def data_directory(options: Options, config) -> tuple[Path, Path]:
     return data_dir, templates_dir
 
 
-def docs_dirs(config) -> list[Path]:
-    """The directories MkDocs reads: docs, and the theme overrides when they are outside the docs."""
-    directories = [Path(config.docs_dir)]
-    if config.theme.custom_dir and not Path(config.theme.custom_dir).is_relative_to(config.docs_dir):
-        directories.append(Path(config.theme.custom_dir))
-    return directories
-
-
 def mkdocs_key(config, publication: Publication) -> str:
     """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
     generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
-    and the theme. Not the build date: the only files MkDocs dates, the sitemaps, are write.py's."""
+    and the theme. Not the build date: the only files MkDocs dates, the sitemaps, are write.py's. (Theme overrides
+    inside the docs directory are read twice, harmlessly.)"""
     from importlib.metadata import version
 
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
     return digest(
         Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
-        tree_digest(*docs_dirs(config)), publication.source,
+        tree_digest(Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir)), publication.source,
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),
     )
@@ -432,8 +421,6 @@ def build(options: Options) -> tuple[Publication, Summary]:
     cache = BuildCache(site_dir, enabled=not options.full)
     try:
         cache.lock()
-    except Busy as exc:
-        raise UsageError(f"another build is publishing to {site_dir} (lock {exc}); wait for it to end") from None
     except OSError as exc:
         raise BuildFailed(f"cannot use the build cache {cache.root}: {exc.strerror}") from None
     try:

@@ -20,12 +20,10 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
+from .problems import UsageError
+
 FORMAT = 3  # bump when the layout of a cached value changes
 CODE_DIR = Path(__file__).parent
-
-
-class Busy(Exception):
-    """Another build holds the lock on this site directory."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -110,14 +108,14 @@ def forked(function: Callable[[], Any], pickled: bool = False) -> Callable[[], A
 
 class BuildCache:
     def __init__(self, site_dir: Path, enabled: bool = True):
-        self.root = site_dir.parent / f".{site_dir.name}.cache"
+        self.site_dir, self.root = site_dir, site_dir.parent / f".{site_dir.name}.cache"
         self.enabled = enabled
         self._lock: int | None = None
 
     # --- the lock: one build per site directory at a time ---------------------------------------------------
 
     def lock(self) -> None:
-        """Take the build lock, or raise Busy at once (a second build must not interleave with the first)."""
+        """Take the build lock, or raise UsageError at once: a second build must not interleave with the first."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -125,7 +123,8 @@ class BuildCache:
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise Busy(str(self.root / "lock")) from None
+                raise UsageError(f"another build is publishing to {self.site_dir} "
+                                 f"(lock {self.root / 'lock'}); wait for it to end") from None
             raise
         self._lock = fd  # released by the kernel when the process ends, however it ends
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -86,9 +85,6 @@ class Report:
                 expected: str = "", received: str = "") -> None:
         self.add("warning", code, file, row, column, message, expected, received)
 
-    def extend(self, other: "Report") -> None:
-        self.problems.extend(other.problems)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
@@ -105,9 +101,6 @@ class Report:
                 groups.setdefault((p.code, f"{p.file}:{p.column or ''}"), []).append(p)
         ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         return [(code, where, len(items), items) for (code, where), items in ordered]
-
-    def counts(self) -> Counter:
-        return Counter(p.severity for p in self.problems)
 
 
 class UsageError(Exception):

@@ -59,10 +59,6 @@ def reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _entries(directory: Path) -> list[str]:
-    return sorted(p.name + ("/" if p.is_dir() else "") for p in directory.iterdir())
-
-
 def check_site_dir(site_dir: Path, force: bool) -> None:
     """Refuse a site directory the build must not write to (before anything else happens)."""
     if site_dir.is_symlink() and not site_dir.exists():
@@ -72,7 +68,7 @@ def check_site_dir(site_dir: Path, force: bool) -> None:
     if not site_dir.is_dir():
         raise UsageError(f"--site-dir {site_dir} is a file, not a directory")
     try:
-        entries = _entries(site_dir)
+        entries = sorted(p.name + ("/" if p.is_dir() else "") for p in site_dir.iterdir())
     except OSError as exc:
         raise UsageError(f"--site-dir {site_dir} cannot be read: {reason(exc)}") from None
     if entries and not (site_dir / MARKER).is_file() and not force:
@@ -114,16 +110,6 @@ def _staging(site_dir: Path, cache: BuildCache) -> Path:
     return site_dir / STAGING  # a mount point: the cache beside it is on another file system
 
 
-def _remove_empty_parents(site_dir: Path, path: Path) -> None:
-    parent = path.parent
-    while parent != site_dir and parent.is_relative_to(site_dir):
-        try:
-            parent.rmdir()
-        except OSError:
-            return
-        parent = parent.parent
-
-
 def _apply(site_dir: Path, journal: dict) -> None:
     """Move the staged files into place and remove the files that are gone. Each step can be repeated, so a
     build killed half way is finished by running this again."""
@@ -148,7 +134,10 @@ def _apply(site_dir: Path, journal: dict) -> None:
             target.unlink()
         except (FileNotFoundError, IsADirectoryError):
             continue
-        _remove_empty_parents(site_dir, target)
+        try:
+            os.removedirs(target.parent)  # and its parents, up to the site directory (which holds MARKER)
+        except OSError:
+            pass
 
 
 def recover(site_dir: Path, cache: BuildCache, say: Callable[[str], None]) -> None:

@@ -148,18 +148,11 @@ def _render_some(indices: range) -> list[tuple[str, str]]:
     return done
 
 
-def workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def render_pages(pages: list[tuple[ShellPage, Path]], shells: dict[str, Shell]) -> dict[str, str]:
     """Fill these shell pages and write each where it is paired with, on all cores; their digests by path."""
     _JOB.update(pages=pages, shells=shells)
     try:
-        count = min(workers(), 8) if len(pages) >= 500 and "fork" in mp.get_all_start_methods() else 1
+        count = min(os.cpu_count() or 1, 8) if len(pages) >= 500 and "fork" in mp.get_all_start_methods() else 1
         parts = [range(k, len(pages), count) for k in range(count)]
         if count == 1:
             results = [_render_some(parts[0])]
