@@ -170,9 +170,12 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         value = cache.remember(name, digest(source, key), compute)
         return lambda: value
 
-    kept = []
+    def read_ahead() -> None:  # what later stages ask the build cache for, read while the other core parses
+        if cache:
+            cache.memo("records"), cache.memo("pieces"), publish.published(cache.site_dir, cache)
+
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo if cache else None,
-                         meanwhile=lambda: kept.append(cache.memo("records")) if cache else None)
+                         meanwhile=read_ahead)
     first = check_tables(tables, report)
     if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
            ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
@@ -180,7 +183,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         raise DataError(report)  # a file or a required column is missing: no record can be read
     # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
     # naming an unknown procedure) fails the build whatever they hold.
-    records = kept[0] if kept and not report.errors else None
+    records = cache.memo("records") if cache and not report.errors else None
     rows, orphans = _rows_by_code(tables, first)
     for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
         parse_rows(tables[name], indices, report)

@@ -111,6 +111,8 @@ class BuildCache:
         self.site_dir, self.root = site_dir, site_dir.parent / f".{site_dir.name}.cache"
         self.enabled = enabled
         self._lock: int | None = None
+        self.values: dict[tuple[str, str], Any] = {}  # what this build read or kept, by name and key
+        self.memos: dict[tuple[str, str], Memo] = {}
 
     # --- the lock: one build per site directory at a time ---------------------------------------------------
 
@@ -140,11 +142,15 @@ class BuildCache:
 
     def get(self, name: str, key: str) -> Any | None:
         """The value kept under NAME for KEY; None when there is none, it was kept for another key, or its bytes
-        are not the ones written (damaged, cut short by a killed build, another version's)."""
-        return self._read(self._path(name), key) if self.enabled else None
+        are not the ones written (damaged, cut short by a killed build, another version's). Read once per build,
+        so that a stage may ask for it early (build.catalogue_stage reads ahead while the other core parses)."""
+        if (name, key) not in self.values:
+            self.values[name, key] = self._read(self._path(name), key) if self.enabled else None
+        return self.values[name, key]
 
     def put(self, name: str, key: str, value: Any) -> None:
         self._store(self._path(name), key, value)
+        self.values[name, key] = value
 
     # An entry: the SHA-256 of the rest, the SHA-256 of its key, then the pickled value. A stale entry is known
     # by its first 64 bytes, without reading or unpickling the value.
@@ -197,8 +203,11 @@ class BuildCache:
     # --- memo tables: many results of one stage, each under the digest of what it read -------------------------
 
     def memo(self, name: str, key: str = "") -> "Memo":
-        """A memo table under NAME; KEY is what all its entries depend on (a new KEY starts it afresh)."""
-        return Memo(self, name, key)
+        """A memo table under NAME; KEY is what all its entries depend on (a new KEY starts it afresh). Read once
+        per build, like `get`."""
+        if (name, key) not in self.memos:
+            self.memos[name, key] = Memo(self, name, key)
+        return self.memos[name, key]
 
     # --- directory trees (MkDocs' output) -----------------------------------------------------------------------
 

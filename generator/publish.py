@@ -197,15 +197,20 @@ def publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
                            ("the next build finishes publishing" if pending else "the site is as it was")) from None
 
 
+def published(site_dir: Path, cache: BuildCache) -> tuple[bytes, dict[str, str], dict]:
+    """The marker's bytes and its files, and what the build cache recorded when they were published."""
+    marker, previous = _marker(site_dir)
+    return marker, previous, cache.get(STATE, sha256(marker)) or {}
+
+
 def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
     site_dir.mkdir(parents=True, exist_ok=True)
-    marker, previous = _marker(site_dir)
-    state = cache.get(STATE, sha256(marker)) or {}
-    published = state.get("files", {})
+    marker, previous, state = published(site_dir, cache)
+    recorded = state.get("files", {})
     root = f"{site_dir}{os.sep}"  # plain strings: a Path per file costs more than its stat
 
     def unchanged(path: str, value: str | None) -> bool:
-        old = published.get(path)
+        old = recorded.get(path)
         return value is not None and old is not None and old[0] == value and _status(root + path) == old[1]
 
     needed = [path for path, value in files.digests.items() if not unchanged(path, value)]
@@ -238,7 +243,7 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
         (cache.root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
     written = set(changed)
-    statuses = {path: (value, published[path][1] if path in published and path not in written
+    statuses = {path: (value, recorded[path][1] if path in recorded and path not in written
                        else _status(root + path))
                 for path, value in digests.items()}
     directories = _scan(site_dir, state.get("directories", {}))
