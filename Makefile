@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test serve check bench clean
+.PHONY: site test serve check bench clean plotly
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/scale.py
+
+# Rebuild the vendored partial Plotly bundle (Node and npm; generator/vendor/plotly/README.md). The packages
+# go to a temporary directory: nothing lands in generator/, whose every file is part of the build cache's key.
+PLOTLY_DIR := generator/vendor/plotly
+plotly:
+	tmp=$$(mktemp -d) && cp $(PLOTLY_DIR)/package.json $(PLOTLY_DIR)/package-lock.json $(PLOTLY_DIR)/index.js \
+		$(PLOTLY_DIR)/build.mjs $$tmp && (cd $$tmp && npm ci --ignore-scripts --no-audit --no-fund) && \
+		node $$tmp/build.mjs $(CURDIR)/$(PLOTLY_DIR) && rm -rf $$tmp
 
 clean:
 	rm -rf site .site-* bench/out

@@ -11,7 +11,6 @@ small change runs the same functions as the first build, on less. `--full` reads
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 
 PROVENANCE_FILE = "README.md"
 FORK_ABOVE = 1000  # procedures: from here on the search index and open data are made by a forked process
-PLOTLY_JS = "assets/javascripts/plotly.min.js"
+PLOTLY_JS = "assets/javascripts/plotly-partial.min.js"
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 
 
@@ -86,7 +85,8 @@ class Record:
 
 
 def plotly_source() -> Path:
-    return Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
+    """plotly.js with only the traces the charts use (generator/vendor/plotly/README.md)."""
+    return Path(__file__).parent / "vendor" / "plotly" / "plotly-partial.min.js"
 
 
 def _provenance(data_dir: Path, report: Report) -> str:

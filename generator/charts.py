@@ -2,15 +2,25 @@
 
 On-time rate everywhere is the report form's: (early + on time) / resolved × 100, summed over the rows of a bar
 before dividing. A bar built from any row with an integrity finding is marked; so is one built from synthetic rows.
+
+Honest on a phone: counts are bars on an axis from 0 with whole-number ticks; rates, whose differences are a few
+tenths of a percent, are dots (Cleveland's dot plot) or lines read by position, on an axis whose range the chart's
+note states. No figure can be dragged or zoomed, so a swipe over it scrolls the page. Every figure carries what a
+downloaded picture adds to it (title, source, «mô phỏng»), since the picture travels without the page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
+import math
+import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from .audit import LEVEL_PARTS
 from .schema import STAT_LEVELS
@@ -19,6 +29,10 @@ from .vietnamese import format_count, format_percent
 
 RATE_AXIS = "Tỷ lệ đúng hạn (%)"
 RATE_DEFINITION = "(trước hạn + đúng hạn) / đã giải quyết × 100, theo Biểu số 06/VPCP/KSTT"
+INDIGO, LIGHT_INDIGO, RED = "#3f51b5", "#9fa8da", "#c62828"
+PERIOD_STEP = {"month": "M1", "quarter": "M3", "year": "M12"}  # Plotly's xperiod for each kind of period
+IMAGE_WIDTH = 1000  # px of a downloaded picture, whatever the screen it was taken from
+MAX_SOURCES = 3  # sources named on a picture; beyond, it points to the chart's CSV
 
 
 @dataclass
@@ -31,7 +45,10 @@ class Chart:
     rows: list[list[str]]
     marks: list[int]  # findings behind each table row
     synthetic: bool
-    csv: bytes = field(repr=False, default=b"")
+    csv: bytes = field(repr=False)
+    height: int  # px, reserved on the page before Plotly draws
+    note: str  # how to read the chart when its value axis does not start at 0; empty when it does
+    image: str  # JSON: what a downloaded picture adds to the figure (congkhai.js)
 
 
 def script_json(value: str) -> str:
@@ -78,11 +95,91 @@ def _rates(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return grouped
 
 
+def plotly_text(value) -> str:
+    """Plotly reads labels as a small HTML subset (<b>, <br>, <a href>): text from data is escaped to show verbatim."""
+    return html.escape(str(value), quote=False)
+
+
+def _wrapped(label: str, width: int = 22, lines: int = 2) -> str:
+    """A category label in at most two short lines, so that a phone keeps room for the plot; the whole label is in
+    the hover text and the table."""
+    return "<br>".join(plotly_text(line) for line in
+                       textwrap.wrap(label, width, max_lines=lines, placeholder=" …") or [""])
+
+
 def _layout(**extra) -> dict:
-    layout = dict(separators=",.", margin=dict(l=10, r=10, t=10, b=10), height=380,
+    layout = dict(template="none", separators=",.", dragmode=False, hovermode="closest", height=380,
+                  # t: a strip for Plotly's toolbar above the plot; r: half a tick label centred on the axis's end
+                  margin=dict(l=8, r=24, t=30, b=8),
                   font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"),
-                  legend=dict(orientation="h", y=-0.2))
+                  legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", traceorder="normal"))
     return {**layout, **extra}
+
+
+def _axis(**extra) -> dict:
+    """Fixed: nothing to zoom or pan; room for the tick labels, whatever their length."""
+    return dict(fixedrange=True, automargin=True, **extra)
+
+
+def _count_axis(title: str, top: float) -> dict:
+    """Counts are bars from 0, ticked in whole numbers (Plotly would tick a short range at 0,5)."""
+    axis = _axis(title=dict(text=title), rangemode="tozero", tickformat=",d")
+    if top <= 10:
+        axis["dtick"] = 1
+    return axis
+
+
+def _rate_start(rates: pd.Series) -> int:
+    """Where a rate axis of dots or lines starts: the whole percent below the lowest rate, less one."""
+    return max(0, math.floor(float(rates.min())) - 1)
+
+
+def _rate_note(start: int, shape: str, axis: str) -> str:
+    if start == 0:
+        return f"{shape}; {axis} từ 0% đến 100%."
+    return f"{shape}; {axis} từ {start}% đến 100%, không bắt đầu từ 0, để thấy rõ chênh lệch nhỏ."
+
+
+def _period_x(rows: pd.DataFrame, kind: str) -> list:
+    return [start.isoformat() for start in rows["period_start"]] if kind in PERIOD_STEP else rows["x"].tolist()
+
+
+def _period_axis(kind: str) -> tuple[dict, dict]:
+    """Trace attributes and axis for a series of periods. Months, quarters and years go on a date axis: each mark
+    sits in the middle of its period and Plotly fits as many mm/yyyy ticks as the width allows (one a year when
+    space is short). Other periods are categories."""
+    if kind not in PERIOD_STEP:
+        return {}, _axis(type="category")
+    stops = [dict(dtickrange=["M12", None], value="%Y"), dict(dtickrange=["M1", None], value="%m/%Y"),
+             dict(dtickrange=[None, None], value="%d/%m/%Y")]  # the first that matches the tick step is used
+    return (dict(xperiod=PERIOD_STEP[kind], xperiodalignment="middle"),
+            _axis(type="date", ticklabelmode="period", tickformatstops=stops))
+
+
+def _sources(rows: pd.DataFrame) -> list[str]:
+    return sorted(set(rows["source"].dropna()) - {""})
+
+
+def _image(title: str, synthetic: bool, sources: list[str], note: str, filename: str, height: int) -> str:
+    """What a downloaded picture adds to the figure: the title, «mô phỏng», the sources and the note on top (the
+    page's address is added in the browser). JSON for congkhai.js, safe in a <script> like the figure."""
+    if not sources:
+        credit = "Nguồn: không ghi nguồn."
+    elif len(sources) <= MAX_SOURCES:
+        credit = "Nguồn: " + "; ".join(sources) + "."
+    else:
+        credit = f"Nguồn: {len(sources)} nguồn, ghi từng dòng trong tệp CSV của biểu đồ."
+    lines = (["<b>SỐ LIỆU MÔ PHỎNG, không phải số liệu đã công bố.</b>"] if synthetic else []) + [
+        "<br>".join(plotly_text(line) for line in textwrap.wrap(text, 130)) for text in (credit, note) if text]
+    subtitle = "<br>".join(lines)
+    title_text = "<br>".join(plotly_text(line) for line in textwrap.wrap(title, 80))
+    extra = 60 + 18 * (title_text.count("<br>") + subtitle.count("<br>"))
+    return script_json(json.dumps({
+        "filename": filename, "width": IMAGE_WIDTH, "height": height + extra,
+        "layout": {"title": {"text": title_text, "x": 0, "xanchor": "left", "xref": "paper", "yref": "container",
+                             "automargin": True, "font": {"size": 18},
+                             "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#444"}}}},
+    }, ensure_ascii=False))
 
 
 def _figure(fig: go.Figure) -> str:
@@ -105,20 +202,26 @@ def _rate_table(frame: pd.DataFrame, label_columns: list[tuple[str, str]]) -> tu
     return columns, shown, raw
 
 
-def _rate_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tuple[str, str]], x: pd.Series,
-                summary: str, horizontal: bool = False) -> Chart:
-    if horizontal:
-        bar = go.Bar(y=x, x=frame["rate"], orientation="h", marker_color="#3f51b5",
-                     hovertemplate="%{y}: %{x:.2f}%<extra></extra>")
-        layout = _layout(xaxis=dict(title=RATE_AXIS, range=[max(0, float(frame["rate"].min()) - 2), 100]),
-                         yaxis=dict(autorange="reversed", automargin=True), height=max(300, 28 * len(frame) + 80))
-    else:
-        bar = go.Bar(x=x, y=frame["rate"], marker_color="#3f51b5", hovertemplate="%{x}: %{y:.2f}%<extra></extra>")
-        layout = _layout(yaxis=dict(title=RATE_AXIS, range=[max(0, float(frame["rate"].min()) - 2), 100]))
+def _dot_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tuple[str, str]], labels: pd.Series,
+               summary: str, sources: list[str]) -> Chart:
+    """Rates by category as dots on one scale, a row each in the frame's order."""
+    start = _rate_start(frame["rate"])
+    rows = list(range(len(frame)))  # positions, not names: two long names cut alike stay two rows
+    dots = go.Scatter(
+        x=frame["rate"], y=rows, mode="markers", cliponaxis=False, marker=dict(size=12, color=INDIGO),
+        customdata=[[plotly_text(label), int(r.in_time), int(r.resolved)] for label, r in zip(labels, frame.itertuples())],
+        hovertemplate="%{customdata[0]}<br>%{x:.2f}% = %{customdata[1]:,} / %{customdata[2]:,}<extra></extra>")
+    height = 44 * len(frame) + 90
+    layout = _layout(height=height, showlegend=False,
+                     xaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100], ticksuffix="%"),
+                     yaxis=_axis(tickmode="array", tickvals=rows, ticktext=[_wrapped(label) for label in labels],
+                                 range=[len(frame) - 0.5, -0.5], zeroline=False))
+    note = _rate_note(start, "Biểu đồ chấm: vị trí của chấm là tỷ lệ", "trục ngang")
     columns, shown, raw = _rate_table(frame, label_columns)
-    return Chart(id, title, summary, _figure(go.Figure(bar, layout)), columns, shown,
-                 frame["findings"].astype(int).tolist(), bool(frame["synthetic"].any()),
-                 _table_csv(columns, raw))
+    synthetic = bool(frame["synthetic"].any())
+    return Chart(id, title, summary, _figure(go.Figure(dots, layout)), columns, shown,
+                 frame["findings"].astype(int).tolist(), synthetic, _table_csv(columns, raw), height, note,
+                 _image(title, synthetic, sources, note, id, height))
 
 
 def build_charts(stats: pd.DataFrame) -> list[Chart]:
@@ -134,8 +237,9 @@ def build_charts(stats: pd.DataFrame) -> list[Chart]:
         best, worst = by_level.loc[by_level["rate"].idxmax()], by_level.loc[by_level["rate"].idxmin()]
         summary = (f"Trong {window}, {best['level_label'].lower()} giải quyết đúng hạn cao nhất ({format_percent(best['rate'])}), "
                    f"{worst['level_label'].lower()} thấp nhất ({format_percent(worst['rate'])}).")
-        charts.append(_rate_chart("theo-cap", f"Tỷ lệ giải quyết đúng hạn theo cấp, {window}", by_level,
-                                  [("level_label", "Cấp")], by_level["level_label"], summary))
+        charts.append(_dot_chart("theo-cap", f"Tỷ lệ giải quyết đúng hạn theo cấp, {window}", by_level,
+                                 [("level_label", "Cấp")], by_level["level_label"], summary,
+                                 _sources(_series(level_rows))))
 
     agency_rows, window = _window(s[plain & (s["agency"] != "")])
     by_agency = _rates(agency_rows, ["agency", "level_label"]).dropna(subset=["rate"])
@@ -144,17 +248,17 @@ def build_charts(stats: pd.DataFrame) -> list[Chart]:
         worst = by_agency.iloc[-1]
         summary = (f"Trong {window}, {len(by_agency)} cơ quan có số liệu; thấp nhất là {worst['agency']} "
                    f"({format_percent(worst['rate'])}), cao nhất {by_agency.iloc[0]['agency']} ({format_percent(by_agency.iloc[0]['rate'])}).")
-        charts.append(_rate_chart("theo-co-quan", f"Xếp hạng cơ quan theo tỷ lệ đúng hạn, {window}", by_agency,
-                                  [("agency", "Cơ quan"), ("level_label", "Cấp")], by_agency["agency"], summary,
-                                  horizontal=True))
+        charts.append(_dot_chart("theo-co-quan", f"Xếp hạng cơ quan theo tỷ lệ đúng hạn, {window}", by_agency,
+                                 [("agency", "Cơ quan"), ("level_label", "Cấp")], by_agency["agency"], summary,
+                                 _sources(_series(agency_rows))))
 
     field_rows, window = _window(s[(s["field"] != "") & (s["procedure_code"] == "")])
     by_field = _rates(field_rows, ["field"]).dropna(subset=["rate"]).sort_values(["rate", "field"], ascending=[False, True])
     if not by_field.empty:
         worst = by_field.iloc[-1]
         summary = f"Trong {window}, lĩnh vực có tỷ lệ đúng hạn thấp nhất là {worst['field']} ({format_percent(worst['rate'])})."
-        charts.append(_rate_chart("theo-linh-vuc", f"Tỷ lệ giải quyết đúng hạn theo lĩnh vực, {window}", by_field,
-                                  [("field", "Lĩnh vực")], by_field["field"], summary, horizontal=True))
+        charts.append(_dot_chart("theo-linh-vuc", f"Tỷ lệ giải quyết đúng hạn theo lĩnh vực, {window}", by_field,
+                                 [("field", "Lĩnh vực")], by_field["field"], summary, _sources(_series(field_rows))))
 
     trend = _trend(s[plain & (s["agency"] == "")])
     if trend:
@@ -180,13 +284,18 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
         return None
     rows = rows.sort_values("period_start")
     rows = rows.assign(x=_short_periods(rows))
-    grouped = _rates(rows, ["period", "x", "level", "level_label"])
+    grouped = _rates(rows, ["period", "x", "period_start", "level", "level_label"])
     order = [lvl for lvl in ("tong", *LEVEL_PARTS) if lvl in set(grouped["level"])]
-    fig = go.Figure(layout=_layout(yaxis=dict(title=RATE_AXIS)))
+    start = _rate_start(grouped["rate"])
+    kind = rows["period_kind"].iloc[0]
+    attributes, x_axis = _period_axis(kind)
+    fig = go.Figure(layout=_layout(xaxis=x_axis, yaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100],
+                                                             ticksuffix="%")))
     for level in order:
         part = grouped[grouped["level"] == level]
-        fig.add_trace(go.Scatter(x=part["x"], y=part["rate"], mode="lines+markers", name=STAT_LEVELS[level],
-                                 hovertemplate="%{x}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>"))
+        fig.add_trace(go.Scatter(x=_period_x(part, kind), y=part["rate"], customdata=part["x"], mode="lines+markers", name=STAT_LEVELS[level],
+                                 hovertemplate="%{customdata}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>",
+                                 **attributes))
     periods = grouped.drop_duplicates("period")[["period", "x"]]
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
@@ -203,11 +312,17 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     line = grouped[grouped["level"] == headline]
     summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {format_percent(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
                f"đến {format_percent(line.iloc[-1]['rate'])} ({line.iloc[-1]['x']}).")
-    return Chart("xu-huong", "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ", summary, _figure(fig), columns, shown,
-                 marks, bool(rows["synthetic"].any()), _table_csv(["period"] + columns[1:], raw))
+    title = "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ"
+    note = _rate_note(start, "Biểu đồ đường: độ cao của điểm là tỷ lệ", "trục dọc")
+    synthetic = bool(rows["synthetic"].any())
+    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, marks, synthetic,
+                 _table_csv(["period"] + columns[1:], raw), fig.layout.height, note,
+                 _image(title, synthetic, _sources(rows), note, "xu-huong", fig.layout.height))
 
 
 def _volumes(rows: pd.DataFrame) -> Chart | None:
+    """New dossiers by channel, stacked, and, below on its own axis from 0, the dossiers overdue at the end of each
+    period (two counts of different size: two panels, not a second axis over the first)."""
     totals = rows[rows["level"] == "tong"]
     rows = totals if not totals.empty else rows[rows["level"].isin(LEVEL_PARTS)]
     rows = _recent(_dominant_kind(rows[rows["received_online"].notna() & rows["received_offline"].notna()]))
@@ -215,19 +330,29 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
         return None
     rows = rows.sort_values("period_start")
     rows = rows.assign(x=_short_periods(rows))
-    grouped = rows.groupby(["period", "x"], sort=False).agg(
+    grouped = rows.groupby(["period", "x", "period_start"], sort=False).agg(
         online=("received_online", "sum"), offline=("received_offline", "sum"),
         overdue=("pending_overdue", lambda v: v.sum() if v.notna().all() else pd.NA),
         findings=("findings", "sum"), synthetic=("synthetic", "any")).reset_index()
     grouped["share"] = (grouped["online"] / (grouped["online"] + grouped["offline"]) * 100).astype(float).round(2)
-    fig = go.Figure(layout=_layout(barmode="stack", yaxis=dict(title="Hồ sơ mới tiếp nhận"),
-                                   yaxis2=dict(title="Đang giải quyết quá hạn", overlaying="y", side="right",
-                                               showgrid=False)))
-    fig.add_trace(go.Bar(x=grouped["x"], y=grouped["online"], name="Trực tuyến", marker_color="#3f51b5"))
-    fig.add_trace(go.Bar(x=grouped["x"], y=grouped["offline"], name="Trực tiếp, bưu chính", marker_color="#9fa8da"))
-    if grouped["overdue"].notna().any():
-        fig.add_trace(go.Scatter(x=grouped["x"], y=grouped["overdue"], name="Đang quá hạn", yaxis="y2",
-                                 mode="lines+markers", marker_color="#c62828"))
+    kind = rows["period_kind"].iloc[0]
+    x = _period_x(grouped, kind)
+    attributes, x_axis = _period_axis(kind)
+    overdue = grouped["overdue"].notna().any()
+    fig = make_subplots(rows=2 if overdue else 1, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        row_heights=[0.65, 0.35] if overdue else None)
+    hover = "%{customdata}: %{y:,} hồ sơ<extra>"
+    for name, column, colour in (("Trực tuyến", "online", INDIGO), ("Trực tiếp, bưu chính", "offline", LIGHT_INDIGO)):
+        fig.add_trace(go.Bar(x=x, y=grouped[column], customdata=grouped["x"], name=name, marker_color=colour,
+                             hovertemplate=hover + name + "</extra>", **attributes), row=1, col=1)
+    received = (grouped["online"] + grouped["offline"]).max()
+    fig.update_layout(_layout(barmode="stack", height=480 if overdue else 380, xaxis=x_axis,
+                              yaxis=_count_axis("Hồ sơ mới tiếp nhận", received)))
+    if overdue:
+        name = "Đang quá hạn"
+        fig.add_trace(go.Bar(x=x, y=grouped["overdue"], customdata=grouped["x"], name=name, marker_color=RED,
+                             hovertemplate=hover + name + "</extra>", **attributes), row=2, col=1)
+        fig.update_layout(xaxis2=x_axis, yaxis2=_count_axis(name, grouped["overdue"].max()))
     columns = ["Kỳ", "Trực tuyến", "Trực tiếp, bưu chính", "Tỷ lệ trực tuyến", "Đang quá hạn"]
     shown = [[r.x, format_count(r.online), format_count(r.offline), format_percent(r.share), format_count(r.overdue)] for r in grouped.itertuples()]
     raw = [[r.period, int(r.online), int(r.offline), float(r.share), None if pd.isna(r.overdue) else int(r.overdue),
@@ -235,7 +360,8 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     first, last = grouped.iloc[0], grouped.iloc[-1]
     summary = (f"Tỷ lệ hồ sơ nộp trực tuyến từ {format_percent(first['share'])} ({first['x']}) "
                f"đến {format_percent(last['share'])} ({last['x']}).")
-    return Chart("khoi-luong", "Hồ sơ mới tiếp nhận (trực tuyến và trực tiếp) và hồ sơ đang quá hạn", summary,
-                 _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(), bool(grouped["synthetic"].any()),
-                 _table_csv(["period"] + columns[1:], raw))
-
+    title = "Hồ sơ mới tiếp nhận (trực tuyến và trực tiếp) và hồ sơ đang quá hạn"
+    synthetic = bool(grouped["synthetic"].any())
+    return Chart("khoi-luong", title, summary, _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(),
+                 synthetic, _table_csv(["period"] + columns[1:], raw), fig.layout.height, "",
+                 _image(title, synthetic, _sources(rows), "", "khoi-luong", fig.layout.height))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 import subprocess
 import time
@@ -35,6 +37,28 @@ def run_cli(*args: str) -> int:
 
 def html(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+PAGE_BUDGET = {"thong-ke/": 450_000}  # bytes, gzipped, of a page's first load (issue #13)
+
+
+def first_load(site: Path, page: str) -> list[Path]:
+    """The files a browser fetches to show a page of the built site: the page, its styles, scripts and icon, the
+    chart library its charts load, and Material's sitemap.xml, fetched at once when instant navigation is on."""
+    path = site / page / "index.html"
+    soup = html(path)
+    refs = ([t["href"] for t in soup.select("link[rel~=stylesheet], link[rel~=icon]")]
+            + [t["src"] for t in soup.select("script[src], img[src]")]
+            + [t["data-ck-plotly"] for t in soup.select("[data-ck-plotly]")][:1])
+    files = [path] + [(path.parent / ref.split("?")[0]).resolve() for ref in refs]
+    if "navigation.instant" in json.loads(soup.select_one("#__config").string)["features"]:
+        files.append(site / "sitemap.xml")
+    return files
+
+
+def gzipped_size(files: list[Path]) -> int:
+    """What the files weigh as a web server sends them: gzip at level 6, the usual setting (Apache, zlib's default)."""
+    return sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, FIXTURES, ROOT, run_cli, wait_for
+from conftest import CONFIG, FIXTURES, PAGE_BUDGET, ROOT, first_load, gzipped_size, run_cli, wait_for
+from generator.build import PLOTLY_JS
 from generator.vietnamese import fold
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -95,7 +97,7 @@ def test_charts_and_filters_survive_instant_navigation(served, browser):
     assert page.evaluate("window.__samePage") is True
     assert errors == []
     assert [u for u in requests if not u.startswith(served)] == []
-    assert any(u.endswith("plotly.min.js") for u in requests)
+    assert any(u.endswith(PLOTLY_JS) for u in requests)
 
 
 def test_plotly_is_not_loaded_on_pages_without_charts(served, browser):
@@ -105,6 +107,162 @@ def test_plotly_is_not_loaded_on_pages_without_charts(served, browser):
     page.goto(served + "thu-tuc/1.000094/", wait_until="networkidle")
     assert not any("plotly" in u for u in requests)
     assert page.inner_text("article h1").startswith("Thủ tục đăng ký kết hôn")
+
+
+# ---- Charts on a phone and a desktop: honest axes, a Vietnamese toolbar, the page keeps the swipe ---------------
+
+VIEWPORTS = {"phone": dict(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True),
+             "desktop": dict(viewport={"width": 1366, "height": 900})}
+
+# Each drawn chart as Plotly laid it out: its traces, its axes (with the tick labels shown) and its note.
+FIGURES = """() => Array.from(document.querySelectorAll('[data-ck-chart]')).map(gd => {
+    const layout = gd._fullLayout;
+    const axes = {};
+    Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k)).forEach(k => {
+        axes[layout[k]._id] = {range: layout[k].range, fixedrange: layout[k].fixedrange,
+            ticks: Array.from(gd.querySelectorAll('.' + layout[k]._id + 'tick text')).map(t => t.textContent)};
+    });
+    const note = gd.closest('section').querySelector('.ck-chart-note');
+    return {id: gd.id, dragmode: layout.dragmode, axes: axes, note: note ? note.textContent : '',
+            traces: gd._fullData.map(t => ({type: t.type, mode: t.mode || '', x: t.xaxis, y: t.yaxis,
+                                            orientation: t.orientation || 'v'}))};
+})"""
+
+
+@pytest.fixture(scope="module", params=sorted(VIEWPORTS))
+def statistics(request, served, browser):
+    """The statistics page with every chart drawn, on a phone and on a desktop."""
+    context = browser.new_context(**VIEWPORTS[request.param])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
+    page.goto(served + "thong-ke/", wait_until="networkidle")
+    page.wait_for_function("""() => { const boxes = document.querySelectorAll('[data-ck-chart]');
+        return boxes.length > 0 && document.querySelectorAll('[data-ck-drawn] .main-svg').length >= boxes.length; }""")
+    page.viewport_name = request.param
+    yield page
+    assert errors == []
+    context.close()
+
+
+def test_bars_start_at_zero_and_count_in_whole_numbers(statistics):
+    figures = statistics.evaluate(FIGURES)
+    bar_axes = [(f["id"], f["axes"][t["y"] if t["orientation"] == "v" else t["x"]])
+                for f in figures for t in f["traces"] if t["type"] == "bar"]
+    assert len({axis["range"][0] for _, axis in bar_axes}) == 1 and len(bar_axes) >= 3
+    for chart, axis in bar_axes:
+        assert axis["range"][0] == 0, chart
+        assert axis["ticks"] and all(re.fullmatch(r"\d{1,3}(\.\d{3})*", tick) for tick in axis["ticks"]), (chart, axis)
+
+
+def test_rates_are_dots_or_lines_on_a_stated_range(statistics):
+    rate_axes = 0
+    for figure in statistics.evaluate(FIGURES):
+        for name, axis in figure["axes"].items():
+            if not axis["ticks"] or not all(re.fullmatch(r"\d+%", t) for t in axis["ticks"]):
+                continue
+            rate_axes += 1
+            on_axis = [t for t in figure["traces"] if name in (t["x"], t["y"])]
+            assert all(t["type"] == "scatter" and "markers" in t["mode"] for t in on_axis), figure["id"]
+            assert axis["range"][1] == 100 and axis["ticks"][-1] == "100%"
+            assert f"từ {axis['range'][0]:g}% đến 100%, không bắt đầu từ 0" in figure["note"], figure["id"]
+    assert rate_axes == 4  # by level, by agency, by field (dots), over time (lines)
+    notes = statistics.locator(".ck-chart-note").all_inner_texts()
+    assert sum(n.startswith("Biểu đồ chấm") for n in notes) == 3
+
+
+def test_tick_labels_legends_and_titles_stay_inside_the_chart(statistics):
+    outside = statistics.evaluate("""() => {
+        const found = [];
+        document.querySelectorAll('[data-ck-chart]').forEach(gd => {
+            const box = gd.querySelector('.main-svg').getBoundingClientRect();
+            gd.querySelectorAll('.xtick text, .ytick text, .x2tick text, .y2tick text, .g-xtitle, .g-ytitle, .g-y2title, .legendtext').forEach(t => {
+                const r = t.getBoundingClientRect();  // Plotly hides a tick label that would overflow: no size
+                if (t.textContent && (!r.width || r.left < box.left - 1 || r.right > box.right + 1
+                                      || r.top < box.top - 1 || r.bottom > box.bottom + 1))
+                    found.push(gd.id + ': ' + t.textContent);
+            });
+        });
+        return found; }""")
+    assert outside == []
+    ticks = [t for f in statistics.evaluate(FIGURES) for axis in f["axes"].values() for t in axis["ticks"]]
+    assert "01/2024" in ticks or "2024" in ticks  # dates as mm/yyyy or yyyy, never cut
+
+
+def test_toolbar_is_vietnamese_with_no_cloud_edit_or_share(statistics):
+    titles = statistics.eval_on_selector_all(".modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")
+    assert titles == ["Tải ảnh PNG (kèm tiêu đề, nguồn)"] * statistics.locator("[data-ck-chart]").count()
+    assert statistics.locator(".modebar a[href], .modebar-btn--logo").count() == 0  # no «Produced with Plotly»
+    config = statistics.evaluate("""() => Array.from(document.querySelectorAll('[data-ck-chart]')).map(gd => {
+        const c = gd._context; return [c.locale, c.displaylogo, c.showSendToCloud, c.scrollZoom, c.showTips]; })""")
+    assert {tuple(c) for c in config} == {("vi", False, False, False, False)}
+    # A tooltip in Vietnamese numbers: decimal comma, thousands dot.
+    statistics.evaluate("document.querySelector('#ck-chart-theo-cap').scrollIntoView({block: 'center'})")
+    point = statistics.locator("#ck-chart-theo-cap .point").first.bounding_box()
+    statistics.mouse.move(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)  # Plotly's hover layer
+    statistics.wait_for_selector("#ck-chart-theo-cap .hovertext")
+    text = statistics.evaluate("""() => Array.from(document.querySelectorAll('#ck-chart-theo-cap .hovertext .line'))
+        .map(line => line.textContent).join('\\n')""")
+    assert re.fullmatch(r"Cấp \w+\n\d+,\d\d% = \d{1,3}(\.\d{3})* / \d{1,3}(\.\d{3})*", text), text
+
+
+def test_a_swipe_or_the_wheel_over_a_chart_scrolls_the_page(statistics):
+    figures = statistics.evaluate(FIGURES)
+    assert {f["dragmode"] for f in figures} == {False}
+    assert all(axis["fixedrange"] for f in figures for axis in f["axes"].values())
+    statistics.evaluate("document.querySelector('#ck-chart-xu-huong').scrollIntoView({block: 'center'})")
+    box = statistics.locator("#ck-chart-xu-huong .nsewdrag").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert statistics.evaluate("([x, y]) => !!document.elementFromPoint(x, y).closest('#ck-chart-xu-huong')", [x, y])
+    before = statistics.evaluate("window.scrollY")
+    if statistics.viewport_name == "phone":
+        cdp = statistics.context.new_cdp_session(statistics)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        for step in range(1, 11):
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 20 * step}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    else:
+        statistics.mouse.move(x, y)
+        statistics.mouse.wheel(0, 200)
+    statistics.wait_for_function("before => window.scrollY > before + 100", arg=before)
+
+
+def test_a_downloaded_picture_carries_title_source_and_synthetic_label(statistics):
+    chart = statistics.locator("#ck-chart-theo-co-quan")
+    chart.scroll_into_view_if_needed()
+    statistics.evaluate("""() => { const original = Plotly.downloadImage;
+        Plotly.downloadImage = (figure, options) => { window.__picture = {figure, options};
+                                                      return original(figure, options); }; }""")
+    chart.hover()
+    with statistics.expect_download() as download:
+        chart.locator(".modebar-btn").click()
+    picture = download.value
+    assert picture.suggested_filename == "theo-co-quan.png"
+    png = Path(picture.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 1000  # a desktop width, even from a phone
+    title = statistics.evaluate("window.__picture.figure.layout.title")
+    assert title["text"] == statistics.evaluate("document.querySelector('#theo-co-quan').firstChild.textContent.trim()")
+    assert title["subtitle"]["text"].startswith("<b>SỐ LIỆU MÔ PHỎNG")
+    assert "Nguồn: synthetic: scripts/synthetic_statistics.py" in title["subtitle"]["text"]
+    assert title["subtitle"]["text"].endswith("/thong-ke/#theo-co-quan")
+
+
+def test_statistics_first_load_stays_within_its_budget(served, browser, site):
+    """What the phone fetched is what the byte count (conftest.first_load) counts, and it weighs ≤ 450 KB gzipped."""
+    directory, _ = site
+    page = browser.new_page(**VIEWPORTS["phone"])
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(served + "thong-ke/", wait_until="networkidle")
+    page.wait_for_selector("[data-ck-drawn] .main-svg")
+    counted = first_load(directory, "thong-ke/")
+    files = {(directory / u[len(served):].split("?")[0]).resolve() for u in fetched}
+    files = {f / "index.html" if f.is_dir() else f for f in files}
+    assert files <= set(counted), files - set(counted)
+    assert (directory / PLOTLY_JS).resolve() in files
+    assert gzipped_size(counted) <= PAGE_BUDGET["thong-ke/"]
+    page.close()
 
 
 # ---- Search --------------------------------------------------------------------------------------------------

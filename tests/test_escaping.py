@@ -183,8 +183,8 @@ def scan(site: Path, select: Callable[[str], bool]) -> tuple[list[tuple], set[st
                 elif lower in URL_ATTRIBUTES:
                     if not (el.tag == "a" and lower == "href" and (value in SAFE_LINKS or SLUG_LINK.fullmatch(value))):
                         problems.append((where, el.tag, f"value in a URL ({name})", value))
-                elif lower == "data-ck-figure":
-                    json.loads(value)  # the chart specification, whole: nothing broke out of the attribute
+                elif lower in ("data-ck-figure", "data-ck-image"):
+                    json.loads(value)  # a chart's specification, whole: nothing broke out of the attribute
                 elif not SLUG.fullmatch(value):
                     verbatim(where, f"{el.tag}@{name}", value)
             if el.tag in ("script", "style"):

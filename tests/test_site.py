@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from conftest import FIXTURES, html
+from generator.build import PLOTLY_JS
 
 FIXTURE_CODES = ["1.001193", "1.000894", "2.002000", "1.004000"]
 
@@ -176,5 +177,5 @@ def test_site_without_statistics_says_so(small_site):
     page = html(small_site / "thong-ke/index.html")
     assert "Chưa có số liệu giải quyết hồ sơ nào được công bố" in page.select_one(".ck-empty-state").get_text()
     assert not page.select("[data-ck-chart]")
-    assert not (small_site / "assets/javascripts/plotly.min.js").exists()
+    assert not (small_site / PLOTLY_JS).exists()
     assert html(small_site / "thong-ke/kiem-tra/index.html").select_one(".ck-empty-state")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import prepare
+from generator.charts import plotly_text
 from generator.problems import DataError
 from generator.schema import STATISTICS
 
@@ -229,7 +230,7 @@ def test_values_in_statistics_stay_inert_in_pages_and_chart_json(tmp_path):
     import json
     figure = page.find(id="ck-chart-theo-co-quan")["data-ck-figure"]
     assert "</" not in figure  # safe even if it were ever moved into a <script>
-    assert hostile in json.dumps(json.loads(figure), ensure_ascii=False)
+    assert plotly_text(hostile) in json.dumps(json.loads(figure), ensure_ascii=False)  # shown verbatim by Plotly
     assert not page.select('a[href^="javascript"]')
     stats_csv = (site / "du-lieu/thong-ke.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(1)" in stats_csv
@@ -258,3 +259,29 @@ def test_statistics_from_every_sheet_of_a_workbook(tmp_path):
     assert publication.statistics["period"].tolist() == ["2021-Q1", "2021-Q2"]
     assert [(f.check, f.period, f.published, f.expected) for f in publication.findings.itertuples()] == [
         ("carry_over", "2021-Q2", 6, 5)]
+
+
+def test_count_axes_start_at_zero_in_whole_numbers_and_rate_axes_say_where_they_start(tmp_path):
+    import json
+
+    from generator.charts import build_charts
+
+    rows = [{"period": f"2021-{m:02d}", "level": "tong", "received_online": str(m), "received_offline": "2",
+             "resolved_in_time": str(95 + m % 4), "resolved_late": str(m % 3), "pending_overdue": str(m % 4),
+             "source": "https://example.org/bao-cao"} for m in range(1, 7)]
+    charts = {c.id: c for c in build_charts(prepare(publish(tmp_path, *rows), ROOT / "templates").statistics)}
+    volumes = json.loads(charts["khoi-luong"].figure)
+    bar_axes = {"yaxis" + t.get("yaxis", "y")[1:] for t in volumes["data"] if t["type"] == "bar"}
+    assert bar_axes == {"yaxis", "yaxis2"}  # new dossiers, and overdue ones in a panel of their own
+    for name in bar_axes:  # at most 8 and 3 dossiers: Plotly alone would tick at 0,5
+        assert (volumes["layout"][name]["rangemode"], volumes["layout"][name]["tickformat"],
+                volumes["layout"][name]["dtick"]) == ("tozero", ",d", 1)
+    assert charts["khoi-luong"].note == ""
+    trend = charts["xu-huong"]
+    start, end = json.loads(trend.figure)["layout"]["yaxis"]["range"]
+    assert 0 < start < 100 and end == 100
+    assert f"từ {start}% đến 100%, không bắt đầu từ 0" in trend.note
+    image = json.loads(trend.image)  # what a downloaded picture adds
+    assert image["layout"]["title"]["text"] == trend.title
+    assert "Nguồn: https://example.org/bao-cao." in image["layout"]["title"]["subtitle"]["text"]
+    assert "MÔ PHỎNG" not in image["layout"]["title"]["subtitle"]["text"]
