@@ -30,7 +30,7 @@ from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .vietnamese import fold
-from .write import EPOCH_ENV, build_epoch, site_files
+from .write import EPOCH_ENV, build_date, build_epoch, site_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -357,13 +357,13 @@ def docs_dirs(config) -> list[Path]:
 def mkdocs_key(config, publication: Publication) -> str:
     """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
     generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
-    and the theme. Not the build date: the only files MkDocs dates, the sitemaps, are write.py's."""
+    and the theme; and the day the data is dated by, which every page shows (mkdocs_plugin.py)."""
     from importlib.metadata import version
 
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}
     return digest(
         Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
-        tree_digest(*docs_dirs(config)), publication.source,
+        tree_digest(*docs_dirs(config)), publication.source, build_date(),
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),
     )
