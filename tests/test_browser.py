@@ -387,25 +387,25 @@ def test_printing_a_procedure_gives_an_a4_checklist(served, browser):
     assert f"Dữ liệu cập nhật ngày {day_of_the_data()}" in meta and meta.endswith(served + "thu-tuc/1.000894/")
     pdf = page.pdf(format="Letter", prefer_css_page_size=True)  # the page's own @page size wins: A4
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
-    assert 1 <= len(boxes) <= 3 and all((round(float(w)), round(float(h))) == (595, 842) for w, h in boxes)
+    assert 1 <= len(boxes) <= 2 and all((round(float(w)), round(float(h))) == (595, 842) for w, h in boxes)
 
 
 KINDS = ["", "thu-tuc/", "thu-tuc/1.000894/", "thu-tuc/1.000894/toan-van/", "linh-vuc/ho-tich/",
-         "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thong-ke/", "thong-ke/kiem-tra/", "du-lieu/",
-         "du-lieu/tu-dien/", "gioi-thieu/", "tim-kiem/?q=ket+hon", "404.html"]
+         "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thong-ke/", "thong-ke/kiem-tra/", "du-lieu/", "gioi-thieu/",
+         "tim-kiem/?q=ket+hon", "404.html"]
 ENGLISH = re.compile(r"\b(Tabs|Not found|Skip to content|Back to top|Made with|Initializing search|Share|Previous|"
                      r"Next|Search|Copy to clipboard)\b")
 
 
 @pytest.mark.parametrize("width, height", [(375, 812), (1366, 900)])
 def test_every_page_kind_has_the_footer_and_no_english(served, browser, width, height):
-    """Each kind of page shows the footer with what mkdocs.yml says and the data's date, and no English in what
-    is visible (text, labels, tooltips) but the charts' toolbar, which the chart tests check."""
+    """Each kind of page shows the footer with what mkdocs.yml says and the data's date; on a phone, no English in
+    what is visible (text, labels, tooltips) but the charts' toolbar, which the chart tests check."""
     phone = width < 500
     page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
     day = day_of_the_data()
     for path in KINDS:
-        page.goto(served + path, wait_until="load")
+        page.goto(served + path, wait_until="domcontentloaded")
         footer = page.locator("footer [data-ck-footer]")
         footer.scroll_into_view_if_needed()
         assert footer.is_visible(), path
@@ -414,6 +414,8 @@ def test_every_page_kind_has_the_footer_and_no_english(served, browser, width, h
         assert page.get_attribute("[data-ck-portal] a", "href") == "https://dichvucong.gov.vn"
         assert page.inner_text("[data-ck-contact]").startswith("Liên hệ: ")
         assert page.inner_text("[data-ck-date]") == f"Dữ liệu cập nhật ngày {day}", path
+        if not phone:
+            continue
         shown = page.evaluate("""() => [...document.querySelectorAll('body *')]
             .filter(el => el.checkVisibility() && !el.closest('svg, script, style, .modebar-container'))
             .flatMap(el => [el.getAttribute('aria-label') || '', el.getAttribute('title') || '',
