@@ -29,7 +29,7 @@ from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .vietnamese import fold
-from .write import EPOCH_ENV, build_epoch, site_files
+from .write import EPOCH_ENV, build_date, build_epoch, site_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -371,7 +371,7 @@ def data_directory(options: Options, config) -> tuple[Path, Path]:
 def mkdocs_key(config, publication: Publication) -> str:
     """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
     generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
-    and the theme. Not the build date: the only files MkDocs dates, the sitemaps, are write.py's. (Theme overrides
+    and the theme; and the day the data is dated by, which every page shows (mkdocs_plugin.py). (Theme overrides
     inside the docs directory are read twice, harmlessly.)"""
     from importlib.metadata import version
 
@@ -379,6 +379,7 @@ def mkdocs_key(config, publication: Publication) -> str:
     return digest(
         Path(config.config_file_path).read_bytes(), repr(sorted(overrides.items())),
         tree_digest(Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir)), publication.source,
+        build_date(),
         *(f"{name}={version(name)}" for name in ("mkdocs", "mkdocs-material", "markdown")),
         *(part for item in sorted(publication.markdown_pages.items()) for part in item),
     )

@@ -20,8 +20,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from .build import DATA_ENV, prepare
 from .problems import DataError, format_errors, format_warnings
 from .render import CompiledTemplates, Publication
-from .vietnamese import FOLD_RULES
-from .write import write_site
+from .vietnamese import FOLD_RULES, format_day
+from .write import build_date, build_epoch, write_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -53,6 +53,10 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             for line in format_warnings(self.publication.report).splitlines():
                 log.info(line)
         config.extra["congkhai_fold"] = FOLD_RULES  # the header's search form hands them to congkhai.js
+        # The data's date, in every page's footer and printout: the day the build dates the site by (the sitemap's
+        # too), which is the data files' own date unless SOURCE_DATE_EPOCH says otherwise (write.build_epoch).
+        day = build_date(build_epoch(self.publication.data_dir))
+        config.extra["congkhai_day"], config.extra["congkhai_date"] = day, format_day(day)
         return config
 
     def on_env(self, env, config, files):

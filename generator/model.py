@@ -13,6 +13,12 @@ class Document:
     copies: int | None
     form: str
 
+    @property
+    def is_note(self) -> bool:
+        """0 originals and 0 copies: nothing to bring. The catalogue's page text ran guidance notes («Lưu ý…»)
+        into its document table (data/README.md), so such a row is shown as a note, not as a document."""
+        return self.originals == 0 and self.copies == 0
+
 
 @dataclass(slots=True)
 class Channel:
@@ -50,11 +56,13 @@ class Procedure:
 
     @property
     def document_cases(self) -> list[tuple[str, list[Document]]]:
-        """Documents grouped by case, in first-seen order."""
-        groups: dict[str, list[Document]] = {}
-        for doc in self.documents:
-            groups.setdefault(doc.case, []).append(doc)
-        return list(groups.items())
+        """The documents to bring (not the notes) grouped by case, in first-seen order."""
+        return _by_case(d for d in self.documents if not d.is_note)
+
+    @property
+    def note_cases(self) -> list[tuple[str, list[Document]]]:
+        """The guidance notes among the document rows, grouped by case, in first-seen order."""
+        return _by_case(d for d in self.documents if d.is_note)
 
     @property
     def channel_codes(self) -> list[str]:
@@ -105,6 +113,13 @@ class Index:
 
     def by_agency(self) -> dict[str, list[Listing]]:
         return _group(self.listings, "agency_slug")
+
+
+def _by_case(documents) -> list[tuple[str, list[Document]]]:
+    groups: dict[str, list[Document]] = {}
+    for doc in documents:
+        groups.setdefault(doc.case, []).append(doc)
+    return list(groups.items())
 
 
 def sort_key(procedure: Listing) -> tuple[str, str, str]:

@@ -16,12 +16,13 @@ from typing import Any
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from .cache import BuildCache
-from .model import Index, Listing, Procedure, sort_key
+from .model import Channel, Index, Listing, Procedure, sort_key
 from .problems import Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
                      STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
@@ -29,10 +30,12 @@ from .search import title_terms
 from .vietnamese import fold, format_count, format_number, format_percent
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
-# so the table of contents MkDocs renders for the shell matches every page.
+# so the table of contents MkDocs renders for the shell, and the page's own jump list for phones (where the theme
+# hides its table of contents), match every page. What to bring comes first, the long texts last.
 PROCEDURE_SECTIONS = (
-    ("cach-thuc", "Cách thức thực hiện"),
     ("ho-so", "Thành phần hồ sơ"),
+    ("cach-thuc", "Cách thức thực hiện"),
+    ("thong-tin", "Thông tin chung"),
     ("trinh-tu", "Trình tự thực hiện"),
     ("dieu-kien", "Yêu cầu, điều kiện"),
     ("ket-qua", "Kết quả thực hiện"),
@@ -97,6 +100,39 @@ def external_url(value: str) -> str | None:
     """The value if it is a plain http(s) URL, else None: anything else is shown as text, never linked."""
     value = value.strip()
     return value if _SAFE_URL.fullmatch(value) else None
+
+
+def host(url: str) -> str:
+    """The host a link leads to, said beside it (dichvucong.gov.vn)."""
+    return urlsplit(url).hostname or ""
+
+
+def by_value(channels: list[Channel], attribute: str) -> list[tuple[Channel, list[str]]]:
+    """The channels' distinct verbatim values of ATTRIBUTE (time or fee), in order, each with the first channel
+    that has it and the codes of the channels that have it: a procedure's summary says each value once."""
+    groups: dict[str, tuple[Channel, list[str]]] = {}
+    for channel in channels:
+        _, codes = groups.setdefault(getattr(channel, attribute), (channel, []))
+        if channel.channel not in codes:
+            codes.append(channel.channel)
+    return list(groups.values())
+
+
+def _quantity(value: float) -> str:
+    value = round(value, 1)
+    return format_number(value, 0 if value == int(value) else 1)
+
+
+def time_reading(channel: Channel) -> str:
+    """The processing time as parse.parse_time read it, said beside the verbatim text: «5 ngày làm việc», «15 ngày
+    theo lịch», «4 giờ làm việc»; for a bare number, that its unit is missing. Empty when nothing was read."""
+    days = channel.time_days
+    if days is None:
+        return "không ghi đơn vị" if channel.time_problem == "time_no_unit" else ""
+    if days < 1:
+        return (f"{_quantity(days * 8)} giờ làm việc" if channel.time_working_days
+                else f"{_quantity(days * 24)} giờ")
+    return f"{_quantity(days)} {'ngày làm việc' if channel.time_working_days else 'ngày theo lịch'}"
 
 
 def _alphabetical(name: str) -> str:
@@ -191,6 +227,9 @@ class Renderer:
             fold=fold,
             excerpt=excerpt,
             long_documents=long_documents,
+            by_value=by_value,
+            time_reading=time_reading,
+            host=host,
         )
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,

@@ -100,6 +100,12 @@ def format_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def format_day(iso: str) -> str:
+    """'2026-03-01' → '01/03/2026'."""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
 def _missing(value) -> bool:
     """None, NaN or pandas' NA (which is neither equal nor unequal to itself, and has no truth value)."""
     if value is None or (isinstance(value, float) and value != value):

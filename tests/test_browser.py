@@ -5,6 +5,7 @@ The site is built with a site_url so that Material's instant navigation is activ
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 from conftest import CONFIG, FIXTURES, PAGE_BUDGET, ROOT, first_load, gzipped_size, run_cli, wait_for
 from generator.build import PLOTLY_JS
 from generator.vietnamese import fold
+from generator.write import build_epoch
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -470,8 +472,113 @@ def test_procedure_page(served, browser):
     assert page.inner_text("article h1") == KETHON
     headings = page.locator("article h2").all_inner_texts()
     assert any("Thành phần hồ sơ" in h for h in headings) and any("Cách thức" in h for h in headings)
-    assert page.locator(".ck-documents table tbody tr").count() > 0
+    assert page.locator("ul.ck-documents > li").count() > 0
     assert page.title().startswith(KETHON)
+
+
+# ---- A citizen's questions on the first screen, the printed checklist, the footer ------------------------------
+
+FACTS = ("submit", "time", "fee", "documents")
+
+
+@pytest.mark.parametrize("width, height", [(375, 812), (1366, 900)])
+def test_procedure_answers_the_four_questions_on_the_first_screen(served, browser, width, height):
+    """Thủ tục đăng ký kết hôn, opened without scrolling: how to submit (with the online link), how long, how much,
+    what to bring, all inside the viewport, legible; the jump list reaches the documents on a phone."""
+    phone = width < 500
+    page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    page.goto(served + "thu-tuc/1.000894/", wait_until="networkidle")
+    assert page.evaluate("window.scrollY") == 0
+    for fact in FACTS:
+        box = page.locator(f'dl.ck-answers [data-ck-fact="{fact}"]').bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, (fact, box)
+    apply = page.locator("a[data-ck-apply]")
+    box = apply.bounding_box()
+    assert apply.inner_text() == "Nộp trực tuyến" and box["y"] + box["height"] <= height
+    assert apply.get_attribute("href") == ("https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
+                                           "019d2bfd-3fac-7489-b53b-a15eb239a6fe")  # its source_url
+    time = page.locator('[data-ck-fact="time"] .ck-answer__value')
+    assert time.inner_text() == "1 không ghi đơn vị"  # the verbatim «1» and what could be read from it
+    size = "el => parseFloat(getComputedStyle(el).fontSize)"
+    assert time.evaluate(size) >= 16 and time.locator(".ck-reading").evaluate(size) >= 14
+    assert page.inner_text('[data-ck-fact="fee"] .ck-answer__value') == "Miễn phí"
+    assert page.inner_text('[data-ck-fact="documents"] dd') == "4 giấy tờ và 19 lưu ý"
+    assert page.is_visible("button[data-ck-print]")
+    jump = page.locator("nav.ck-jump")
+    if phone:  # the theme's table of contents is hidden; the page's own list takes its place
+        assert jump.is_visible() and not page.is_visible(".md-sidebar--secondary")
+        jump.get_by_role("link", name="Thành phần hồ sơ").click()
+        page.wait_for_function("() => location.hash === '#ho-so'")
+        top = page.locator("#ho-so").bounding_box()["y"]
+        assert 0 <= top < height / 2
+    else:
+        assert not jump.is_visible() and page.is_visible(".md-sidebar--secondary a[href$='#ho-so']")  # Material makes it absolute
+
+
+def day_of_the_data() -> str:
+    return dt.datetime.fromtimestamp(int(build_epoch(ROOT / "data")), dt.timezone.utc).strftime("%d/%m/%Y")
+
+
+def test_printing_a_procedure_gives_an_a4_checklist(served, browser):
+    page = browser.new_page()
+    page.goto(served + "thu-tuc/1.000894/", wait_until="networkidle")
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.click("button[data-ck-print]")
+    assert page.evaluate("window.__printed") is True
+    page.emulate_media(media="print")
+    for chrome in (".md-header", ".md-tabs", ".md-sidebar--primary", ".md-sidebar--secondary", ".md-footer", "#ck-q",
+                   "button[data-ck-print]", "nav.ck-jump", ".ck-notes", "#trinh-tu", "#can-cu"):
+        assert not page.locator(chrome).first.is_visible(), chrome
+    for kept in ("article h1", ".ck-proc-code", ".ck-proc-agency", ".ck-channels table", "ul.ck-documents"):
+        assert page.locator(kept).first.is_visible(), kept
+    channels = page.locator(".ck-channels tbody tr").all_inner_texts()
+    assert [" ".join(row.split()) for row in channels] == [
+        "Trực tuyến 1 không ghi đơn vị Miễn phí", "Dịch vụ bưu chính 1 không ghi đơn vị Miễn phí",
+        "Trực tiếp 1 không ghi đơn vị Miễn phí"]  # the description column is left out
+    ticks = page.eval_on_selector_all("ul.ck-documents > li", """lis => lis.map(li => {
+        const box = getComputedStyle(li, '::before');
+        return [box.display, parseFloat(box.width) >= 10 && box.width === box.height, box.borderTopStyle,
+                li.querySelector('p').textContent]; })""")
+    assert ticks == [["block", True, "solid", "Bản chính: 1 · Bản sao: 0"]] * 4  # a box to tick, and the counts
+    meta = page.inner_text(".ck-print-meta")
+    assert f"Dữ liệu cập nhật ngày {day_of_the_data()}" in meta and meta.endswith(served + "thu-tuc/1.000894/")
+    pdf = page.pdf(format="Letter", prefer_css_page_size=True)  # the page's own @page size wins: A4
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert 1 <= len(boxes) <= 2 and all((round(float(w)), round(float(h))) == (595, 842) for w, h in boxes)
+
+
+KINDS = ["", "thu-tuc/", "thu-tuc/1.000894/", "thu-tuc/1.000894/toan-van/", "linh-vuc/ho-tich/",
+         "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thong-ke/", "thong-ke/kiem-tra/", "du-lieu/", "gioi-thieu/",
+         "tim-kiem/?q=ket+hon", "404.html"]
+ENGLISH = re.compile(r"\b(Tabs|Not found|Skip to content|Back to top|Made with|Initializing search|Share|Previous|"
+                     r"Next|Search|Copy to clipboard)\b")
+
+
+@pytest.mark.parametrize("width, height", [(375, 812), (1366, 900)])
+def test_every_page_kind_has_the_footer_and_no_english(served, browser, width, height):
+    """Each kind of page shows the footer with what mkdocs.yml says and the data's date; on a phone, no English in
+    what is visible (text, labels, tooltips) but the charts' toolbar, which the chart tests check."""
+    phone = width < 500
+    page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    day = day_of_the_data()
+    for path in KINDS:
+        page.goto(served + path, wait_until="domcontentloaded")
+        footer = page.locator("footer [data-ck-footer]")
+        footer.scroll_into_view_if_needed()
+        assert footer.is_visible(), path
+        assert page.inner_text("[data-ck-publisher] strong") == "Dự án Công khai TTHC (bản mẫu)"
+        assert page.get_attribute("[data-ck-licence] a", "href") == "https://creativecommons.org/licenses/by/4.0/deed.vi"
+        assert page.get_attribute("[data-ck-portal] a", "href") == "https://dichvucong.gov.vn"
+        assert page.inner_text("[data-ck-contact]").startswith("Liên hệ: ")
+        assert page.inner_text("[data-ck-date]") == f"Dữ liệu cập nhật ngày {day}", path
+        if not phone:
+            continue
+        shown = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(el => el.checkVisibility() && !el.closest('svg, script, style, .modebar-container'))
+            .flatMap(el => [el.getAttribute('aria-label') || '', el.getAttribute('title') || '',
+                            ...[...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent)])""")
+        assert not [text for text in shown if ENGLISH.search(text)], path
+    assert page.inner_text("article h1") == "Không tìm thấy trang"
 
 
 @pytest.mark.parametrize("path", ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "tim-kiem/?q=ket+hon"])

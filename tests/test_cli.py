@@ -78,7 +78,7 @@ def test_plain_mkdocs_build_produces_the_full_site(tmp_path):
                              "-d", str(tmp_path / "site")], capture_output=True, text=True, cwd=ROOT,
                             env={**os.environ, "CONGKHAI_DATA": str(FIXTURES / "small")}, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert html(tmp_path / "site/thu-tuc/1.001193/index.html").select_one(".ck-documents table")
+    assert html(tmp_path / "site/thu-tuc/1.001193/index.html").select_one("ul.ck-documents > li")
     assert (tmp_path / "site/du-lieu/thu-tuc.csv").exists()
     assert not (tmp_path / "site/thu-tuc/_shell").exists()
 

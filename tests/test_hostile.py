@@ -346,7 +346,7 @@ def marriage_page_intact(site: Path) -> None:
     assert unicodedata.is_normalized("NFC", raw)
     doc = page(site)
     assert doc.select_one("article h1").get_text() == NAME
-    assert [td.get_text() for td in doc.select(".ck-documents td:nth-of-type(1)")] == [
+    assert [td.get_text() for td in doc.select(".ck-documents li > div")] == [
         "Tờ khai đăng ký kết hôn", "Hộ chiếu, chứng minh nhân dân hoặc thẻ căn cước"]
     assert [td.get_text() for td in doc.select(".ck-channels td:nth-of-type(1)")] == ["Trực tiếp", "Trực tuyến"]
     assert "Dịch vụ bưu chính" in page(site, "1.000894").select_one(".ck-channels td").get_text()
@@ -425,7 +425,7 @@ def formulas_inert(site: Path) -> None:
 
 def merged_documents(site: Path) -> None:
     marriage_page_intact(site)
-    assert [td.get_text() for td in page(site, "2.002000").select(".ck-documents td:nth-of-type(1)")] == [
+    assert [td.get_text() for td in page(site, "2.002000").select(".ck-documents li > div")] == [
         "Đơn đề nghị cấp giấy phép xây dựng", "Bản vẽ thiết kế"]
 
 

@@ -134,12 +134,14 @@ def test_statistics_open_data(sample_site):
 
 def test_every_link_and_anchor_of_the_sample_site_resolves(sample_site):
     """Every page, read from disk: each internal link or resource exists, each #anchor exists in its target page,
-    nothing is loaded from another host, and the only links to another host are URLs published in the data.
+    nothing is loaded from another host, and the only links to another host are URLs published in the data or
+    configured for the footer (mkdocs.yml, extra.publisher).
     (tests/test_cli.py serves the small site under a sub-path; this walks all 1,600+ pages of the sample.)"""
     import posixpath
     from urllib.parse import unquote, urlsplit
 
     import lxml.html
+    import yaml
 
     with (ROOT / "data/catalogue/procedures.csv").open(encoding="utf-8-sig") as f:
         published = {row["source_url"].strip() for row in csv.DictReader(f)}
@@ -148,6 +150,8 @@ def test_every_link_and_anchor_of_the_sample_site_resolves(sample_site):
     for path in (ROOT / "data/statistics").glob("*.csv"):
         with path.open(encoding="utf-8-sig") as f:
             published |= {row["source"].strip() for row in csv.DictReader(f)}
+    publisher = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["extra"]["publisher"]
+    published |= {publisher["licence_url"], publisher["portal_url"]}
 
     anchors: dict[str, set[str]] = {}
     links: list[tuple[str, str, str, str]] = []  # (page, tag, attribute, url)
@@ -236,3 +240,34 @@ def test_procedure_pages_stay_light_and_long_texts_are_whole_on_a_full_text_page
     page = html(sample_site / "thu-tuc" / longest.code / "index.html")
     assert page.select_one('p.ck-note a[href="toan-van/#dieu-kien"]') is not None
     assert ("dieu-kien", longest.conditions) in long_sections(longest)
+
+
+def test_guidance_notes_are_not_counted_as_documents(sample_site):
+    """Thủ tục đăng ký kết hôn: its document rows with 0 originals and 0 copies are notes, after its documents."""
+    with (ROOT / "data/catalogue/documents.csv").open(encoding="utf-8-sig") as f:
+        rows = [row for row in csv.DictReader(f) if row["procedure_code"] == "1.000894"]
+    documents = [r for r in rows if (r["originals"], r["copies"]) != ("0", "0")]
+    assert len(documents) == 4 and len(rows) - len(documents) == 19
+    page = html(sample_site / "thu-tuc/1.000894/index.html")
+    summary = page.select_one('dl.ck-answers [data-ck-fact="documents"] dd').get_text(" ", strip=True)
+    assert summary == "4 giấy tờ và 19 lưu ý"
+    listed = page.select("#ho-so ~ ul.ck-documents > li")
+    assert len(listed) == 4 and all(li.p.get_text() == "Bản chính: 1 · Bản sao: 0" for li in listed)
+    assert "Bản chính: 0" not in page.get_text()
+    notes = page.select(".ck-notes li")
+    assert len(notes) == 19
+    # The notes come after the last document.
+    assert listed[-1].find_next("div", class_="ck-notes") is not None
+
+
+def test_provenance_is_in_vietnamese(sample_site):
+    page = html(sample_site / "du-lieu/index.html")
+    provenance = page.select_one("#nguon-goc").find_all_next(["h2", "h3"])
+    headings = [h.get_text().removesuffix("¶") for h in provenance]
+    assert headings[:4] == ["Dữ liệu mẫu", "catalogue/ — dữ liệu thật, 1.597 thủ tục",
+                            "statistics/published-2019-2021.csv — dữ liệu thật, 11 dòng",
+                            "statistics/synthetic-2024-2025.csv — MÔ PHỎNG, 448 dòng"]
+    text = page.select_one("article").get_text()
+    assert "dichvucong.gov.vn" in text and "Số liệu bịa ra, không do ai công bố." in text
+    for english in ("Sample data", "Copied unchanged", "Known flaws", "Invented figures"):
+        assert english not in text

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import FIXTURES, html
+from conftest import FIXTURES, ROOT, html
 from generator.build import PLOTLY_JS
 
 FIXTURE_CODES = ["1.001193", "1.000894", "2.002000", "1.004000"]
@@ -27,16 +27,22 @@ def test_every_procedure_page_shows_its_documents_and_channels(small_site):
     expected_channels = {}
     for row in read_csv_plain(FIXTURES / "small/catalogue/channels.csv"):
         expected_channels.setdefault(row["procedure_code"], []).append((row["time"], row["fee"]))
+    # What was read from each time and fee, shown beside the verbatim text (nothing for a free or unread fee).
+    readings = {
+        "1.001193": [["5 ngày làm việc", "10.000 đồng"], ["1 ngày làm việc"]],
+        "1.000894": [["3 ngày làm việc"]],
+        "2.002000": [["15 ngày theo lịch", "120.000 đồng"]],
+        "1.004000": [["không ghi đơn vị"]],
+    }
     for code in FIXTURE_CODES:
         page = html(small_site / "thu-tuc" / code / "index.html")
         assert page.select_one("dl.ck-facts code").get_text() == code
-        notes = [note.extract().get_text() for note in page.select(".ck-channels table .ck-note")]
-        assert notes == (["(không ghi đơn vị)"] if code == "1.004000" else [])
-        docs = [td.get_text() for td in page.select(".ck-documents table tbody tr td:nth-of-type(1)")]
+        rows = page.select(".ck-channels table tbody tr")
+        assert [[r.extract().get_text() for r in tr.select(".ck-reading")] for tr in rows] == readings[code]
+        docs = [div.get_text() for div in page.select("ul.ck-documents > li > div")]
         assert docs == expected_docs[code]
-        rows = [(tr.select("td")[1].get_text().strip(), tr.select("td")[2].get_text())
-                for tr in page.select(".ck-channels table tbody tr")]
-        assert rows == [(t or "chưa công bố", f or "chưa công bố") for t, f in expected_channels[code]]
+        cells = [(tr.select("td")[1].get_text().strip(), tr.select("td")[2].get_text().strip()) for tr in rows]
+        assert cells == [(t or "chưa công bố", f or "chưa công bố") for t, f in expected_channels[code]]
 
 
 def read_csv_plain(path: Path) -> list[dict[str, str]]:
@@ -47,11 +53,12 @@ def test_procedure_page_content(small_site):
     page = html(small_site / "thu-tuc/1.001193/index.html")
     assert page.title.get_text() == "Thủ tục đăng ký kết hôn - Công khai thủ tục hành chính"
     assert [h.get_text() for h in page.select("article h1")] == ["Thủ tục đăng ký kết hôn"]
-    assert [h["id"] for h in page.select("article h2")] == [
-        "cach-thuc", "ho-so", "trinh-tu", "dieu-kien", "ket-qua", "can-cu", "nguon"]
-    # The theme's table of contents links to the same sections.
+    sections = ["ho-so", "cach-thuc", "thong-tin", "trinh-tu", "dieu-kien", "ket-qua", "can-cu", "nguon"]
+    assert [h["id"] for h in page.select("article h2")] == sections
+    # The theme's table of contents (wide screens) and the page's jump list (phones) link to the same sections.
     toc = [a["href"] for a in page.select("nav.md-nav--secondary a.md-nav__link")]
-    assert toc == ["#cach-thuc", "#ho-so", "#trinh-tu", "#dieu-kien", "#ket-qua", "#can-cu", "#nguon"]
+    jump = [a["href"] for a in page.select("nav.ck-jump a")]
+    assert toc == jump == [f"#{anchor}" for anchor in sections]
     assert [h.get_text() for h in page.select("h3.ck-case")] == ["Giấy tờ phải nộp", "Giấy tờ phải xuất trình"]
     assert "Bước 1: Nộp hồ sơ.\nBước 2: Nhận kết quả." in page.select_one("#trinh-tu + .ck-text").get_text()
     assert [li.get_text() for li in page.select("#can-cu + ul li")] == [
@@ -61,8 +68,44 @@ def test_procedure_page_content(small_site):
     assert "Toàn trình" in page.select("dl.ck-facts dd")[7].get_text()
     desc = page.select(".ck-channels table td:nth-of-type(4)")[0].get_text()
     assert desc == "Trường hợp cần xác minh thì không quá 05 ngày làm việc."
+    # A document's form is beside it, with its counts.
+    first = page.select_one("ul.ck-documents > li")
+    assert [p.get_text() for p in first.select("p")] == ["Bản chính: 1 · Bản sao: 0", "Mẫu đơn, tờ khai: Mẫu TK-KH.docx"]
     # Gaps are shown, not filled in.
     assert page.select("dl.ck-facts dd")[4].get_text() == "chưa công bố"
+
+
+def answers(page) -> dict[str, str]:
+    return {div["data-ck-fact"]: " ".join(div.dd.get_text(" ", strip=True).split())
+            for div in page.select("dl.ck-answers > div[data-ck-fact]")}
+
+
+def test_procedure_page_answers_the_four_questions_before_anything_else(small_site):
+    page = html(small_site / "thu-tuc/1.001193/index.html")
+    article = page.select_one("article")
+    summary = article.select_one("dl.ck-answers")
+    assert article.select_one("h2").find_previous("dl", class_="ck-answers") is summary  # before every section
+    assert answers(page) == {
+        "submit": "Trực tiếp Trực tuyến Nộp trực tuyến tại trang của thủ tục trên dichvucong.gov.vn",
+        "time": "05 ngày làm việc 5 ngày làm việc (Trực tiếp) Trong ngày 1 ngày làm việc (Trực tuyến)",
+        "fee": "Lệ phí: 10.000 đồng/lần 10.000 đồng (Trực tiếp) Miễn phí (Trực tuyến)",
+        "documents": "2 giấy tờ",
+    }
+    apply = summary.select_one("a[data-ck-apply]")
+    assert apply.get_text() == "Nộp trực tuyến"
+    assert apply["href"] == "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"
+    assert summary.select_one('[data-ck-fact="documents"] a')["href"] == "#ho-so"
+    # The print button works only with script, which shows it.
+    assert article.select_one("button[data-ck-print]").get_text() == "In danh sách giấy tờ"
+    assert article.select_one("button[data-ck-print]").has_attr("hidden")
+    # Online by the catalogue's own column, but no official page to send people to: said, not linked.
+    online_without_page = answers(html(small_site / "thu-tuc/1.000894/index.html"))["submit"]
+    assert online_without_page == "Dịch vụ bưu chính Trang nộp trực tuyến: chưa công bố"
+    # Not online: no such link; a link that is not http(s) is never one.
+    for code in ("2.002000", "1.004000"):
+        other = html(small_site / "thu-tuc" / code / "index.html")
+        assert not other.select("[data-ck-apply]") and "trực tuyến" not in answers(other)["submit"]
+    assert answers(html(small_site / "thu-tuc/1.004000/index.html"))["time"] == "1 không ghi đơn vị"
 
 
 def test_values_from_data_stay_inert_text(small_site):
@@ -72,7 +115,7 @@ def test_values_from_data_stay_inert_text(small_site):
     assert page.title.get_text().startswith(name)
     assert not page.select("article script, article img, article strong")
     assert not page.select('a[href^="javascript"]')
-    doc = page.select_one(".ck-documents table td").get_text()
+    doc = page.select_one("ul.ck-documents > li > div").get_text()
     assert doc == "<img src=x onerror=alert(1)>"
     # A non-http official link is shown as text, never as a link.
     other = html(small_site / "thu-tuc/2.002000/index.html")
@@ -179,3 +222,50 @@ def test_site_without_statistics_says_so(small_site):
     assert not page.select("[data-ck-chart]")
     assert not (small_site / PLOTLY_JS).exists()
     assert html(small_site / "thong-ke/kiem-tra/index.html").select_one(".ck-empty-state")
+
+
+def test_every_page_names_its_publisher_licence_portal_and_the_data_date(small_site):
+    """The footer of every page kind, 404 included, from mkdocs.yml's extra.publisher and the data's date."""
+    import datetime as dt
+
+    import yaml
+
+    from generator.write import build_epoch
+
+    publisher = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["extra"]["publisher"]
+    day = dt.datetime.fromtimestamp(int(build_epoch(FIXTURES / "small")), dt.timezone.utc).strftime("%d/%m/%Y")
+    pages = sorted(small_site.rglob("*.html"))
+    assert len(pages) > 15
+    for path in pages:
+        page = html(path)
+        footer = page.select_one("footer.md-footer [data-ck-footer]")
+        assert footer is not None, path
+        assert footer.select_one("[data-ck-publisher] strong").get_text() == publisher["name"]
+        licence = footer.select_one("[data-ck-licence] a")
+        assert (licence.get_text(), licence["href"]) == (publisher["licence"], publisher["licence_url"])
+        portal = footer.select_one("[data-ck-portal] a")
+        assert (portal.get_text(), portal["href"]) == ("Cổng Dịch vụ công quốc gia", "https://dichvucong.gov.vn")
+        assert footer.select_one("[data-ck-contact]").get_text().startswith("Liên hệ: ")
+        assert footer.select_one("[data-ck-date]").get_text() == f"Dữ liệu cập nhật ngày {day}", path
+        if path.name == "404.html":
+            continue
+        # A printout says the same date (the page's address is filled in by script without a site_url).
+        assert f"Dữ liệu cập nhật ngày {day}" in page.select_one("article .ck-print-meta").get_text(), path
+
+
+def test_the_interface_has_no_english(small_site):
+    """Material's strings that its Vietnamese leaves in English, and its 404 page, are Vietnamese here."""
+    english = re.compile(r"\b(Tabs|Not found|Skip to content|Back to top|Made with|Initializing search|Share|"
+                         r"Previous|Next|Search|Copy to clipboard)\b")
+    for path in small_site.rglob("*.html"):
+        page = html(path)
+        assert page.html["lang"] == "vi", path
+        for tag in page(["script", "style", "svg"]):
+            tag.decompose()
+        labels = [el[a] for el in page.find_all(True) for a in ("aria-label", "title", "placeholder") if el.has_attr(a)]
+        chrome = page.select("header, nav, footer, .md-top, .md-skip") + [page.select_one("article h1")]
+        texts = [el.get_text(" ") for el in chrome if el is not None]
+        assert not [t for t in labels + texts if english.search(t)], path
+    missing = html(small_site / "404.html")
+    assert missing.select_one("article h1").get_text() == "Không tìm thấy trang"
+    assert missing.title.get_text().startswith("Không tìm thấy trang")

@@ -460,8 +460,22 @@
     });
   }
 
+  // Printing: the button that prints a procedure's checklist works only with script, so it is shown by script; a
+  // printout names its page's address (the canonical one when the site has one, see overrides/main.html).
+  function printing() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-ck-print]"), function (button) {
+      button.hidden = false;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-ck-address]"), function (address) {
+      if (!address.textContent) address.textContent = window.location.href.split("#")[0];
+    });
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-ck-print]")) window.print();
+  });
+
   // Each step marks what it has done, so running twice is harmless.
-  function onPage() { searchSetup(); setup(); charts(); }
+  function onPage() { searchSetup(); setup(); charts(); printing(); }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(onPage);  // Material: runs again after each instant-navigation page load
