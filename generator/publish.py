@@ -31,6 +31,7 @@ from .write import SiteFiles, sha256
 
 MARKER = ".congkhai/site.json"
 STAGING = ".congkhai-staging"  # inside the site, when the build cache is on another file system
+PROBE = ".congkhai-probe-"  # an empty file that proves the site directory writable before anything moves
 JOURNAL = "journal.json"
 STATE = "published"
 SHOWN = 5  # files named in a message
@@ -156,6 +157,8 @@ def recover(site_dir: Path, cache: BuildCache, say: Callable[[str], None]) -> No
         journal_path.unlink(missing_ok=True)
     for staging in (cache.root / "staging", site_dir / STAGING):
         shutil.rmtree(staging, ignore_errors=True)
+    for probe in site_dir.glob(f"{PROBE}*") if site_dir.is_dir() else ():  # a build killed while it probed
+        probe.unlink(missing_ok=True)
 
 
 def _scan(site_dir: Path, known: dict[str, tuple]) -> dict[str, tuple[int, list[str], list[str]]]:
@@ -234,7 +237,7 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
         changed.append(MARKER)  # last: the site is the new one once the marker says so
     removed = [path for path in previous if path not in digests and path != MARKER]
     if changed or removed:
-        probe = site_dir / f".congkhai-probe-{os.getpid()}"
+        probe = site_dir / f"{PROBE}{os.getpid()}"
         write_new(probe, b"")  # a read-only or unwritable site directory fails here, before anything moved
         probe.unlink()
         journal = {"write": [[path, str(staged[path])] for path in changed], "remove": removed}
