@@ -30,6 +30,7 @@ class Chart:
     columns: list[str]
     rows: list[list[str]]
     marks: list[int]  # findings behind each table row
+    flagged: list[tuple[int, ...]]  # the statistics rows (index labels) with those findings, for each table row
     synthetic: bool
     csv: bytes = field(repr=False, default=b"")
 
@@ -68,11 +69,16 @@ def _series(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["in_time_calc"].notna() & rows["resolved_calc"].notna()]
 
 
+def _flagged(findings: pd.Series) -> tuple[int, ...]:
+    """The rows of a group that have findings: where the «⚠ N» of the group's table row leads."""
+    return tuple(findings.index[findings > 0])
+
+
 def _rates(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = _series(rows)
     grouped = rows.groupby(keys, sort=False).agg(
         resolved=("resolved_calc", "sum"), in_time=("in_time_calc", "sum"),
-        findings=("findings", "sum"), synthetic=("synthetic", "any")).reset_index()
+        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
     grouped["rate"] = (grouped["in_time"].astype(float) / grouped["resolved"].astype(float).where(grouped["resolved"] > 0)
                        * 100).round(2)
     return grouped
@@ -117,7 +123,7 @@ def _rate_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tu
         layout = _layout(yaxis=dict(title=RATE_AXIS, range=[max(0, float(frame["rate"].min()) - 2), 100]))
     columns, shown, raw = _rate_table(frame, label_columns)
     return Chart(id, title, summary, _figure(go.Figure(bar, layout)), columns, shown,
-                 frame["findings"].astype(int).tolist(), bool(frame["synthetic"].any()),
+                 frame["findings"].astype(int).tolist(), frame["flagged"].tolist(), bool(frame["synthetic"].any()),
                  _table_csv(columns, raw))
 
 
@@ -191,6 +197,7 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
     per_period = grouped.groupby("period", sort=False).agg(findings=("findings", "sum"), synthetic=("synthetic", "any"))
+    flagged = rows.groupby("period", sort=False)["findings"].agg(_flagged)
     shown, raw, marks = [], [], []
     for p in periods.itertuples():
         cells = [rates.get((p.period, lvl)) for lvl in order]  # None: no row of that level in the period
@@ -204,7 +211,8 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {format_percent(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
                f"đến {format_percent(line.iloc[-1]['rate'])} ({line.iloc[-1]['x']}).")
     return Chart("xu-huong", "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ", summary, _figure(fig), columns, shown,
-                 marks, bool(rows["synthetic"].any()), _table_csv(["period"] + columns[1:], raw))
+                 marks, [flagged[p] for p in periods["period"]], bool(rows["synthetic"].any()),
+                 _table_csv(["period"] + columns[1:], raw))
 
 
 def _volumes(rows: pd.DataFrame) -> Chart | None:
@@ -218,7 +226,7 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     grouped = rows.groupby(["period", "x"], sort=False).agg(
         online=("received_online", "sum"), offline=("received_offline", "sum"),
         overdue=("pending_overdue", lambda v: v.sum() if v.notna().all() else pd.NA),
-        findings=("findings", "sum"), synthetic=("synthetic", "any")).reset_index()
+        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
     grouped["share"] = (grouped["online"] / (grouped["online"] + grouped["offline"]) * 100).astype(float).round(2)
     fig = go.Figure(layout=_layout(barmode="stack", yaxis=dict(title="Hồ sơ mới tiếp nhận"),
                                    yaxis2=dict(title="Đang giải quyết quá hạn", overlaying="y", side="right",
@@ -236,6 +244,6 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     summary = (f"Tỷ lệ hồ sơ nộp trực tuyến từ {format_percent(first['share'])} ({first['x']}) "
                f"đến {format_percent(last['share'])} ({last['x']}).")
     return Chart("khoi-luong", "Hồ sơ mới tiếp nhận (trực tuyến và trực tiếp) và hồ sơ đang quá hạn", summary,
-                 _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(), bool(grouped["synthetic"].any()),
-                 _table_csv(["period"] + columns[1:], raw))
+                 _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(), grouped["flagged"].tolist(),
+                 bool(grouped["synthetic"].any()), _table_csv(["period"] + columns[1:], raw))
 
