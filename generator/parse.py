@@ -298,7 +298,8 @@ AGENCY_KINDS = (
     "Sở", "Tổ chức", "Tổng cục", "Tòa án", "Thanh tra", "Thi hành án", "Thủ tướng", "Trung tâm", "Trường", "UBND",
     "Ủy ban", "Văn phòng", "Viện", "Vụ",
 )
-_KINDS = frozenset(tuple(tone_key(w) for w in words(kind)) for kind in AGENCY_KINDS)
+_word_key = lru_cache(maxsize=65536)(tone_key)  # a catalogue's agency names share a few hundred words
+_KINDS = frozenset(tuple(_word_key(w) for w in words(kind)) for kind in AGENCY_KINDS)
 _KIND_WORDS = max(len(kind) for kind in _KINDS)
 _AGENCY_SEPARATOR = re.compile(r"([,;\n])")
 
@@ -307,7 +308,7 @@ def _names_an_agency(text: str) -> bool:
     text = text.strip()
     if not text[:1].isupper():
         return False
-    start = tuple(tone_key(w) for w in words(text)[:_KIND_WORDS])
+    start = tuple(_word_key(w) for w in words(text)[:_KIND_WORDS])
     return any(start[:n] in _KINDS for n in range(1, len(start) + 1))
 
 
@@ -320,13 +321,13 @@ def split_agencies(cell: str) -> list[str]:
             names.append(text)
         else:
             names[-1] += separator + text
-    return [name.strip() for name in names if group_key(name)]
+    return [name.strip() for name in names if words(name)]
 
 
 def group_key(name: str) -> str:
     """Names that differ only in letter case, spacing, punctuation or tone placement (Thuỷ/Thủy, kí/ký) are one
     field or agency, with one page."""
-    return " ".join(tone_key(w) for w in words(name))
+    return " ".join(map(_word_key, words(name)))
 
 
 @dataclass(frozen=True)
@@ -344,20 +345,26 @@ def group_pages(cells: list[str], split: bool = False) -> Groups:
     """The pages of the field (or, SPLIT, agency) cells of the procedures, one cell per procedure: one page per
     name (group_key), shown with the spelling most procedures use. Agency slugs must not take the unassigned
     agency's page."""
-    parts = {cell: split_agencies(cell) if split else [cell] for cell in set(cells) if cell and group_key(cell)}
+    # Each distinct cell is worked out once: a catalogue repeats its agencies on many procedures.
+    uses = Counter(cells)
+    parts = {cell: [(name, group_key(name)) for name in (split_agencies(cell) if split else [cell])]
+             for cell in uses if cell}
     spellings: dict[str, Counter] = {}
-    for cell in cells:
-        for name in parts.get(cell, ()):
-            spellings.setdefault(group_key(name), Counter())[name] += 1
+    for cell, names in parts.items():
+        for name, key in names:
+            if key:
+                spellings.setdefault(key, Counter())[name] += uses[cell]
     # The most common spelling; between equally common ones, the first in code-point order (any fixed rule will do).
     shown = {key: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, counts in spellings.items()}
     slugs = unique_slugs(list(shown.values()), frozenset({UNASSIGNED_AGENCY}))
     pages = {}
     for cell, names in parts.items():
         page = {}
-        for name in names:  # a cell naming one agency twice links it once
-            page.setdefault(slugs[shown[group_key(name)]], name)
-        pages[cell] = tuple((name, slug) for slug, name in page.items())
+        for name, key in names:  # a cell naming one agency twice links it once
+            if key:
+                page.setdefault(slugs[shown[key]], name)
+        if page:
+            pages[cell] = tuple((name, slug) for slug, name in page.items())
     names = {slugs[name]: name for name in sorted(shown.values(), key=lambda name: (fold(name), name))}
     return Groups(pages, names)
 
