@@ -16,29 +16,66 @@ import numpy as np
 import pandas as pd
 
 from .schema import COUNT_COLUMNS, FINDING_COLUMNS, STAT_LEVELS, STATISTICS
-from .vietnamese import format_number
+from .vietnamese import format_number, slugify
 
+# The rule each check holds the published figures to, written in the order of a finding's arithmetic: the terms,
+# what they add up to, the figure published for it.
 CHECKS = {
-    "received_sum": "Tổng nhận = trực tuyến + trực tiếp/bưu chính + từ kỳ trước",
-    "resolved_sum": "Đã giải quyết = trước hạn + đúng hạn + quá hạn",
-    "in_time_sum": "Trước và đúng hạn = trước hạn + đúng hạn",
-    "pending_sum": "Đang giải quyết = trong hạn + quá hạn",
-    "balance": "Tổng nhận = đã giải quyết + đang giải quyết + rút/trả lại (nếu công bố)",
-    "carry_over": "Từ kỳ trước chuyển qua = đang giải quyết cuối kỳ liền trước (cùng phạm vi)",
-    "rate": "Tỷ lệ công bố = (trước hạn + đúng hạn) / đã giải quyết × 100, trong phạm vi làm tròn",
-    "rollup": "Dòng tổng = cộng các dòng thành phần (tổng các cấp; tổng một cấp = cộng các cơ quan)",
+    "received_sum": "trực tuyến + trực tiếp, bưu chính + từ kỳ trước chuyển qua = tổng số nhận",
+    "resolved_sum": "trước hạn + đúng hạn + quá hạn (hoặc trước và đúng hạn + quá hạn) = tổng đã giải quyết",
+    "in_time_sum": "trước hạn + đúng hạn = trước và đúng hạn",
+    "pending_sum": "đang trong hạn + đang quá hạn = tổng đang giải quyết",
+    "balance": "đã giải quyết + đang giải quyết + rút, trả lại (nếu công bố) = tổng số nhận",
+    "carry_over": "đang giải quyết cuối kỳ liền trước (cùng phạm vi) = từ kỳ trước chuyển qua",
+    "rate": "(trước hạn + đúng hạn) / đã giải quyết × 100 = tỷ lệ đúng hạn công bố, trong phạm vi làm tròn",
+    "rollup": "cộng các dòng thành phần = dòng tổng (tổng các cấp: cộng các cấp; tổng một cấp: cộng các cơ quan)",
+}
+# What a finding of each check says, in Vietnamese; the code beside it is the stable name (data contract).
+CHECK_NAMES = {
+    "received_sum": "Tổng số nhận không bằng tổng các thành phần",
+    "resolved_sum": "Tổng đã giải quyết không bằng tổng các thành phần",
+    "in_time_sum": "Số trước và đúng hạn không bằng trước hạn + đúng hạn",
+    "pending_sum": "Tổng đang giải quyết không bằng tổng các thành phần",
+    "balance": "Số nhận không bằng đã giải quyết + đang giải quyết",
+    "carry_over": "Số chuyển từ kỳ trước khác số còn đang giải quyết cuối kỳ trước",
+    "rate": "Tỷ lệ đúng hạn công bố khác tỷ lệ tính lại",
+    "rollup": "Dòng tổng không bằng cộng các dòng thành phần",
+}
+# Short names of the terms in a finding's arithmetic.
+TERMS = {
+    "received_total": "tổng số nhận", "received_online": "trực tuyến", "received_offline": "trực tiếp, bưu chính",
+    "carried_over": "từ kỳ trước chuyển qua", "resolved_total": "tổng đã giải quyết", "resolved_early": "trước hạn",
+    "resolved_on_time": "đúng hạn", "resolved_in_time": "trước và đúng hạn", "resolved_late": "quá hạn",
+    "pending_total": "tổng đang giải quyết", "pending_in_time": "đang trong hạn", "pending_overdue": "đang quá hạn",
+    "withdrawn": "rút, trả lại", "on_time_rate": "tỷ lệ đúng hạn công bố",
 }
 LEVEL_PARTS = ("bo", "tinh", "huyen", "xa")
 # What a finding repeats of the row it is about.
-_ROW_FIELDS = ["period", "level", "agency", "field", "procedure_code", "period_label", "file", "row", "synthetic"]
+_ROW_FIELDS = ["period", "level", "agency", "field", "procedure_code", "period_label", "file", "row", "synthetic",
+               "source", "note"]
 _COUNTS = list(COUNT_COLUMNS)
 _DAYS = 10_000_000  # more than the day number of 31/12/9999: scope and day packed in one integer
-# A candidate finding: (position of its row, check, column, published, expected, message).
-Candidate = tuple[int, str, str, object, object, str]
+# A term of a finding's arithmetic: (its name, its value as shown).
+Term = tuple[str, str]
+# A candidate finding: (position of its row, check, column, published, expected, message, terms, arithmetic). The
+# terms name every number of the arithmetic, in its order.
+Candidate = tuple[int, str, str, object, object, str, tuple[Term, ...], str]
 
 
 def _n(value) -> str:
     return format_number(value, 2 if isinstance(value, float) and not float(value).is_integer() else 0)
+
+
+def _addition(parts: list[tuple[str, int]], total: tuple[str, int]) -> tuple[tuple[Term, ...], str]:
+    """The terms and the arithmetic of counts that should add up to a published total: «41.698 + 427.147 +
+    66.802 = 535.647 ≠ 535.312»."""
+    terms = tuple((name, _n(value)) for name, value in (*parts, total))
+    return terms, f"{' + '.join(value for _, value in terms[:-1])} = {_n(sum(v for _, v in parts))} ≠ {terms[-1][1]}"
+
+
+def row_anchor(file: str, row: int) -> str:
+    """The id of a statistics row's findings on the findings page, where the «⚠ N» marks of its tables lead."""
+    return f"dong-{slugify(file)}-{row}"
 
 
 def _flagged(condition) -> np.ndarray:
@@ -60,7 +97,8 @@ def _sums(s: pd.DataFrame) -> list[Candidate]:
         for i in _flagged(differs):
             value, total = int(published.iat[i]), int(expected.iat[i])
             found.append((i, check, column, value, total,
-                          f"{text} công bố {_n(value)}, cộng các thành phần được {_n(total)}."))
+                          f"{text} công bố {_n(value)}, cộng các thành phần được {_n(total)}.",
+                          *_addition([(TERMS[part], int(s[part].iat[i])) for part in parts], (TERMS[column], value))))
 
     compare("received_sum", "received_total", ("received_online", "received_offline", "carried_over"),
             "Tổng số hồ sơ nhận")
@@ -77,9 +115,12 @@ def _sums(s: pd.DataFrame) -> list[Candidate]:
     for i in _flagged(s["received_calc"] != terms):
         received, expected = int(s["received_calc"].iat[i]), int(terms.iat[i])
         with_withdrawn = " + rút/trả lại" if pd.notna(withdrawn.iat[i]) else ""
+        parts = [("đã giải quyết", int(s["resolved_calc"].iat[i])), ("đang giải quyết", int(s["pending_calc"].iat[i]))]
+        if pd.notna(withdrawn.iat[i]):
+            parts.append((TERMS["withdrawn"], int(withdrawn.iat[i])))
         found.append((i, "balance", "received_total", received, expected,
                       f"Tổng nhận {_n(received)} khác đã giải quyết + đang giải quyết{with_withdrawn} "
-                      f"= {_n(expected)}."))
+                      f"= {_n(expected)}.", *_addition(parts, (TERMS["received_total"], received))))
 
     published = s["on_time_rate"].to_numpy(dtype=float, na_value=np.nan)
     in_time = s["in_time_calc"].to_numpy(dtype=float, na_value=np.nan)
@@ -94,9 +135,19 @@ def _sums(s: pd.DataFrame) -> list[Candidate]:
     for i in np.flatnonzero(off & ~np.isnan(published) & ~np.isnan(in_time) & (resolved > 0)):
         rate, digits = float(published[i]), int(decimals[i])
         value = float(in_time[i]) / float(resolved[i]) * 100
+        recomputed = f"{format_number(value, max(digits, 2))}%"
+        if pd.notna(s["resolved_in_time"].iat[i]):
+            numerator = [(TERMS["resolved_in_time"], _n(int(in_time[i])))]
+        else:
+            numerator = [(TERMS[c], _n(int(s[c].iat[i]))) for c in ("resolved_early", "resolved_on_time")]
+        terms = (*numerator, ("đã giải quyết", _n(int(resolved[i]))),
+                 (TERMS["on_time_rate"], f"{format_number(rate, digits)}%"))
+        over = " + ".join(v for _, v in numerator)
+        over = f"({over})" if len(numerator) > 1 else over
         found.append((i, "rate", "on_time_rate", rate, round(value, digits),
                       f"Tỷ lệ đúng hạn công bố {_n(rate)}%, tính lại (trước hạn + đúng hạn) / "
-                      f"đã giải quyết được {format_number(value, max(digits, 2))}%."))
+                      f"đã giải quyết được {recomputed}.", terms,
+                      f"{over} / {terms[-2][1]} × 100 = {recomputed} ≠ {terms[-1][1]}"))
     return found
 
 
@@ -121,13 +172,16 @@ def _carry_over(s: pd.DataFrame) -> list[Candidate]:
         label = s["period_label"].iat[before[k]]
         found.append((int(after[k]), "carry_over", "carried_over", value, pending,
                       f"Từ kỳ trước chuyển qua {_n(value)}, nhưng cuối {label} còn {_n(pending)} "
-                      f"hồ sơ đang giải quyết."))
+                      f"hồ sơ đang giải quyết.",
+                      ((f"đang giải quyết cuối {label}", _n(pending)), (TERMS["carried_over"], _n(value))),
+                      f"{_n(pending)} ≠ {_n(value)}"))
     return found
 
 
-def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str], what) -> list[Candidate]:
+def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str], what, part_name) -> list[Candidate]:
     """Total rows vs the sum of the part rows of their group (KEYS). The rows published for a group are taken as
-    all its parts, so a check needs at least two of them; a count is checked only where every part publishes it."""
+    all its parts, so a check needs at least two of them; a count is checked only where every part publishes it.
+    PART_NAME names a part row in the arithmetic."""
     group = s.groupby(keys, sort=False).ngroup()
     by_group = s.loc[parts, _COUNTS].groupby(group[parts].to_numpy())
     size = by_group.size()
@@ -136,14 +190,18 @@ def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str
     expected = sums.reindex(group.iloc[position].to_numpy())
     published = s.iloc[position]
     count = size.reindex(expected.index)
+    part_positions = np.flatnonzero(parts.to_numpy())
+    members = pd.Series(part_positions).groupby(group.to_numpy()[part_positions]).indices  # group → its parts
     found: list[Candidate] = []
     for column in COUNT_COLUMNS:
         label = STATISTICS.column(column).label
         for k in _flagged(published[column].array != expected[column].array):
             value, total, row = int(published[column].iat[k]), int(expected[column].iat[k]), published.iloc[k]
+            terms = [(part_name(s.iloc[m]), int(s[column].iat[m]))
+                     for m in part_positions[members[group.iat[position[k]]]]]
             found.append((int(position[k]), "rollup", column, value, total,
                           f"{label}: dòng tổng công bố {_n(value)}, cộng {int(count.iat[k])} dòng {what(row)} "
-                          f"được {_n(total)}."))
+                          f"được {_n(total)}.", *_addition(terms, (f"{TERMS[column]} (dòng tổng)", value))))
     return found
 
 
@@ -154,12 +212,14 @@ def _rollups(s: pd.DataFrame) -> list[Candidate]:
     part_level = s["level"].isin(LEVEL_PARTS)
     whole_level = s["agency"] == ""
     scope = ["period", "field", "procedure_code"]
-    return (_rollup(s, s["level"] == "tong", part_level & whole_level, scope, lambda row: "các cấp")
+    return (_rollup(s, s["level"] == "tong", part_level & whole_level, scope, lambda row: "các cấp",
+                    lambda part: STAT_LEVELS[part["level"]])
             + _rollup(s, part_level & whole_level, part_level & ~whole_level, scope + ["level"],
-                      lambda row: f"cơ quan {STAT_LEVELS[row['level']].lower()}"))
+                      lambda row: f"cơ quan {STAT_LEVELS[row['level']].lower()}", lambda part: part["agency"]))
 
 
-def _finding(row: dict, check: str, column: str, published, expected, message: str) -> dict:
+def _finding(row: dict, check: str, column: str, published, expected, message: str, terms: tuple[Term, ...],
+             arithmetic: str) -> dict:
     difference = published - expected
     if isinstance(difference, float):
         difference = round(difference, 4)
@@ -167,8 +227,9 @@ def _finding(row: dict, check: str, column: str, published, expected, message: s
         "check": check, "period": row["period"], "level": row["level"], "agency": row["agency"],
         "field": row["field"], "procedure_code": row["procedure_code"], "column": column,
         "published": published, "expected": expected, "difference": difference,
-        "message": message, "period_label": row["period_label"], "file": row["file"], "row": row["row"],
-        "synthetic": bool(row["synthetic"]),
+        "message": message, "arithmetic": arithmetic, "terms": terms,
+        "source": row["source"], "note": row["note"], "period_label": row["period_label"], "file": row["file"],
+        "row": row["row"], "synthetic": bool(row["synthetic"]),
     }
 
 
@@ -184,7 +245,8 @@ def findings(stats: pd.DataFrame) -> pd.DataFrame:
     candidates = _sums(stats) + _carry_over(stats) + _rollups(stats)
     positions = sorted({c[0] for c in candidates})
     rows = dict(zip(positions, stats.iloc[positions][_ROW_FIELDS].to_dict("records")))
-    columns = [*FINDING_COLUMNS, "message", "period_label", "file", "row", "synthetic"]
+    columns = [*FINDING_COLUMNS, "message", "arithmetic", "terms", "source", "note", "period_label", "file", "row",
+               "synthetic"]
     frame = pd.DataFrame([_finding(rows[i], *rest) for i, *rest in candidates], columns=columns)
     order = {name: i for i, name in enumerate(CHECKS)}
     frame["_order"] = frame["check"].map(order)

@@ -24,11 +24,10 @@ from .cache import BuildCache, code_digest, digest, forked, tree_digest, write_n
 from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
-from .parse import check_tables, group_slugs, parse_row, parse_rows, parse_statistics, procedure
+from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
-from .vietnamese import fold
 from .write import EPOCH_ENV, build_date, build_epoch, site_files
 
 if TYPE_CHECKING:
@@ -115,8 +114,8 @@ class Procedures:
     listing and pages needs its record only if a page must be written."""
 
     def __init__(self, tables: dict[str, RawTable], rows: dict[str, tuple[int, list[int], list[int]]],
-                 field_slugs: dict[str, str], agency_slugs: dict[str, str]):
-        self.tables, self.rows, self.slugs = tables, rows, (field_slugs, agency_slugs)
+                 fields: Groups, agencies: Groups):
+        self.tables, self.rows, self.slugs = tables, rows, (fields, agencies)
         self.made: dict[str, Procedure] = {}
 
     def parse(self, code: str, report: Report) -> Procedure | None:
@@ -190,9 +189,9 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
 
     columns = tables[PROCEDURES.name].columns
     fields, agencies = columns.get("field"), columns.get("agency")
-    field_slugs = group_slugs([fields[i] for i in first.values()] if fields else [])
-    agency_slugs = group_slugs([agencies[i] for i in first.values()] if agencies else [])
-    typed = Procedures(tables, rows, field_slugs, agency_slugs)
+    field_pages = group_pages([fields[i] for i in first.values()] if fields else [])
+    agency_pages = group_pages([agencies[i] for i in first.values()] if agencies else [], split=True)
+    typed = Procedures(tables, rows, field_pages, agency_pages)
     # A record's problems name its file (a workbook's sheet, `file.xlsx[procedures]`): the file names are in the key.
     salt = digest(source, *(part for t in CATALOGUE_TABLES
                             for part in (t.name, tables[t.name].file, *tables[t.name].columns)))
@@ -212,8 +211,8 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
             keys.append((code, code))
             continue
         i = own_rows[0]
-        key = digest("\x1e".join((salt, field_slugs.get(fields[i], "") if fields else "",
-                                  agency_slugs.get(agencies[i], "") if agencies else "", texts[0][i],
+        key = digest("\x1e".join((salt, " ".join(field_pages.slugs(fields[i])) if fields else "",
+                                  " ".join(agency_pages.slugs(agencies[i])) if agencies else "", texts[0][i],
                                   *(texts[1][j] for j in own_rows[1]), "\x1d", *(texts[2][j] for j in own_rows[2]))))
         results.append(records(key, lambda: record(code)))
         keys.append((code, key))
@@ -224,9 +223,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         raise DataError(report)
     if records is not None:
         records.save()
-    index = Index([r.listing for r in results],
-                  {slug: name for name, slug in sorted(field_slugs.items(), key=lambda kv: fold(kv[0]))},
-                  {slug: name for name, slug in sorted(agency_slugs.items(), key=lambda kv: fold(kv[0]))})
+    index = Index([r.listing for r in results], field_pages.names, agency_pages.names)
     return index, typed, keys
 
 

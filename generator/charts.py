@@ -44,6 +44,7 @@ class Chart:
     columns: list[str]
     rows: list[list[str]]
     marks: list[int]  # findings behind each table row
+    flagged: list[tuple[int, ...]]  # the statistics rows (index labels) with those findings, for each table row
     synthetic: bool
     csv: bytes = field(repr=False)
     height: int  # px, reserved on the page before Plotly draws
@@ -85,11 +86,16 @@ def _series(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["in_time_calc"].notna() & rows["resolved_calc"].notna()]
 
 
+def _flagged(findings: pd.Series) -> tuple[int, ...]:
+    """The rows of a group that have findings: where the «⚠ N» of the group's table row leads."""
+    return tuple(findings.index[findings > 0])
+
+
 def _rates(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = _series(rows)
     grouped = rows.groupby(keys, sort=False).agg(
         resolved=("resolved_calc", "sum"), in_time=("in_time_calc", "sum"),
-        findings=("findings", "sum"), synthetic=("synthetic", "any")).reset_index()
+        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
     grouped["rate"] = (grouped["in_time"].astype(float) / grouped["resolved"].astype(float).where(grouped["resolved"] > 0)
                        * 100).round(2)
     return grouped
@@ -220,7 +226,8 @@ def _dot_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tup
     columns, shown, raw = _rate_table(frame, label_columns)
     synthetic = bool(frame["synthetic"].any())
     return Chart(id, title, summary, _figure(go.Figure(dots, layout)), columns, shown,
-                 frame["findings"].astype(int).tolist(), synthetic, _table_csv(columns, raw), height, note,
+                 frame["findings"].astype(int).tolist(), frame["flagged"].tolist(), synthetic, _table_csv(columns, raw),
+                 height, note,
                  _image(title, synthetic, sources, note, id, height))
 
 
@@ -300,6 +307,7 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
     per_period = grouped.groupby("period", sort=False).agg(findings=("findings", "sum"), synthetic=("synthetic", "any"))
+    flagged = rows.groupby("period", sort=False)["findings"].agg(_flagged)
     shown, raw, marks = [], [], []
     for p in periods.itertuples():
         cells = [rates.get((p.period, lvl)) for lvl in order]  # None: no row of that level in the period
@@ -315,7 +323,8 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     title = "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ"
     note = _rate_note(start, "Biểu đồ đường: độ cao của điểm là tỷ lệ", "trục dọc")
     synthetic = bool(rows["synthetic"].any())
-    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, marks, synthetic,
+    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, marks,
+                 [flagged[p] for p in periods["period"]], synthetic,
                  _table_csv(["period"] + columns[1:], raw), fig.layout.height, note,
                  _image(title, synthetic, _sources(rows), note, "xu-huong", fig.layout.height))
 
@@ -333,7 +342,7 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     grouped = rows.groupby(["period", "x", "period_start"], sort=False).agg(
         online=("received_online", "sum"), offline=("received_offline", "sum"),
         overdue=("pending_overdue", lambda v: v.sum() if v.notna().all() else pd.NA),
-        findings=("findings", "sum"), synthetic=("synthetic", "any")).reset_index()
+        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
     grouped["share"] = (grouped["online"] / (grouped["online"] + grouped["offline"]) * 100).astype(float).round(2)
     kind = rows["period_kind"].iloc[0]
     x = _period_x(grouped, kind)
@@ -363,5 +372,5 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     title = "Hồ sơ mới tiếp nhận (trực tuyến và trực tiếp) và hồ sơ đang quá hạn"
     synthetic = bool(grouped["synthetic"].any())
     return Chart("khoi-luong", title, summary, _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(),
-                 synthetic, _table_csv(["period"] + columns[1:], raw), fig.layout.height, "",
+                 grouped["flagged"].tolist(), synthetic, _table_csv(["period"] + columns[1:], raw), fig.layout.height, "",
                  _image(title, synthetic, _sources(rows), "", "khoi-luong", fig.layout.height))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .model import Index
 from .problems import Report
-from .schema import LEVELS
+from .schema import LEVELS, ONLINE_AVAILABLE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +24,7 @@ def catalogue_summary(index: Index, report: Report) -> dict:
         return 100 * part / whole if whole else None
 
     gaps = [
-        ("Thủ tục chưa công bố cơ quan thực hiện", sum(not p.agency for p in procedures), total),
+        ("Thủ tục chưa công bố cơ quan thực hiện", sum(not p.agency_slugs for p in procedures), total),
         ("Thủ tục chưa công bố lĩnh vực", sum(not p.field for p in procedures), total),
         ("Thủ tục chưa công bố cấp thực hiện", sum(not p.levels for p in procedures), total),
         ("Thủ tục không có thành phần hồ sơ", sum(not p.documents for p in procedures), total),
@@ -44,7 +44,9 @@ def catalogue_summary(index: Index, report: Report) -> dict:
         "documents": sum(p.documents for p in procedures),
         "channels": channels,
         "by_level": {code: levels.get(code, 0) for code in LEVELS},
-        "with_online_channel": sum("truc_tuyen" in p.channel_codes for p in procedures),
+        # Listing.online is Procedure.online_status: the same value the procedure pages and the list filter show.
+        "online": sum(p.online in ONLINE_AVAILABLE for p in procedures),
+        "online_by_channel": sum(p.online == "truc_tuyen" for p in procedures),
         "online_full": sum(p.online == "toan_trinh" for p in procedures),
         "online_partial": sum(p.online == "mot_phan" for p in procedures),
         "free": sum(p.free for p in procedures),

@@ -52,7 +52,8 @@ class Procedure:
     documents: list[Document] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
     field_slug: str = ""
-    agency_slug: str = ""
+    # The executing agencies the agency cell names (parse.split_agencies): each as written, with its page's slug.
+    agencies: tuple[tuple[str, str], ...] = ()
 
     @property
     def document_cases(self) -> list[tuple[str, list[Document]]]:
@@ -68,6 +69,16 @@ class Procedure:
     def channel_codes(self) -> list[str]:
         return list(dict.fromkeys(c.channel for c in self.channels))
 
+    @property
+    def online_status(self) -> str:
+        """Whether the procedure can be done online, as every page and count says it: the `online` column as
+        published (toan_trinh, mot_phan); when it is empty, what the published channels say (schema.
+        ONLINE_BY_CHANNEL: truc_tuyen when one of them is online, khong_truc_tuyen when none is); "" when neither
+        is published."""
+        if self.online or not self.channels:
+            return self.online
+        return "truc_tuyen" if "truc_tuyen" in self.channel_codes else "khong_truc_tuyen"
+
 
 @dataclass(slots=True)
 class Listing:
@@ -78,12 +89,11 @@ class Listing:
     code: str
     name: str
     field: str
-    agency: str
     levels: tuple[str, ...]
-    online: str
+    online: str  # Procedure.online_status
     channel_codes: tuple[str, ...]
     field_slug: str
-    agency_slug: str
+    agency_slugs: tuple[str, ...]  # the pages of its executing agencies
     documents: int  # how many documents
     channels: int  # how many channels
     untimed: int  # channels without a processing time
@@ -112,7 +122,12 @@ class Index:
         return _group(self.listings, "field_slug")
 
     def by_agency(self) -> dict[str, list[Listing]]:
-        return _group(self.listings, "agency_slug")
+        """A procedure is on the page of each of its executing agencies."""
+        groups: dict[str, list[Listing]] = {}
+        for p in self.listings:
+            for slug in p.agency_slugs:
+                groups.setdefault(slug, []).append(p)
+        return groups
 
 
 def _by_case(documents) -> list[tuple[str, list[Document]]]:

@@ -41,7 +41,7 @@ def _procedure(p: Procedure) -> dict:
         "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
         "steps": p.steps, "conditions": p.conditions, "result": p.result,
         "legal_basis": list(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
-        "url": f"thu-tuc/{p.code}/",
+        "url": f"thu-tuc/{p.code}/", "agencies": [name for name, _ in p.agencies], "online_status": p.online_status,
     }
 
 
@@ -50,6 +50,7 @@ def _rows(p: Procedure) -> dict[str, list[list]]:
     record = _procedure(p)
     record["level"] = ";".join(record.pop("levels"))
     record["legal_basis"] = "; ".join(p.legal_basis)
+    record["agencies"] = "; ".join(record["agencies"])
     record.update(documents=len(p.documents), channels=len(p.channels))
     documents = [{"procedure_code": p.code, "case": d.case, "name": d.name, "originals": _number(d.originals),
                   "copies": _number(d.copies), "form": d.form} for d in p.documents]
@@ -187,15 +188,21 @@ def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, byte
     columns = [c.name for c in STATISTICS.columns]
     frame = stats.assign(synthetic=stats["synthetic"].astype(int))[columns]
     records = [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-    finding_columns = [*FINDING_COLUMNS, "message", "synthetic"]
-    finding_records = [{k: plain(v) for k, v in row.items()}
-                       for row in found.assign(synthetic=found["synthetic"].astype(int))[finding_columns]
-                       .to_dict("records")]
+    finding_columns = [*FINDING_COLUMNS, "message", "arithmetic", "terms", "source", "note", "file", "row",
+                       "synthetic"]
+    finding_records = []
+    for row in found.assign(synthetic=found["synthetic"].astype(int))[finding_columns].to_dict("records"):
+        record = {k: plain(v) for k, v in row.items()}
+        record["terms"] = [list(term) for term in record["terms"]]  # each number of the arithmetic, named
+        finding_records.append(record)
+    # In the CSV, the terms are one cell: «name: value; name: value».
+    finding_rows = [["; ".join(f"{name}: {value}" for name, value in v) if k == "terms" else v for k, v in r.items()]
+                    for r in finding_records]
     return {
         "du-lieu/thong-ke.csv": csv_bytes(columns, [list(r.values()) for r in records], _numeric(STATISTICS)),
         "du-lieu/thong-ke.json": json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-        "du-lieu/kiem-tra.csv": csv_bytes(finding_columns, [list(r.values()) for r in finding_records],
-                                          frozenset({"published", "expected", "difference", "synthetic"})),
+        "du-lieu/kiem-tra.csv": csv_bytes(finding_columns, finding_rows,
+                                          frozenset({"published", "expected", "difference", "row", "synthetic"})),
         "du-lieu/kiem-tra.json": json.dumps(finding_records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
     }
 

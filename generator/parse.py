@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from .model import Channel, Document, Procedure
 from .problems import Report
 from .schema import (CHANNELS, COUNT_COLUMNS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, STAT_LEVELS,
                      STATISTICS, SYNTHETIC_PREFIX, UNASSIGNED_AGENCY, Column)
-from .vietnamese import fold, nfc, unique_slugs
+from .vietnamese import fold, nfc, tone_key, unique_slugs, words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -284,14 +285,93 @@ def parse_rows(raw: RawTable, indices: list[int], report: Report) -> list[dict[s
 
 # --- the catalogue, procedure by procedure ---------------------------------------------------------------------------
 
-def group_slugs(names: list[str]) -> dict[str, str]:
-    """Slug per field name (or agency name; agency slugs must not take the unassigned agency's page)."""
-    return unique_slugs([n for n in names if n], frozenset({UNASSIGNED_AGENCY}))
+# An agency cell may name several executing agencies: «Bộ Công an, Bộ Quốc phòng». Names contain commas too
+# («Cục Chất lượng, Chế biến và Phát triển thị trường», «Ủy ban nhân dân xã, phường, thị trấn», «Cơ quan, tổ chức
+# đang quản lý sổ gốc»), so a comma, semicolon or line break separates two agencies only where the text after it
+# starts with a capital letter and the kind of body an agency's name begins with. In the real catalogue every
+# comma-joined combination splits this way and no name is cut (tests/test_parsing.py holds its cases); a kind
+# missing here leaves a combination whole, as it was published, never a name cut in two.
+AGENCY_KINDS = (
+    "Ban", "Bảo hiểm", "Bệnh viện", "Biên phòng", "Bộ", "Cảng vụ", "Chi cục", "Chi nhánh", "Chủ tịch", "Cơ quan",
+    "Cơ sở", "Công an", "Công đoàn", "Cục", "Đài", "Đại học", "Đại sứ quán", "Đơn vị", "Giám đốc", "Hải quan",
+    "HĐND", "Học viện", "Hội đồng", "Kho bạc", "Khu", "Lãnh sự quán", "Ngân hàng", "Người đứng đầu", "Phòng", "Quỹ",
+    "Sở", "Tổ chức", "Tổng cục", "Tòa án", "Thanh tra", "Thi hành án", "Thủ tướng", "Trung tâm", "Trường", "UBND",
+    "Ủy ban", "Văn phòng", "Viện", "Vụ",
+)
+_word_key = lru_cache(maxsize=65536)(tone_key)  # a catalogue's agency names share a few hundred words
+_KINDS = frozenset(tuple(_word_key(w) for w in words(kind)) for kind in AGENCY_KINDS)
+_KIND_WORDS = max(len(kind) for kind in _KINDS)
+_AGENCY_SEPARATOR = re.compile(r"([,;\n])")
 
 
-def procedure(row: dict, documents: list[dict], channels: list[dict], field_slugs: dict[str, str],
-              agency_slugs: dict[str, str]) -> Procedure:
-    """One typed procedure from its parsed rows (parse_row) of procedures, documents and channels."""
+def _names_an_agency(text: str) -> bool:
+    text = text.strip()
+    if not text[:1].isupper():
+        return False
+    start = tuple(_word_key(w) for w in words(text)[:_KIND_WORDS])
+    return any(start[:n] in _KINDS for n in range(1, len(start) + 1))
+
+
+def split_agencies(cell: str) -> list[str]:
+    """The executing agencies an agency cell names (see AGENCY_KINDS), each as written there."""
+    head, *rest = _AGENCY_SEPARATOR.split(cell)
+    names = [head]
+    for separator, text in zip(rest[::2], rest[1::2]):
+        if _names_an_agency(text):
+            names.append(text)
+        else:
+            names[-1] += separator + text
+    return [name.strip() for name in names if words(name)]
+
+
+def group_key(name: str) -> str:
+    """Names that differ only in letter case, spacing, punctuation or tone placement (Thuỷ/Thủy, kí/ký) are one
+    field or agency, with one page."""
+    return " ".join(map(_word_key, words(name)))
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The field or agency pages of a catalogue: the pages each cell's value belongs to, and each page's name."""
+
+    pages: dict[str, tuple[tuple[str, str], ...]]  # cell value → (name as written there, slug of its page), …
+    names: dict[str, str]  # slug → the name shown on its page (its most common spelling), in alphabetical order
+
+    def slugs(self, cell: str) -> tuple[str, ...]:
+        return tuple(slug for _, slug in self.pages.get(cell, ()))
+
+
+def group_pages(cells: list[str], split: bool = False) -> Groups:
+    """The pages of the field (or, SPLIT, agency) cells of the procedures, one cell per procedure: one page per
+    name (group_key), shown with the spelling most procedures use. Agency slugs must not take the unassigned
+    agency's page."""
+    # Each distinct cell is worked out once: a catalogue repeats its agencies on many procedures.
+    uses = Counter(cells)
+    parts = {cell: [(name, group_key(name)) for name in (split_agencies(cell) if split else [cell])]
+             for cell in uses if cell}
+    spellings: dict[str, Counter] = {}
+    for cell, names in parts.items():
+        for name, key in names:
+            if key:
+                spellings.setdefault(key, Counter())[name] += uses[cell]
+    # The most common spelling; between equally common ones, the first in code-point order (any fixed rule will do).
+    shown = {key: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, counts in spellings.items()}
+    slugs = unique_slugs(list(shown.values()), frozenset({UNASSIGNED_AGENCY}))
+    pages = {}
+    for cell, names in parts.items():
+        page = {}
+        for name, key in names:  # a cell naming one agency twice links it once
+            if key:
+                page.setdefault(slugs[shown[key]], name)
+        if page:
+            pages[cell] = tuple((name, slug) for slug, name in page.items())
+    names = {slugs[name]: name for name in sorted(shown.values(), key=lambda name: (fold(name), name))}
+    return Groups(pages, names)
+
+
+def procedure(row: dict, documents: list[dict], channels: list[dict], fields: Groups, agencies: Groups) -> Procedure:
+    """One typed procedure from its parsed rows (parse_row) of procedures, documents and channels, and the field
+    and agency pages of the catalogue (group_pages)."""
     no_time, no_fee = ("", parse_time("")), ("", parse_fee(""))
     p = Procedure(
         code=row["code"],
@@ -310,8 +390,8 @@ def procedure(row: dict, documents: list[dict], channels: list[dict], field_slug
         decision=row.get("decision", ""),
         source_url=row.get("source_url", ""),
     )
-    p.field_slug = field_slugs.get(p.field, "")
-    p.agency_slug = agency_slugs.get(p.agency, "")
+    p.field_slug = next(iter(fields.slugs(p.field)), "")
+    p.agencies = agencies.pages.get(p.agency, ())
     for document in documents:
         p.documents.append(Document(case=document.get("case", ""), name=document.get("name", ""),
                                     originals=document.get("originals"), copies=document.get("copies"),

@@ -23,9 +23,10 @@ from markupsafe import Markup
 
 from .cache import BuildCache
 from .model import Channel, Index, Listing, Procedure, sort_key
+from .parse import AGENCY_KINDS
 from .problems import Report
-from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE, PRESENCE_LABELS,
-                     STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
+from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_BY_CHANNEL, ONLINE_STATUS,
+                     PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .search import title_terms
 from .vietnamese import fold, format_count, format_number, format_percent
 
@@ -222,7 +223,7 @@ class Renderer:
             meta=meta,
             level=lambda code: LEVELS.get(code, code),
             channel=lambda code: CHANNELS.get(code, code),
-            online=lambda code: ONLINE.get(code, NOT_PUBLISHED),
+            online=lambda code: ONLINE_STATUS.get(code, NOT_PUBLISHED),
             external_url=external_url,
             fold=fold,
             excerpt=excerpt,
@@ -235,7 +236,7 @@ class Renderer:
             NOT_PUBLISHED=NOT_PUBLISHED,
             LEVELS=LEVELS,
             CHANNELS=CHANNELS,
-            ONLINE=ONLINE,
+            ONLINE_BY_CHANNEL=ONLINE_BY_CHANNEL,
             SECTIONS=PROCEDURE_SECTIONS,
             LONG_TEXT=LONG_TEXT,
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
@@ -249,8 +250,9 @@ class Renderer:
         full_text = has_full_text(p)
         levels = ", ".join(LEVELS[level] for level in p.levels)
         return Listing(
-            code=p.code, name=p.name, field=p.field, agency=p.agency, levels=p.levels, online=p.online,
-            channel_codes=tuple(p.channel_codes), field_slug=p.field_slug, agency_slug=p.agency_slug,
+            code=p.code, name=p.name, field=p.field, levels=p.levels, online=p.online_status,
+            channel_codes=tuple(p.channel_codes), field_slug=p.field_slug,
+            agency_slugs=tuple(slug for _, slug in p.agencies),
             documents=len(p.documents), channels=len(p.channels), untimed=sum(not c.time for c in p.channels),
             unpriced=sum(not c.fee for c in p.channels),
             free=bool(p.channels) and all(c.fee_vnd == 0 for c in p.channels), legal_basis=bool(p.legal_basis),
@@ -301,7 +303,7 @@ class Renderer:
         groups = [("field", f"linh-vuc/{slug}", name, by_field.get(slug, [])) for slug, name in index.fields.items()]
         groups += [("agency", f"co-quan/{slug}", name, by_agency.get(slug, []))
                    for slug, name in index.agencies.items()]
-        unassigned = [p for p in index.listings if not p.agency]
+        unassigned = [p for p in index.listings if not p.agency_slugs]
         if unassigned:
             groups.append(("agency", f"co-quan/{UNASSIGNED_AGENCY}", None, unassigned))
         for kind, path, name, members in groups:
@@ -316,25 +318,39 @@ class Renderer:
         return pages
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
-        """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so."""
-        from .audit import CHECKS
+        """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so.
+
+        The findings page lists the findings of each statistics row under the row's anchor (audit.row_anchor), and
+        those behind each marked row of a chart's table under an anchor of that row: every «⚠ N» of the
+        statistics page leads to the N findings it counts."""
+        from .audit import CHECK_NAMES, CHECKS, row_anchor
         from .charts import RATE_DEFINITION
 
-        rows, published, groups = [], [], {}
+        rows, published, by_check, by_row, chart_rows = [], [], {}, {}, []
         if stats is not None:
             rows = stats.to_dict("records")
             published = [r for r in rows if not r["synthetic"]]
-            for record in found.to_dict("records"):
-                groups.setdefault(record["check"], []).append(record)
-        context = dict(stats=stats, rows=rows, published=published, charts=charts, groups=groups,
-                       checks=CHECKS, column_label=lambda name: STATISTICS.column(name).label,
-                       findings_total=0 if found is None else len(found),
+            for n, record in enumerate(found.to_dict("records"), 1):
+                record["id"] = f"sai-lech-{n}"
+                by_check.setdefault(record["check"], []).append(record)
+                by_row.setdefault((record["file"], record["row"]), []).append(record)
+            places = dict(zip(stats.index, zip(stats["file"], stats["row"])))
+            for c in charts:
+                for i, flagged in enumerate(c.flagged):
+                    if flagged:
+                        chart_rows.append({"chart": c, "anchor": chart_anchor(c.id, i), "label": c.rows[i][0],
+                                           "findings": [f for label in flagged for f in by_row[places[label]]]})
+        context = dict(stats=stats, rows=rows, published=published, charts=charts, by_check=by_check,
+                       by_row=list(by_row.values()), chart_rows=chart_rows, checks=CHECKS, check_names=CHECK_NAMES,
+                       column_label=lambda name: STATISTICS.column(name).label, row_anchor=row_anchor,
+                       chart_anchor=chart_anchor, findings_total=0 if found is None else len(found),
                        findings_synthetic=0 if found is None else int(found["synthetic"].sum()),
                        rate_definition=RATE_DEFINITION, level_label=lambda code: STAT_LEVELS.get(code, code))
         return {
             "thong-ke/index.md": self.page("statistics.md", **context),
             "thong-ke/kiem-tra.md": self.page("findings.md", **context),
-            "du-lieu/phuong-phap.md": self.page("methodology.md", **context, columns=STATISTICS.columns),
+            "du-lieu/phuong-phap.md": self.page("methodology.md", **context, columns=STATISTICS.columns,
+                                                agency_kinds=AGENCY_KINDS),
         }
 
     def markdown_pages(self, stats: dict, provenance: str) -> dict[str, str]:
@@ -343,19 +359,40 @@ class Renderer:
         ordered = sorted(index.listings, key=sort_key)
         by_field, by_agency = index.by_field(), index.by_agency()
         pages = {f"{path}.md": markdown for path, markdown in self.shells().items()}
+        unassigned = [p for p in ordered if not p.agency_slugs]
         pages.update({
             "index.md": self.page("home.md", stats=stats),
             "thu-tuc/index.md": self.page("procedures.md", procedures=ordered, fields=index.fields,
-                                          agencies=index.agencies),
+                                          agencies=index.agencies, unassigned=bool(unassigned),
+                                          **filter_values(index.listings)),
             "tim-kiem.md": self.page("search.md"),
             "linh-vuc/index.md": self.page("groups.md", kind="field", groups=index.fields, members=by_field),
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=index.agencies, members=by_agency,
-                                          unassigned=[p for p in ordered if not p.agency]),
+                                          unassigned=unassigned),
             "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
             "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,
                                             presences=PRESENCE_LABELS),
         })
         return pages
+
+
+def chart_anchor(chart: str, row: int) -> str:
+    """The id, on the findings page, of the findings behind row ROW (from 0) of a chart's table."""
+    return f"bieu-do-{chart}-{row + 1}"
+
+
+def filter_values(listings: list[Listing]) -> dict[str, Any]:
+    """The values of the list's level, channel and online filters that some procedure has, with their labels, in
+    the order of their declaration: a filter never offers a value that matches nothing."""
+    levels = {code for p in listings for code in p.levels}
+    channels = {code for p in listings for code in p.channel_codes}
+    online = {p.online for p in listings}
+    return {
+        "levels": {code: label for code, label in LEVELS.items() if code in levels},
+        "channels": {code: label for code, label in CHANNELS.items() if code in channels},
+        "online": {code: label for code, label in ONLINE_STATUS.items() if code in online},
+        "online_unpublished": "" in online,
+    }
 
 
 def html_path(src_uri: str) -> str:

@@ -30,6 +30,14 @@ ONLINE = {
     "toan_trinh": "Toàn trình",
     "mot_phan": "Một phần",
 }
+# When the `online` column is empty, whether a procedure can be done online is read from its channels
+# (model.Procedure.online_status), and every page that says so says where it comes from.
+ONLINE_BY_CHANNEL = {
+    "truc_tuyen": "Nộp được trực tuyến (theo cách thực hiện)",
+    "khong_truc_tuyen": "Không nộp trực tuyến (theo cách thực hiện)",
+}
+ONLINE_STATUS = {**ONLINE, **ONLINE_BY_CHANNEL}
+ONLINE_AVAILABLE = ("toan_trinh", "mot_phan", "truc_tuyen")  # the statuses counted as «nộp được trực tuyến»
 # What an empty value shows on the site: the gap is published, never filled in.
 NOT_PUBLISHED = "chưa công bố"
 # Slug of the page listing procedures whose agency is not published.
@@ -105,6 +113,11 @@ PROCEDURES = Table(
         Column("decision", "text", "optional", "Quyết định công bố"),
         Column("source_url", "text", "optional", "Đường dẫn chính thức"),
         Column("url", "text", "derived", "Trang trên website này"),
+        Column("agencies", "list", "derived", "Từng cơ quan thực hiện",
+               "Cột agency tách thành từng cơ quan, như đã viết (cách tách: trang phương pháp)."),
+        Column("online_status", "text", "derived", "Nộp trực tuyến (dùng trên website)",
+               "Cột online nếu có; nếu trống thì theo cách thực hiện: truc_tuyen (có cách nộp trực tuyến) hoặc "
+               "khong_truc_tuyen (không có); trống nếu cả hai đều chưa công bố."),
         Column("documents", "number", "derived", "Số thành phần hồ sơ"),
         Column("channels", "number", "derived", "Số cách thức thực hiện"),
     ),

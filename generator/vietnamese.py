@@ -26,18 +26,32 @@ def nfc(text: str) -> str:
 TONE_MARKS = {"\u0300": "2", "\u0340": "2", "\u0301": "1", "\u0341": "1", "\u0309": "3", "\u0303": "4",
               "\u0323": "5"}
 LETTERS = {"đ": "d"}  # letters that are not a base letter plus marks
-FOLD_RULES = {"tones": TONE_MARKS, "letters": LETTERS}
+# «i» and «y» after a consonant are two spellings of one sound, both in use (kí/ký, lí/lý, mĩ/mỹ, quí/quý, hi/hy,
+# tỉ/tỷ): a word made of consonants (or «qu») and a final «y» is compared as if spelled with «i». The «y» of a
+# vowel cluster keeps its own spelling (tuỳ, thuỷ, huy, ngày, quyết, khuyên), as does «y» on its own (y tế, ý
+# kiến). The value is the regular expression of the consonants, the same in Python and in JavaScript; each side
+# applies it to whole words (between characters that are not letters or digits).
+Y_AS_I_AFTER = "qu|[bcdghklmnprstvx]+"
+FOLD_RULES = {"tones": TONE_MARKS, "letters": LETTERS, "y_as_i_after": Y_AS_I_AFTER}
 _TOKEN_SPLIT = re.compile(r"[\W_]+")
 # Every Vietnamese letter decomposes to ASCII plus marks of the Combining Diacritical Marks block (all of them
 # category Mn) or is đ. Text with nothing else beyond ASCII drops its marks in one encode.
 _BEYOND_MARKS = re.compile("[^\x00-\x7f\u0300-\u036f]")
+_Y_AS_I = re.compile(rf"(?<![^\W_])({Y_AS_I_AFTER})y(?![^\W_])")
 
 
 def fold(text: str) -> str:
-    """Search/compare key: no tone or vowel marks, đ→d, lower case, single spaces.
+    """Search/compare key: no tone or vowel marks, đ→d, lower case, single spaces, «y» after a consonant as «i».
 
-    Tone placement (hoà/hòa, thuỷ/thủy) folds to the same key because all marks are dropped.
+    Tone placement (hoà/hòa, thuỷ/thủy) folds to the same key because all marks are dropped; kí/ký because of
+    Y_AS_I_AFTER.
     """
+    return _Y_AS_I.sub(r"\1i", unmarked(text))
+
+
+def unmarked(text: str) -> str:
+    """Lower case without tone or vowel marks, đ→d, single spaces: the letters of URL slugs, which keep the
+    spelling as published (dang-ky-ket-hon); `fold` adds the i/y rule for comparing."""
     bare = unicodedata.normalize("NFD", text.lower())
     for letter, plain in LETTERS.items():
         bare = bare.replace(letter, plain)
@@ -55,8 +69,9 @@ def words(text: str) -> list[str]:
 
 def tone_key(word: str) -> str:
     """A word's exact spelling with the tone mark moved to the end, so that both placements of a tone (hoà/hòa,
-    thuỷ/thủy) give one key: 'hoà' → 'hoa2', 'thủy' → 'thuy3', 'đăng' → 'đăng'. Vowel shapes (ă â ê ô ơ ư)
-    and đ are kept: this key tells 'đăng' from 'đang', where `fold` does not."""
+    thuỷ/thủy) give one key: 'hoà' → 'hoa2', 'thủy' → 'thuy3', 'đăng' → 'đăng', and both spellings of i/y
+    after a consonant too: 'ký' and 'kí' → 'ki1'. Vowel shapes (ă â ê ô ơ ư) and đ are kept: this key tells
+    'đăng' from 'đang', where `fold` does not."""
     tone = ""
     kept = []
     for ch in unicodedata.normalize("NFD", word.lower()):
@@ -64,12 +79,12 @@ def tone_key(word: str) -> str:
             tone = TONE_MARKS[ch]
         else:
             kept.append(ch)
-    return unicodedata.normalize("NFC", "".join(kept)) + tone
+    return _Y_AS_I.sub(r"\1i", unicodedata.normalize("NFC", "".join(kept))) + tone
 
 
 def slugify(text: str, max_length: int = 80) -> str:
     """URL segment without diacritics; long names are cut at a word and keep a short hash to stay unique."""
-    slug = _NON_SLUG.sub("-", fold(text)).strip("-")
+    slug = _NON_SLUG.sub("-", unmarked(text)).strip("-")
     if len(slug) > max_length:
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
         slug = slug[: max_length - 7].rsplit("-", 1)[0] + "-" + digest

@@ -92,7 +92,7 @@ def test_charts_and_filters_survive_instant_navigation(served, browser):
     page.fill("form.ck-filters input[name=q]", "dang ky ket hon")
     assert page.inner_text("[data-ck-count]").startswith("Hiển thị")
     visible = page.locator("[data-ck-items] > li:visible").all_inner_texts()
-    assert all(all(w in fold(text) for w in ("dang", "ky", "ket", "hon")) for text in visible)
+    assert all(all(w in fold(text) for w in ("dang", "ki", "ket", "hon")) for text in visible)
     assert any(text.startswith("Thủ tục đăng ký kết hôn có yếu tố nước ngoài") for text in visible)
     page.go_back()
     page.wait_for_selector("[data-ck-drawn] .main-svg", timeout=20_000)
@@ -435,7 +435,7 @@ def test_first_query_transfer_is_small(served, browser, site):
 
 # ---- Pages on a phone, the list's filters, a procedure page, accessibility -----------------------------------
 
-PAGES = ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "tim-kiem/?q=dang+ky+ket+hon"]
+PAGES = ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "thong-ke/kiem-tra/", "tim-kiem/?q=dang+ky+ket+hon"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -581,7 +581,8 @@ def test_every_page_kind_has_the_footer_and_no_english(served, browser, width, h
     assert page.inner_text("article h1") == "Không tìm thấy trang"
 
 
-@pytest.mark.parametrize("path", ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "tim-kiem/?q=ket+hon"])
+@pytest.mark.parametrize("path", ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "thong-ke/kiem-tra/",
+                                  "tim-kiem/?q=ket+hon"])
 def test_no_serious_accessibility_violation(served, browser, path):
     page = browser.new_page()
     page.goto(served + path, wait_until="networkidle")
@@ -591,3 +592,118 @@ def test_no_serious_accessibility_violation(served, browser, path):
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
                if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+# ---- Findings a journalist can check; numbers that agree; search spellings (issue #13) ------------------------
+
+VIEWPORTS = {"phone": dict(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True),
+             "desktop": dict(viewport={"width": 1366, "height": 900})}
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_every_findings_mark_leads_to_its_findings(served, browser, device):
+    """Each «⚠ N» of the statistics page links to an anchor of the findings page that lists exactly N findings;
+    following one scrolls its findings into view, and their published / recomputed / difference figures are on
+    screen without scrolling sideways."""
+    page = browser.new_page(**VIEWPORTS[device])
+    page.goto(served + "thong-ke/", wait_until="networkidle")
+    marks = page.eval_on_selector_all("table a[href*='kiem-tra/#']", """as => as.map(a => [
+        a.getAttribute('href').split('#')[1], Number(a.textContent.replace('⚠', '').trim())])""")
+    assert len(marks) > 10
+    page.goto(served + "thong-ke/kiem-tra/", wait_until="networkidle")
+    listed = page.evaluate("""ids => ids.map(id => { const el = document.getElementById(id);
+        return el ? el.querySelectorAll('[data-ck-finding]').length : -1; })""", [anchor for anchor, _ in marks])
+    assert listed == [n for _, n in marks]
+    width = VIEWPORTS[device]["viewport"]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    figures = page.eval_on_selector_all(".ck-finding__figures dd", "ds => ds.map(d => d.getBoundingClientRect().right)")
+    assert len(figures) == 3 * page.locator("li.ck-finding").count() and max(figures) <= width
+    # Following a mark of a published row, in the browser: its row of findings is on screen.
+    page.goto(served + "thong-ke/", wait_until="networkidle")
+    mark = page.locator("#da-cong-bo ~ .ck-table-wrap a[href*='kiem-tra/#']").first
+    anchor = mark.get_attribute("href").split("#")[1]
+    # Material keeps the scroll offset in history.state 100 ms after a scroll; a click sooner than that (as the
+    # click's own scrolling would be) can land on the next page at the old offset. A reader scrolls, then taps.
+    mark.scroll_into_view_if_needed()
+    page.wait_for_function("() => history.state && Math.abs(history.state.y - window.scrollY) < 1")
+    mark.click()
+    page.wait_for_url(f"**/thong-ke/kiem-tra/#{anchor}")
+    page.wait_for_function("id => { const el = document.getElementById(id), r = el && el.getBoundingClientRect(); "
+                           "return r && r.top >= 0 && r.top < window.innerHeight; }", arg=anchor)
+    card = page.locator(f"[id='{anchor}'] li.ck-finding").first
+    assert card.locator(".ck-finding__sum").inner_text().count("≠") == 1
+    page.close()
+
+
+def visible_list_paths(page) -> list[str]:
+    return page.eval_on_selector_all("[data-ck-items] > li:not([hidden]) > a", "as => as.map(a => a.href)")
+
+
+def all_results(page, served: str, query: str) -> tuple[list[str], list[str]]:
+    """Every result of the results page for QUERY (pressing «Xem thêm kết quả» while it shows): hrefs, titles."""
+    page.goto(served + "tim-kiem/?q=" + query, wait_until="networkidle")
+    page.wait_for_function("() => /kết quả|Không/.test(document.querySelector('[data-ck-status]').textContent)")
+    while page.is_visible("[data-ck-more]"):
+        count = page.locator("[data-ck-list] li").count()
+        page.click("[data-ck-more]")
+        page.wait_for_function("n => document.querySelectorAll('[data-ck-list] li').length > n", arg=count)
+    links = page.locator("[data-ck-list] a")
+    return links.evaluate_all("as => as.map(a => a.href)"), links.all_inner_texts()
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_list_filter_matches_word_starts_as_search_does(served, browser, device):
+    page = browser.new_page(**VIEWPORTS[device])
+    hrefs, titles = all_results(page, served, "kết hôn")
+    found = sorted(h for h in hrefs if "/thu-tuc/" in h)
+    assert found and not any("không" in t.lower() for t in titles)
+    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.fill("form.ck-filters input[name=q]", "ket hon")
+    assert sorted(visible_list_paths(page)) == found  # the same procedures, none found inside «không»
+    page.fill("form.ck-filters input[name=q]", "1.0008")  # the start of a code
+    assert all("/thu-tuc/1.0008" in h for h in visible_list_paths(page)) and visible_list_paths(page)
+    page.close()
+
+
+def test_no_filter_value_matches_nothing(served, browser):
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    empty = page.evaluate("""() => {
+        const form = document.querySelector('form.ck-filters'), found = [];
+        for (const select of form.querySelectorAll('select')) {
+          for (const option of select.options) {
+            if (!option.value) continue;
+            select.value = option.value;
+            select.dispatchEvent(new Event('change', {bubbles: true}));
+            const shown = document.querySelectorAll('[data-ck-items] > li:not([hidden])').length;
+            if (!shown) found.push(select.name + '=' + option.value);
+          }
+          select.value = '';
+          select.dispatchEvent(new Event('change', {bubbles: true}));
+        }
+        return found; }""")
+    assert empty == []
+    labels = page.eval_on_selector_all("form.ck-filters option", "os => os.map(o => o.textContent)")
+    assert not {"Toàn trình", "Một phần", "Cấp huyện"} & set(labels)
+    page.close()
+
+
+def test_ki_and_ky_find_the_same_procedures(home, served, browser):
+    assert header_search(home, "đăng kí kết hôn") == header_search(home, "đăng ký kết hôn")
+    page = browser.new_page()
+    assert all_results(page, served, "đăng kí kết hôn") == all_results(page, served, "đăng ký kết hôn")
+    page.close()
+
+
+def test_more_results_button_only_when_there_are_more(served, browser):
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(served + "tim-kiem/?q=ket+hon", wait_until="networkidle")
+    page.wait_for_selector("[data-ck-list] a")
+    assert page.locator("[data-ck-list] li").count() < 20 and page.is_hidden("[data-ck-more]")
+    page.goto(served + "tim-kiem/?q=giay+phep", wait_until="networkidle")
+    page.wait_for_selector("[data-ck-list] a")
+    assert page.is_visible("[data-ck-more]")
+    total = int(page.inner_text("[data-ck-status]").split()[0].replace(".", ""))
+    hrefs, _ = all_results(page, served, "giay+phep")
+    assert len(set(hrefs)) == total and page.is_hidden("[data-ck-more]")
+    page.close()

@@ -1,7 +1,8 @@
 import pytest
 
-from generator.parse import parse_channel, parse_fee, parse_levels, parse_online, parse_time
-from generator.vietnamese import fold, format_number, nfc, slugify, unique_slugs
+from generator.parse import (group_pages, parse_channel, parse_fee, parse_levels, parse_online, parse_time,
+                             split_agencies)
+from generator.vietnamese import fold, format_number, nfc, slugify, tone_key, unique_slugs, words
 
 
 @pytest.mark.parametrize("text, days, working, problem", [
@@ -64,9 +65,10 @@ def test_channels_and_online_accept_codes_and_labels():
 
 def test_fold_and_slug():
     nfd = "\u0110a\u0306ng ky\u0301 ke\u0302\u0301t ho\u0302n"  # "Đăng ký kết hôn" in NFD
-    assert fold(nfd) == fold("ĐĂNG KÝ KẾT HÔN") == "dang ky ket hon"
+    assert fold(nfd) == fold("ĐĂNG KÝ KẾT HÔN") == fold("đăng kí kết hôn") == "dang ki ket hon"
     assert fold("hoà") == fold("hòa") and fold("thuỷ") == fold("thủy")
     assert nfc(nfd) == "Đăng ký kết hôn"
+    # A slug keeps the spelling as published; only comparing treats kí and ký alike.
     assert slugify("Quản lý doanh nghiệp") == "quan-ly-doanh-nghiep"
     assert len(slugify("Cơ quan " * 30)) <= 80
 
@@ -105,3 +107,60 @@ def test_cells_are_stored_nfc_a_column_at_a_time_as_one_by_one():
     for _ in range(5000):
         cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(0, 5))]
         assert _stored_column(cells) == [nfc(cell) for cell in cells], cells
+
+
+@pytest.mark.parametrize("one, other", [
+    ("kí", "ký"), ("lí lịch", "lý lịch"), ("mĩ thuật", "mỹ thuật"), ("quí", "quý"), ("qui định", "quy định"),
+    ("hi sinh", "hy sinh"), ("tỉ lệ", "tỷ lệ"), ("kì họp", "kỳ họp"), ("sĩ quan", "sỹ quan"), ("KÍ", "ký")])
+def test_i_and_y_after_a_consonant_are_one_spelling(one, other):
+    """The rule (vietnamese.Y_AS_I_AFTER) is in fold and in tone_key, which search uses on both sides."""
+    assert fold(one) == fold(other)
+    assert [tone_key(w) for w in words(one)] == [tone_key(w) for w in words(other)]
+
+
+@pytest.mark.parametrize("word", ["y", "ý", "tuỳ", "thuỷ", "huy", "khuy", "ngày", "bảy", "quyết", "nguyễn", "1ky"])
+def test_y_of_a_vowel_cluster_or_on_its_own_keeps_its_spelling(word):
+    assert "y" in fold(word) and "y" in tone_key(word)
+
+
+@pytest.mark.parametrize("cell, agencies", [
+    ("Bộ Công an, Bộ Quốc phòng", ["Bộ Công an", "Bộ Quốc phòng"]),
+    # Commas inside names: a lower-case word, or a capitalised word that names no kind of body, follows them.
+    ("Cục Chất lượng, Chế biến và Phát triển thị trường - Bộ NN và MT, Cục Trồng trọt và Bảo vệ thực vật",
+     ["Cục Chất lượng, Chế biến và Phát triển thị trường - Bộ NN và MT", "Cục Trồng trọt và Bảo vệ thực vật"]),
+    ("Sở Xây dựng, Uỷ ban Nhân dân cấp xã, phường, thị trấn", ["Sở Xây dựng", "Uỷ ban Nhân dân cấp xã, phường, thị trấn"]),
+    ("Bộ, cơ quan ngang Bộ, cơ quan thuộc Chính phủ", ["Bộ, cơ quan ngang Bộ, cơ quan thuộc Chính phủ"]),
+    ("Cục Đường bộ Việt Nam, Cơ quan, tổ chức được UBND cấp tỉnh giao thẩm định, phê duyệt",
+     ["Cục Đường bộ Việt Nam", "Cơ quan, tổ chức được UBND cấp tỉnh giao thẩm định, phê duyệt"]),
+    ("Bộ Quốc phòng, Cảng vụ hàng hải, Bộ Văn hóa, Thể thao và Du lịch",
+     ["Bộ Quốc phòng", "Cảng vụ hàng hải", "Bộ Văn hóa, Thể thao và Du lịch"]),
+    ("Cơ sở đăng kiểm (xe cơ giới, xe máy chuyên dùng)", ["Cơ sở đăng kiểm (xe cơ giới, xe máy chuyên dùng)"]),
+    # Semicolons and line breaks separate like commas; each name stays as written.
+    ("Sở Tư pháp;Toà án nhân dân tối cao\nChi cục Kiểm lâm.", ["Sở Tư pháp", "Toà án nhân dân tối cao", "Chi cục Kiểm lâm."]),
+    ("Ủy ban Nhân dân\xa0xã,\xa0phường,\xa0thị trấn.", ["Ủy ban Nhân dân\xa0xã,\xa0phường,\xa0thị trấn."]),
+    ("Đơn\nzq: dòng hai; &amp;", ["Đơn\nzq: dòng hai; &amp;"]),
+    ("văn bản, Sở Tư pháp", ["văn bản", "Sở Tư pháp"]),
+    (" , ;", []),
+])
+def test_an_agency_cell_is_split_into_its_agencies(cell, agencies):
+    assert split_agencies(cell) == agencies
+
+
+def test_agency_names_equal_but_for_case_spacing_and_punctuation_are_one_page():
+    cells = ["Văn phòng đăng ký đất đai", "Văn phòng Đăng ký đất đai", "Văn phòng đăng ký  đất đai.",
+             "Văn phòng đăng ký đất đai, Chi nhánh Văn phòng đăng ký đất đai", "Chi Cục Thủy Sản", "Chi cục Thuỷ sản",
+             "Chi cục Thủy sản", "Chi cục Thủy sản", "", "Bộ Công an, Bộ Công an"]
+    groups = group_pages(cells, split=True)
+    # One page each, shown with the spelling most procedures use.
+    assert groups.names == {"bo-cong-an": "Bộ Công an", "chi-cuc-thuy-san": "Chi cục Thủy sản",
+                            "chi-nhanh-van-phong-dang-ky-dat-dai": "Chi nhánh Văn phòng đăng ký đất đai",
+                            "van-phong-dang-ky-dat-dai": "Văn phòng đăng ký đất đai"}
+    assert groups.slugs("Văn phòng Đăng ký đất đai") == ("van-phong-dang-ky-dat-dai",)
+    assert groups.pages["Văn phòng đăng ký đất đai, Chi nhánh Văn phòng đăng ký đất đai"] == (
+        ("Văn phòng đăng ký đất đai", "van-phong-dang-ky-dat-dai"),
+        ("Chi nhánh Văn phòng đăng ký đất đai", "chi-nhanh-van-phong-dang-ky-dat-dai"))
+    assert groups.slugs("Bộ Công an, Bộ Công an") == ("bo-cong-an",)
+    assert groups.slugs("") == ()
+    # Fields are never split.
+    assert group_pages(["Hộ tịch, chứng thực", "Hộ tịch, Chứng thực"]).names == {
+        "ho-tich-chung-thuc": "Hộ tịch, Chứng thực"}

@@ -70,7 +70,7 @@ def test_statistics_page_has_charts_tables_summaries_and_csvs(sample_site):
     # Rows built from data with findings are marked, in the table and in the CSV.
     by_level = blocks[0]
     flagged = by_level.select("tr.ck-flagged")
-    assert flagged and all(tr.select_one("a[href='kiem-tra/']") for tr in flagged)
+    assert flagged and all(tr.select_one("a[href^='kiem-tra/#bieu-do-theo-cap-']") for tr in flagged)
     # Plotly comes from the site itself and only where there is a chart.
     pages_with_plotly = {p.relative_to(sample_site).as_posix() for p in sample_site.rglob("*.html")
                          if PLOTLY_JS.rsplit("/", 1)[1] in p.read_text(encoding="utf-8")}
@@ -106,15 +106,84 @@ def test_findings_page_and_files_agree(sample_site):
     assert list(findings[0])[:10] == ["check", "period", "level", "agency", "field", "procedure_code", "column",
                                       "published", "expected", "difference"]
     page = html(sample_site / "thong-ke/kiem-tra/index.html")
-    assert len(page.select("h2 ~ div table tbody tr")) == len(findings)
+    cards = page.select("li.ck-finding")
+    assert len(cards) == len(findings)
     assert {f["check"] for f in findings} == {"received_sum", "resolved_sum", "in_time_sum", "pending_sum", "balance",
                                                "carry_over", "rate", "rollup"}
     lam_dong = [f for f in findings if f["period"] == "2019-12-01..2020-02-29" and f["check"] == "resolved_sum"]
-    assert [(f["published"], f["expected"], f["difference"], f["synthetic"]) for f in lam_dong] == [
-        ("643272", "643270", "2", "0")]
-    assert "643.272" in page.get_text() and "643.270" in page.get_text()
+    assert [(f["published"], f["expected"], f["difference"], f["synthetic"], f["arithmetic"]) for f in lam_dong] == [
+        ("643272", "643270", "2", "0", "635.593 + 7.677 = 643.270 ≠ 643.272")]
+    assert lam_dong[0]["terms"] == "trước và đúng hạn: 635.593; quá hạn: 7.677; tổng đã giải quyết: 643.272"
+    # The card: the check's Vietnamese name with its code, the three figures, the arithmetic and its terms, the
+    # row's source as a link and its note.
+    card = next(c for c in cards if "635.593 + 7.677 = 643.270 ≠ 643.272" in c.get_text())
+    assert card.select_one(".ck-finding__name").get_text().startswith(
+        "Tổng đã giải quyết không bằng tổng các thành phần (resolved_sum)")
+    assert [d.get_text() for d in card.select(".ck-finding__figures dd")] == ["643.272", "643.270", "2"]
+    row = card.find_parent("section")
+    assert row.select_one(".ck-meta a[href^='https://']")
+    assert "statistics/published-2019-2021.csv:" in row.select_one(".ck-meta").get_text()
+    rate = next(c for c in cards if "(rate)" in c.get_text())
+    assert rate.select_one(".ck-finding__sum").get_text() == "118 / 118 × 100 = 100,00% ≠ 98,50%"
+    summary = [li.get_text() for li in page.select("ul.ck-checks li")]
+    assert len(summary) == 8 and summary[0].startswith("Tổng số nhận không bằng tổng các thành phần (received_sum)")
     as_json = json.loads((sample_site / "du-lieu/kiem-tra.json").read_text(encoding="utf-8"))
     assert len(as_json) == len(findings)
+
+
+def test_findings_marks_lead_to_exactly_their_findings(sample_site):
+    """Each «⚠ N» of the statistics page links to an anchor of the findings page holding N findings."""
+    page = html(sample_site / "thong-ke/index.html")
+    findings = html(sample_site / "thong-ke/kiem-tra/index.html")
+    marks = [a for a in page.select("table a") if a.get_text().startswith("⚠")]
+    assert len(marks) > 10
+    for mark in marks:
+        path, anchor = mark["href"].split("#")
+        assert path == "kiem-tra/"
+        target = findings.find(id=anchor)
+        assert target is not None and len(target.select("[data-ck-finding]")) == int(mark.get_text().split()[1]), (
+            mark["href"])
+
+
+def test_agencies_are_each_executing_agency_once(sample_site):
+    """A combined agency cell puts its procedure on the page of each agency; spellings that differ only in case or
+    punctuation are one page, named with the most common spelling."""
+    agencies = html(sample_site / "co-quan/index.html")
+    names = [a.get_text() for a in agencies.select("ul.ck-glist a")]
+    assert len(names) == 187  # 186 agencies and the page of procedures without one
+    assert not any(", Bộ Quốc phòng" in n or ", Cục Hàng hải" in n for n in names)  # no combinations
+    assert sum(n.lower() == "văn phòng đăng ký đất đai" for n in names) == 1
+    office = html(sample_site / "co-quan/van-phong-dang-ky-dat-dai/index.html")
+    assert office.select_one("article h1").get_text() == "Văn phòng đăng ký đất đai"
+    # 7 procedures name it alone (in two spellings), 29 with other agencies.
+    assert len(office.select("ul.ck-plist li")) == 36
+    home = html(sample_site / "index.html").select_one(".ck-figures").get_text(" ")
+    assert "186 cơ quan thực hiện" in " ".join(home.split())
+    listed = html(sample_site / "thu-tuc/index.html")
+    assert len(listed.select("select[name=agency] option")) == 188  # Tất cả, 186 agencies, chưa công bố
+    combined = next(li for li in listed.select("[data-ck-items] > li") if li["data-agency"].count(" ") >= 3)
+    page = html(sample_site / "thu-tuc" / combined.a["href"] / "index.html")
+    links = page.select("dl.ck-facts dd a[href^='../../co-quan/']")
+    assert [a["href"].split("/")[-2] for a in links] == combined["data-agency"].split()
+
+
+def test_online_means_the_same_on_every_page(sample_site):
+    """The sample publishes no `online` column: home, list filter and procedure pages all read the channels."""
+    home = html(sample_site / "index.html").select_one(".ck-figures").get_text(" ")
+    assert "1.339 thủ tục nộp được trực tuyến (theo cách thực hiện)" in " ".join(home.split())
+    listed = html(sample_site / "thu-tuc/index.html")
+    items = listed.select("[data-ck-items] > li")
+    assert sum(li["data-online"] == "truc_tuyen" for li in items) == 1339
+    assert sum("truc_tuyen" in li["data-channel"].split() for li in items) == 1339
+    # A filter offers only values some procedure has: no «Toàn trình», «Một phần» or «Cấp huyện» here.
+    offered = {s["name"]: [o["value"] for o in s.select("option") if o["value"]] for s in listed.select("select")}
+    assert offered["online"] == ["truc_tuyen", "khong_truc_tuyen"] and offered["level"] == ["bo", "tinh", "xa", "khac"]
+    for name in ("level", "channel", "online"):
+        for value in offered[name]:
+            assert any(value in li[f"data-{name}"].split() for li in items), (name, value)
+    kethon = html(sample_site / "thu-tuc/1.000894/index.html")
+    facts = {dt.get_text(): dd.get_text() for dt, dd in zip(kethon.select("dl.ck-facts dt"), kethon.select("dl.ck-facts dd"))}
+    assert facts["Dịch vụ công trực tuyến"].startswith("Nộp được trực tuyến (theo cách thực hiện)")
 
 
 def test_statistics_open_data(sample_site):

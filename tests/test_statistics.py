@@ -203,6 +203,40 @@ def test_rollup_never_takes_an_unpublished_part_as_zero(tmp_path):
     assert findings(tmp_path, *rows) == [("rollup", "2021", "tong", "", "received_total", 300, 301, -1)]
 
 
+def test_each_finding_shows_its_arithmetic_with_the_published_terms(tmp_path):
+    """The arithmetic a reader can redo: the published terms, what they add up to, the figure they should equal
+    (Vietnamese number format), each term named; the row's source and note come along."""
+    rows = [
+        {"period": "2021-01", "agency": "Sở A", "received_total": "535312", "received_online": "41698",
+         "received_offline": "427147", "carried_over": "66802", "source": "https://example.gov.vn/bao-cao",
+         "note": "quý 1"},
+        {"period": "2021-02", "agency": "Sở A", "resolved_total": "200", "resolved_early": "150",
+         "resolved_on_time": "40", "resolved_late": "10", "on_time_rate": "97,5"},
+        {"period": "2021-03", "agency": "Sở A", "received_total": "100", "resolved_total": "90", "pending_total": "8",
+         "withdrawn": "1", "carried_over": "9"},
+        {"period": "2021-02", "agency": "Sở A", "level": "xa", "pending_total": "9"},
+        {"period": "2021-03", "agency": "Sở A", "level": "xa", "carried_over": "7"},
+        {"period": "2021", "level": "tong", "received_total": "300"},
+        {"period": "2021", "level": "tinh", "received_total": "100"},
+        {"period": "2021", "level": "xa", "received_total": "201"},
+    ]
+    found = prepare(publish(tmp_path, *rows), ROOT / "templates").findings
+    shown = {f.check: (f.arithmetic, "; ".join(f"{name}: {value}" for name, value in f.terms))
+             for f in found.itertuples()}
+    assert shown == {
+        "received_sum": ("41.698 + 427.147 + 66.802 = 535.647 ≠ 535.312",
+                         "trực tuyến: 41.698; trực tiếp, bưu chính: 427.147; từ kỳ trước chuyển qua: 66.802; "
+                         "tổng số nhận: 535.312"),
+        "rate": ("(150 + 40) / 200 × 100 = 95,00% ≠ 97,5%",
+                 "trước hạn: 150; đúng hạn: 40; đã giải quyết: 200; tỷ lệ đúng hạn công bố: 97,5%"),
+        "balance": ("90 + 8 + 1 = 99 ≠ 100", "đã giải quyết: 90; đang giải quyết: 8; rút, trả lại: 1; tổng số nhận: 100"),
+        "carry_over": ("9 ≠ 7", "đang giải quyết cuối tháng 02/2021: 9; từ kỳ trước chuyển qua: 7"),
+        "rollup": ("100 + 201 = 301 ≠ 300", "Cấp tỉnh: 100; Cấp xã: 201; tổng số nhận (dòng tổng): 300"),
+    }
+    first = found.iloc[0]
+    assert (first.source, first.note) == ("https://example.gov.vn/bao-cao", "quý 1")
+
+
 def test_the_real_published_rows(tmp_path):
     """The genuine inconsistencies of the bundled real statistics, as listed in data/README.md."""
     stats = prepare(ROOT / "data", ROOT / "templates").findings

@@ -4,10 +4,12 @@
 
   /* ---- Vietnamese text rules: the same as generator/vietnamese.py, whose FOLD_RULES arrive in the header
      form's data-ck-rules attribute; tests/folding_cases.json holds the cases both sides must pass. ---- */
-  var RULES = {tones: {}, letters: {}};
+  var RULES = {tones: {}, letters: {}, y_as_i_after: "(?!)"};
   var rulesHolder = document.querySelector("[data-ck-rules]");
   if (rulesHolder) RULES = JSON.parse(rulesHolder.getAttribute("data-ck-rules"));
   var MARK = /\p{Mn}/u;
+  // «y» after a consonant is compared as «i» (kí/ký), in whole words only: vietnamese.Y_AS_I_AFTER.
+  var Y_AS_I = new RegExp("(?<![\\p{L}\\p{N}])(" + RULES.y_as_i_after + ")y(?![\\p{L}\\p{N}])", "gu");
 
   function fold(text) {
     var out = "";
@@ -17,7 +19,7 @@
       if (MARK.test(ch)) continue;
       out += Object.prototype.hasOwnProperty.call(RULES.letters, ch) ? RULES.letters[ch] : ch;
     }
-    return out.replace(/\s+/g, " ").trim();
+    return out.replace(/\s+/g, " ").trim().replace(Y_AS_I, "$1i");
   }
 
   function words(text) {
@@ -30,7 +32,7 @@
       if (Object.prototype.hasOwnProperty.call(RULES.tones, ch)) tone = RULES.tones[ch];
       else kept += ch;
     });
-    return kept.normalize("NFC") + tone;
+    return kept.normalize("NFC").replace(Y_AS_I, "$1i") + tone;
   }
 
   window.congkhai = {fold: fold, words: words, toneKey: toneKey};
@@ -361,7 +363,13 @@
     root.setAttribute("data-ck-ready", "1");
     var form = root.querySelector("form");
     var items = Array.prototype.slice.call(root.querySelectorAll("[data-ck-items] > li"));
-    var keys = items.map(function (li) { return fold(li.textContent); });
+    // What the filter matches, as search does: the words of a procedure's name, and its code (the last segment
+    // of its link's path: thu-tuc/<code>/).
+    var keys = items.map(function (li) {
+      var link = li.querySelector("a");
+      var code = decodeURIComponent(link.pathname.split("/").filter(Boolean).pop() || "");
+      return {words: words(link.textContent).map(fold), code: fold(code)};
+    });
     var count = root.querySelector("[data-ck-count]");
     var empty = root.querySelector("[data-ck-empty]");
     var filters = ["level", "field", "agency", "channel", "online"];
@@ -376,8 +384,22 @@
     if (more && (window.matchMedia("(min-width: 60em)").matches ||
                  filters.some(function (name) { return params.get(name); }))) more.open = true;
 
+    // Each word typed must start a word of the name, after folding: "ket hon" finds «kết hôn», never «không»; a
+    // word that is typed in full matches what search finds with it. A code (1.001193) must start the code.
+    function matches(key, typed) {
+      return typed.codes.every(function (c) { return key.code.lastIndexOf(c, 0) === 0; }) &&
+        typed.words.every(function (w) {
+          for (var k = 0; k < key.words.length; k++) if (key.words[k].lastIndexOf(w, 0) === 0) return true;
+          return false;
+        });
+    }
+
     function apply() {
-      var words = fold(form.elements.q.value).split(" ").filter(Boolean);
+      var typed = {codes: [], words: []};
+      form.elements.q.value.trim().split(/\s+/).map(fold).forEach(function (token) {
+        if (CODE.test(token) && /\d/.test(token)) typed.codes.push(token);
+        else typed.words = typed.words.concat(words(token));
+      });
       var chosen = {};
       filters.forEach(function (name) { chosen[name] = form.elements[name].value; });
       var shown = 0;
@@ -385,7 +407,7 @@
         var li = items[i];
         var ok = filters.every(function (name) {
           return !chosen[name] || (li.getAttribute("data-" + name) || "").split(" ").indexOf(chosen[name]) >= 0;
-        }) && words.every(function (w) { return keys[i].indexOf(w) >= 0; });
+        }) && matches(keys[i], typed);
         li.hidden = !ok;
         if (ok) shown++;
       }
