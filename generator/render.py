@@ -25,8 +25,8 @@ from .cache import BuildCache
 from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS
 from .problems import Report
-from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_BY_CHANNEL, ONLINE_STATUS,
-                     PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
+from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE, ONLINE_BY_CHANNEL,
+                     ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .search import title_terms
 from .vietnamese import fold, format_count, format_number, format_percent
 
@@ -237,6 +237,7 @@ class Renderer:
             LEVELS=LEVELS,
             CHANNELS=CHANNELS,
             ONLINE_BY_CHANNEL=ONLINE_BY_CHANNEL,
+            ONLINE_AVAILABLE=ONLINE_AVAILABLE,
             SECTIONS=PROCEDURE_SECTIONS,
             LONG_TEXT=LONG_TEXT,
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
