@@ -134,5 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The command: main(), then the process ends at once. A build leaves millions of objects, some in reference
+    cycles that only the garbage collector frees, and freeing them one by one at exit took longer than a small
+    rebuild's work (0.7 s of 8 s at 20,000 procedures); everything is written by then (mypy ends the same way)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
