@@ -34,11 +34,31 @@ TABLES = {"procedures": "code", "documents": "procedure_code", "channels": "proc
 # maximum over every child so far, so it cannot tell the second build from the first, and /usr/bin/time is not
 # always installed. With a profile path the whole run is profiled (cProfile; pyinstrument is not a dependency).
 LAUNCHER = """\
-import cProfile, resource, runpy, sys
+import cProfile, os, resource, runpy, sys
 side_file, profile_file, module = sys.argv[1:4]
 del sys.argv[1:4]
 sys.argv[0] = module
 profiler = cProfile.Profile() if profile_file else None
+exit_now, main_pid = os._exit, os.getpid()
+
+
+def write_rss():  # this process's peak, and the largest of the processes it forked and waited for
+    with open(side_file, "w") as f:
+        f.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} "
+                f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+
+
+def leave(code):  # congkhai ends its process at once (generator.cli.run): record the peak first
+    if os.getpid() != main_pid:  # a forked worker leaving
+        exit_now(code)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile_file)
+    write_rss()
+    exit_now(code)
+
+
+os._exit = leave
 try:
     if profiler:
         profiler.enable()
@@ -47,8 +67,7 @@ finally:
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_file)
-    with open(side_file, "w") as f:
-        f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    write_rss()
 """
 
 
@@ -103,7 +122,7 @@ def run(module: str, args: list[str], log: Path, profile: Path | None = None) ->
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     log.write_text(done.stdout + done.stderr, encoding="utf-8")
-    maxrss = int(rss_file.read_text()) if rss_file.exists() else 0
+    maxrss, child_maxrss = map(int, rss_file.read_text().split()) if rss_file.exists() else (0, 0)
     rss_file.unlink(missing_ok=True)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.splitlines()[-40:])
@@ -112,6 +131,7 @@ def run(module: str, args: list[str], log: Path, profile: Path | None = None) ->
         "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "peak_rss_mb": maxrss / (2**20 if sys.platform == "darwin" else 2**10),  # bytes on macOS, KiB on Linux
+        "child_rss_mb": child_maxrss / (2**20 if sys.platform == "darwin" else 2**10),
         # Other work on the machine stretches wall time, not CPU time; the load average shows when it did.
         "load_start": load,
         "load_end": os.getloadavg()[0],
@@ -184,6 +204,7 @@ COLUMNS = [  # (header, key, format)
     ("wall s", "wall_s", "{:.1f}"),
     ("CPU s", "cpu_s", "{:.1f}"),
     ("peak RSS MB", "peak_rss_mb", "{:.0f}"),
+    ("child RSS MB", "child_rss_mb", "{:.0f}"),
     ("pages/s", "pages_per_s", "{:.0f}"),
     ("mean KB/page", "mean_kb_page", "{:.1f}"),
     ("max KB/page", "max_kb_page", "{:.1f}"),
