@@ -73,12 +73,15 @@ def write_new(path: Path | str, content: bytes) -> None:
         f.write(content)
 
 
-def forked(function: Callable[[], Any], pickled: bool = False) -> Callable[[], Any]:
+def forked(function: Callable[[], Any], pickled: bool = False,
+           then: Callable[[Any], None] = lambda value: None) -> Callable[[], Any]:
     """FUNCTION() computed by a forked process, on another core, while the caller goes on; the returned callable
     waits for the value (and computes it here if the child failed, so that its error is raised here). PICKLED:
-    FUNCTION returns its value pickled already."""
+    FUNCTION returns its value pickled already. THEN(value) runs once the value is sent, while the caller
+    unpickles it."""
     if not hasattr(os, "fork"):
         value = function()
+        then(value)
         return (lambda: pickle.loads(value)) if pickled else (lambda: value)
     read, write = os.pipe()
     pid = os.fork()
@@ -89,6 +92,7 @@ def forked(function: Callable[[], Any], pickled: bool = False) -> Callable[[], A
             value = function()
             with os.fdopen(write, "wb") as out:
                 out.write(value if pickled else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            then(value)
             code = 0
         finally:
             os._exit(code)
@@ -97,10 +101,15 @@ def forked(function: Callable[[], Any], pickled: bool = False) -> Callable[[], A
     def result() -> Any:
         with os.fdopen(read, "rb") as source:
             data = source.read()
+        try:
+            value = pickle.loads(data)
+        except Exception:  # cut short: the child failed
+            value = None
         _, status = os.waitpid(pid, 0)
         if status == 0:
-            return pickle.loads(data)
+            return value
         value = function()
+        then(value)
         return pickle.loads(value) if pickled else value
 
     return result
@@ -168,12 +177,12 @@ class BuildCache:
         except Exception:  # unreadable in any way: recompute
             return None
 
-    def _store(self, path: Path, key: str, value: Any) -> bytes:
-        """Keep VALUE in PATH; returns its pickled bytes."""
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    def _store(self, path: Path, key: str, value: Any) -> None:
+        self._keep(path, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _keep(self, path: Path, key: str, payload: bytes) -> None:
         body = hashlib.sha256(key.encode("utf-8")).digest() + payload
         self._write(path, hashlib.sha256(body).digest() + body)
-        return payload
 
     def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
         """The value kept under NAME for KEY, or COMPUTE's, which is then kept instead."""
@@ -184,12 +193,13 @@ class BuildCache:
         return value
 
     def remember_later(self, name: str, key: str, compute: Callable[[], Any]) -> Callable[[], Any]:
-        """As `remember`, but COMPUTE runs in a forked process, on another core, which also keeps its value: the
-        returned callable waits for the value."""
+        """As `remember`, but COMPUTE runs in a forked process, on another core, which also keeps its value (once
+        it has sent it): the returned callable waits for the value."""
         value = self.get(name, key)
         if value is not None:
             return lambda: value
-        return forked(lambda: self._store(self._path(name), key, compute()), pickled=True)
+        return forked(lambda: pickle.dumps(compute(), protocol=pickle.HIGHEST_PROTOCOL), pickled=True,
+                      then=lambda payload: self._keep(self._path(name), key, payload))
 
     def drop(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)

@@ -46,7 +46,8 @@ def fold(text: str) -> str:
     Tone placement (hoà/hòa, thuỷ/thủy) folds to the same key because all marks are dropped; kí/ký because of
     Y_AS_I_AFTER.
     """
-    return _Y_AS_I.sub(r"\1i", unmarked(text))
+    bare = unmarked(text)
+    return _Y_AS_I.sub(r"\1i", bare) if "y" in bare else bare
 
 
 def unmarked(text: str) -> str:
