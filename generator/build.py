@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
-from .cache import BuildCache, code_digest, digest, forked, tree_digest, write_new
+from .cache import BuildCache, content_digest, code_digest, digest, forked, tree_digest, write_new
 from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -231,12 +231,15 @@ def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source:
                     cache: BuildCache) -> dict[str, tuple[Path, str]]:
     """The catalogue's open-data files, kept in the build cache under the digest of every procedure's record key,
     from each procedure's pieces (opendata.pieces), memoised by that key."""
-    def write(directory: Path) -> None:
+    def write(directory: Path) -> dict[str, str]:
         pieces = cache.memo("pieces")
         parts = [pieces(key, lambda: opendata.pieces([procedures[code]])[0]) for code, key in keys]
-        for path, data in opendata.files(parts).items():
-            write_new(directory / path, data)
+        digests = {}
+        for path, chunks in opendata.files(parts).items():
+            write_new(directory / path, *chunks)
+            digests[path] = content_digest(*chunks)
         pieces.save()
+        return digests
 
     key = digest(source, *(key for _, key in keys))
     return cache.tree("open-data", key) or cache.keep_tree("open-data", key, write)
@@ -316,7 +319,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         raise DataError(report)
     renderer.use(index, procedures)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
-        files = opendata.files(opendata.pieces([procedures[code] for code, _ in keys]))
+        files = {path: b"".join(chunks)
+                 for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}
         kept = dict
     else:
         files, kept = {}, in_background(lambda: open_data_stage(procedures, keys, source, cache), len(keys))

@@ -57,8 +57,17 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def write_new(path: Path | str, content: bytes) -> None:
-    """A new file at PATH with the umask's permissions (never written through an existing link). Creating
+def content_digest(*chunks: bytes) -> str:
+    """The digest of the bytes CHUNKS make one after the other: file_digest of a file holding them."""
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def write_new(path: Path | str, *chunks: bytes) -> None:
+    """A new file at PATH, the CHUNKS one after the other, with the umask's permissions (never written through an
+    existing link). Creating
     the file is tried first: on some file systems every metadata call costs a quarter of a millisecond, so the
     directory is made, or an old file removed, only when the first try says so."""
     try:
@@ -70,7 +79,8 @@ def write_new(path: Path | str, content: bytes) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         f = open(path, "xb")
     with f:
-        f.write(content)
+        for chunk in chunks:
+            f.write(chunk)
 
 
 def forked(function: Callable[[], Any], pickled: bool = False,
@@ -238,16 +248,17 @@ class BuildCache:
             return None
         return files
 
-    def keep_tree(self, name: str, key: str, build: Callable[[Path], None]) -> dict[str, tuple[Path, str]]:
+    def keep_tree(self, name: str, key: str,
+                  build: Callable[[Path], dict[str, str] | None]) -> dict[str, tuple[Path, str]]:
         """Let BUILD write a tree into a fresh directory, keep it under NAME for KEY (replacing what was kept
-        before) and return it as `tree` does."""
+        before) and return it as `tree` does. BUILD may return the digests of the files it wrote, by path."""
         fresh = self.root / f".{name}.{os.getpid()}"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(parents=True)
         try:
-            build(fresh / "files")
-            files = {p.relative_to(fresh / "files").as_posix(): file_digest(p)
-                     for p in sorted((fresh / "files").rglob("*")) if p.is_file()}
+            written = build(fresh / "files") or {}
+            files = {path: written.get(path) or file_digest(p) for p in sorted((fresh / "files").rglob("*"))
+                     if p.is_file() and (path := p.relative_to(fresh / "files").as_posix())}
             (fresh / "index.json").write_text(json.dumps({"key": key, "files": files}), encoding="utf-8")
             target = self.root / name
             if target.exists():

@@ -160,13 +160,14 @@ def datapackage() -> bytes:
     return json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def files(parts: list[tuple[bytes, ...]]) -> dict[str, bytes]:
-    """Catalogue open-data files by their path in the site, from each procedure's pieces (`pieces`)."""
+def files(parts: list[tuple[bytes, ...]]) -> dict[str, tuple[bytes, ...]]:
+    """Catalogue open-data files by their path in the site, from each procedure's pieces (`pieces`), each as the
+    chunks it is made of: a file of hundreds of megabytes is written chunk after chunk, not copied into one."""
     result = {}
     for i, path in enumerate(CATALOGUE_FILES):
         head, separator, tail = layout(path)
-        result[path] = head + separator.join(part[i] for part in parts) + tail
-    result["du-lieu/datapackage.json"] = datapackage()
+        result[path] = (head, separator.join(part[i] for part in parts), tail)
+    result["du-lieu/datapackage.json"] = (datapackage(),)
     return result
 
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .cache import BuildCache, write_new
+from .cache import BuildCache, content_digest, write_new
 from .problems import UsageError
-from .write import SiteFiles, sha256
+from .write import SiteFiles
 
 MARKER = ".congkhai/site.json"
 STAGING = ".congkhai-staging"  # inside the site, when the build cache is on another file system
@@ -203,7 +203,7 @@ def publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
 def published(site_dir: Path, cache: BuildCache) -> tuple[bytes, dict[str, str], dict]:
     """The marker's bytes and its files, and what the build cache recorded when they were published."""
     marker, previous = _marker(site_dir)
-    return marker, previous, cache.get(STATE, sha256(marker)) or {}
+    return marker, previous, cache.get(STATE, content_digest(marker)) or {}
 
 
 def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
@@ -251,7 +251,7 @@ def _publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
                 for path, value in digests.items()}
     directories = _scan(site_dir, state.get("directories", {}))
     try:
-        cache.put(STATE, sha256(new_marker), {"files": statuses, "directories": directories})
+        cache.put(STATE, content_digest(new_marker), {"files": statuses, "directories": directories})
     except OSError:
         pass  # the site is published; without this record the next build checks every file
     files_found = (f"{directory}/{name}" if directory else name

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 import html
 import multiprocessing as mp
 import os
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cache import digest, file_digest, write_new
+from .cache import content_digest, digest, file_digest, write_new
 from .render import BODY_END, BODY_START, SHELL_DESCRIPTION, SHELL_SLUG, SHELL_TITLE, SLOT, Publication, ShellPage
 
 if TYPE_CHECKING:
@@ -57,10 +56,6 @@ class SiteFiles:
     produce: Callable[[dict[str, Path]], dict[str, str]]  # write files (site path → where) → their digests
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
 def filled(page: str, regions: list[str]) -> bytes:
     """A page MkDocs rendered, with its slots filled."""
     for index, region in enumerate(regions):
@@ -91,7 +86,7 @@ def site_files(publication: Publication, mkdocs_output: dict[str, tuple[Path, st
         if cache else None
     known = memo.old if memo else {}
     digests: dict[str, str | None] = {path: value for path, (_, value) in copied.items()}
-    digests.update({path: sha256(data) for path, data in content.items()})
+    digests.update({path: content_digest(data) for path, data in content.items()})
     digests.update({path: known.get(key) for path, key in keys.items()})
 
     def produce(targets: dict[str, Path]) -> dict[str, str]:
@@ -144,7 +139,7 @@ def _render_some(indices: range) -> list[tuple[str, str]]:
         page, target = pages[i]
         text = shells[page.shell].fill(page.path, page.title, page.description, page.body()).encode("utf-8")
         write_new(target, text)
-        done.append((f"{page.path}/index.html", sha256(text)))
+        done.append((f"{page.path}/index.html", content_digest(text)))
     return done
 
 
