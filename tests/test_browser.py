@@ -533,6 +533,17 @@ def test_list_shows_its_first_page_and_pages_through_all(served, browser, site, 
     page.close()
 
 
+def test_list_without_script_shows_its_first_page_and_where_the_rest_is(served, browser):
+    context = browser.new_context(java_script_enabled=False, **VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(served + "thu-tuc/")
+    assert page.locator("[data-ck-items] > li > a").count() == LIST_PAGE
+    assert page.is_hidden("[data-ck-next]")  # a button that needs the script is not offered
+    for where in ("../linh-vuc/", "../co-quan/", "../du-lieu/"):
+        assert page.is_visible(f"[data-ck-listing] a[href='{where}']"), where
+    context.close()
+
+
 def test_list_filters_cover_procedures_beyond_the_first_page(served, browser, site):
     """On a phone: the text and level filters find every procedure of the catalogue that they match, not only
     among the entries the page came with, with the count of matches in the live status line."""
