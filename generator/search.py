@@ -144,10 +144,11 @@ def list_data(index: Index) -> bytes:
             row = [numbers.setdefault(value, len(numbers)) for value in values_of(p)]
             rows.append(row[0] if len(row) == 1 else row)
         filters[name] = {"values": list(numbers), "rows": rows}
-    field_names = {p.field_slug: p.field or NOT_PUBLISHED for p in ordered}
+    field_names: dict[str, int] = {}  # as each procedure spells it, numbered like a filter's values
+    field_name = [field_names.setdefault(p.field or NOT_PUBLISHED, len(field_names)) for p in ordered]
     return _json({
         "code": [p.code for p in ordered], "name": [p.name for p in ordered],
-        "field_names": [field_names[slug] for slug in filters["field"]["values"]], "filters": filters,
+        "field_names": list(field_names), "field_name": field_name, "filters": filters,
     })
 
 

@@ -83,8 +83,7 @@ def list_data(site: Path) -> list[dict]:
         row = column["rows"][i]
         return [column["values"][k] for k in (row if isinstance(row, list) else [row])]
 
-    fields = data["filters"]["field"]["rows"]
-    return [{"code": code, "name": data["name"][i], "field_name": data["field_names"][fields[i]],
+    return [{"code": code, "name": data["name"][i], "field_name": data["field_names"][data["field_name"][i]],
              **{name: values(name, i) for name in data["filters"]}} for i, code in enumerate(data["code"])]
 
 

@@ -471,7 +471,7 @@
       for (var i = start; i < shown; i++) {
         var at = found[i], code = data.code[at];
         list.appendChild(resultItem({path: code + "/", title: data.name[at],
-          detail: code + " · " + data.field_names[data.filters.field.rows[at]]}, window.location.href));
+          detail: code + " · " + data.field_names[data.field_name[at]]}, window.location.href));
       }
       count.textContent = listStatus(found.length, data.code.length, shown);
       empty.hidden = found.length > 0;
