@@ -113,8 +113,9 @@ def lighthouse(url: str, report: Path) -> dict:
     }
 
 
-def build(size: str) -> Path:
-    """The sample site, or the sample scaled to SIZE procedures (bench/scale.py), built with the real CLI."""
+def build(size: str, site_url: str = "") -> Path:
+    """The sample site, or the sample scaled to SIZE procedures (bench/scale.py), built with the real CLI (with
+    SITE_URL as its address, if given)."""
     site = OUT / f"lighthouse-site-{size}"
     if size == "sample":
         data = ROOT / "data"
@@ -123,8 +124,8 @@ def build(size: str) -> Path:
         shutil.rmtree(data, ignore_errors=True)
         procedures = scale.scale(int(size), data)
         scale.add_statistics(procedures, data, 500)
-    subprocess.run([sys.executable, "-m", "generator", "build", "--data", str(data), "--site-dir", str(site)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "generator", "build", "--data", str(data), "--site-dir", str(site),
+                    *(["--site-url", site_url] if site_url else [])], cwd=ROOT, check=True, capture_output=True)
     return site
 
 

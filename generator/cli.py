@@ -107,7 +107,7 @@ def parser() -> argparse.ArgumentParser:
                        help="publish into a non-empty directory that congkhai did not publish (its files are kept, "
                             "files of the same name replaced)")
     build.add_argument("--site-url", metavar="URL", help="public address of the site (sitemap, canonical links, "
-                                                         "instant navigation); overrides mkdocs.yml")
+                                                         "the 404 page's links); overrides mkdocs.yml")
     build.set_defaults(run=cmd_build)
 
     check = commands.add_parser("check", help="validate the data only")

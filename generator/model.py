@@ -105,7 +105,6 @@ class Listing:
     terms: tuple[str, ...]  # search terms of its name
     words: int  # its name's length in words
     detail: str  # what search results show under its name
-    item: str  # its entry (HTML) in the list of all procedures
     key: str  # content key of its page
     full_text_key: str  # of its full-text page, "" without one
 

@@ -27,7 +27,7 @@ from .parse import AGENCY_KINDS
 from .problems import Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE, ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
-from .search import title_terms
+from .search import LIST_DATA, title_terms
 from .vietnamese import fold, format_count, format_number, format_percent
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
@@ -63,6 +63,10 @@ BODY_END = "<!--ck-body-end-->"
 FILL_START = "<!--ck-fill-->"
 FILL_END = "<!--/ck-fill-->"
 SLOT = "<!--ck-slot-{}-->"
+# The list of all procedures holds its first LIST_PAGE entries, so that it stays light at 20,000 procedures and
+# works without script; its script fetches the whole list (search.list_data) when a filter is used or more are
+# asked for, and shows LIST_PAGE more at a time.
+LIST_PAGE = 50
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -244,7 +248,6 @@ class Renderer:
         )
         self._procedure = self.env.get_template("procedure.html")
         self._full_text = self.env.get_template("full_text.html")
-        self._item = self.env.get_template("procedure_item.html")
 
     def listing(self, p: Procedure) -> Listing:
         terms, words = title_terms(p.name)
@@ -258,7 +261,7 @@ class Renderer:
             unpriced=sum(not c.fee for c in p.channels),
             free=bool(p.channels) and all(c.fee_vnd == 0 for c in p.channels), legal_basis=bool(p.legal_basis),
             full_text=full_text, alphabetical=_alphabetical(p.name), terms=terms, words=words,
-            detail=" · ".join(part for part in (p.code, levels, p.field) if part), item=self._item.render(p=p),
+            detail=" · ".join(part for part in (p.code, levels, p.field) if part),
             key=_key("procedure", p), full_text_key=_key("full text", p) if full_text else "",
         )
 
@@ -363,7 +366,8 @@ class Renderer:
         unassigned = [p for p in ordered if not p.agency_slugs]
         pages.update({
             "index.md": self.page("home.md", stats=stats),
-            "thu-tuc/index.md": self.page("procedures.md", procedures=ordered, fields=index.fields,
+            "thu-tuc/index.md": self.page("procedures.md", procedures=ordered[:LIST_PAGE], step=LIST_PAGE,
+                                          total=len(ordered), data=f"../{LIST_DATA}", fields=index.fields,
                                           agencies=index.agencies, unassigned=bool(unassigned),
                                           **filter_values(index.listings)),
             "tim-kiem.md": self.page("search.md"),

@@ -1,4 +1,5 @@
-"""Search index stage: a static, sharded index that the browser reads a few small files of per query.
+"""Search index stage: the files the browser finds procedures with — a static, sharded index that it reads a few
+small files of per query, and the data of the list of all procedures (``list_data``).
 
 Layout (under tim-kiem/chi-muc/, all JSON):
 
@@ -12,6 +13,8 @@ Layout (under tim-kiem/chi-muc/, all JSON):
 A query fetches meta.json, one shard per distinct term and the chunks of the results it shows: about a dozen
 small files whatever the size of the catalogue. The browser side is assets/congkhai.js; both sides take their
 text rules from generator/vietnamese.py.
+
+- ``danh-sach.json``: the list of all procedures (/thu-tuc/) as its filter reads it (``list_data``).
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .model import Index, sort_key
+from .schema import NOT_PUBLISHED, UNASSIGNED_AGENCY
 from .vietnamese import fold, tone_key, words
 
 INDEX_DIR = "tim-kiem/chi-muc"
 CHUNK = 50
+LIST_DATA = f"{INDEX_DIR}/danh-sach.json"
 POSTINGS_PER_SHARD = 4000  # shard count grows with the index so that one shard stays a few KB gzipped
 
 
@@ -110,7 +115,41 @@ def index_files(index: Index) -> dict[str, bytes]:
         "version": version, "docs": len(docs), "shards": shards, "chunk": CHUNK,
         "words": vocabulary, "df": [len(postings[t]) for t in vocabulary], "lengths": lengths,
     })
+    files[LIST_DATA] = list_data(index)
     return files
+
+
+# What each filter of the list of all procedures compares, per procedure: the values its select offers.
+LIST_FILTERS = {
+    "level": lambda p: p.levels,
+    "field": lambda p: (p.field_slug,),
+    "agency": lambda p: p.agency_slugs or (UNASSIGNED_AGENCY,),
+    "channel": lambda p: p.channel_codes,
+    "online": lambda p: (p.online or "none",),
+}
+
+
+def list_data(index: Index) -> bytes:
+    """The list of all procedures as the page's script reads it to filter and page it (the page itself holds only
+    its first entries): in the list's order, each procedure's code and name, the name of its field (what an entry
+    shows under its name) and, per filter, the values the filter compares. Stored by column, each filter's values
+    numbered once (a procedure with one value has the number, else a list): at 20,000 procedures a column of
+    like values is what gzip compresses best."""
+    ordered = sorted(index.listings, key=sort_key)
+    filters = {}
+    for name, values_of in LIST_FILTERS.items():
+        numbers: dict[str, int] = {}
+        rows = []
+        for p in ordered:
+            row = [numbers.setdefault(value, len(numbers)) for value in values_of(p)]
+            rows.append(row[0] if len(row) == 1 else row)
+        filters[name] = {"values": list(numbers), "rows": rows}
+    field_names: dict[str, int] = {}  # as each procedure spells it, numbered like a filter's values
+    field_name = [field_names.setdefault(p.field or NOT_PUBLISHED, len(field_names)) for p in ordered]
+    return _json({
+        "code": [p.code for p in ordered], "name": [p.name for p in ordered],
+        "field_names": list(field_names), "field_name": field_name, "filters": filters,
+    })
 
 
 def _json(value) -> bytes:

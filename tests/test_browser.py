@@ -1,7 +1,7 @@
 """Browser behaviour in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): search,
 filters, charts, phones, keyboard and an axe-core accessibility scan, on the sample site served on localhost.
 
-The site is built with a site_url so that Material's instant navigation is active, as on a real deployment."""
+The site is built with a site_url, as on a real deployment (canonical links, sitemap)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, FIXTURES, PAGE_BUDGET, ROOT, first_load, gzipped_size, run_cli, wait_for
+from conftest import (CONFIG, FIXTURES, OTHER_PAGE_BUDGET, PAGE_BUDGET, ROOT, first_load, gzipped_size, run_cli,
+                      wait_for)
 from generator.build import PLOTLY_JS
-from generator.vietnamese import fold
+from generator.render import LIST_PAGE
+from generator.search import LIST_DATA
+from generator.vietnamese import fold, format_number, words
 from generator.write import build_epoch
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -75,7 +78,9 @@ def browser():
         browser.close()
 
 
-def test_charts_and_filters_survive_instant_navigation(served, browser):
+def test_pages_load_plainly_and_draw_their_charts_and_lists(served, browser):
+    """Material's instant navigation is off (README): a tab loads a new page, which draws its charts or lists its
+    procedures by itself, and no page fetches the sitemap."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -85,21 +90,22 @@ def test_charts_and_filters_survive_instant_navigation(served, browser):
     page.evaluate("window.__samePage = true")
     page.click("a.md-tabs__link:has-text('Thống kê')")
     page.wait_for_selector("[data-ck-drawn] .main-svg", timeout=20_000)
-    assert page.evaluate("window.__samePage") is True, "instant navigation did not keep the page"
+    assert page.evaluate("window.__samePage") is None, "the page was not loaded anew"
     assert page.locator("[data-ck-drawn]").count() == 5
     page.click("a.md-tabs__link:has-text('Thủ tục')")
     page.wait_for_selector("[data-ck-count]")
     page.fill("form.ck-filters input[name=q]", "dang ky ket hon")
-    assert page.inner_text("[data-ck-count]").startswith("Hiển thị")
-    visible = page.locator("[data-ck-items] > li:visible").all_inner_texts()
-    assert all(all(w in fold(text) for w in ("dang", "ki", "ket", "hon")) for text in visible)
-    assert any(text.startswith("Thủ tục đăng ký kết hôn có yếu tố nước ngoài") for text in visible)
+    list_results(page)
+    assert "khớp bộ lọc" in page.inner_text("[data-ck-count]")
+    shown = page.locator("[data-ck-items] > li").all_inner_texts()
+    assert all(all(w in fold(text) for w in ("dang", "ki", "ket", "hon")) for text in shown)
+    assert any(text.startswith("Thủ tục đăng ký kết hôn có yếu tố nước ngoài") for text in shown)
     page.go_back()
     page.wait_for_selector("[data-ck-drawn] .main-svg", timeout=20_000)
-    assert page.evaluate("window.__samePage") is True
     assert errors == []
     assert [u for u in requests if not u.startswith(served)] == []
     assert any(u.endswith(PLOTLY_JS) for u in requests)
+    assert not any("sitemap" in u for u in requests)
 
 
 def test_plotly_is_not_loaded_on_pages_without_charts(served, browser):
@@ -447,23 +453,120 @@ def test_phone_viewport_has_no_horizontal_scroll(served, browser, path):
     assert page.is_visible("#ck-q")  # the search box stays in the header on a phone
 
 
-def test_list_filters_narrow_and_keep_their_state_in_the_url(served, browser):
+def open_data(site) -> list[dict]:
+    """The catalogue as the open data publishes it (du-lieu/thu-tuc.json): what the list's results are checked
+    against, made from the procedures themselves, not from the list's data."""
+    directory, _ = site
+    return json.loads((directory / "du-lieu/thu-tuc.json").read_text(encoding="utf-8"))
+
+
+def name_matches(name: str, query: str) -> bool:
+    """The list filter's rule, in Python: each typed word, folded, starts a folded word of the name."""
+    typed = [w for token in query.split() for w in words(fold(token))]
+    folded = [fold(w) for w in words(name)]
+    return all(any(w.startswith(t) for w in folded) for t in typed)
+
+
+def list_settled(page) -> None:
+    """Until the list shows what its filters say (the whole list loaded, if it was needed)."""
+    page.wait_for_function("""() => !document.querySelector('[data-ck-items]').hasAttribute('aria-busy') &&
+        !document.querySelector('[data-ck-count]').textContent.startsWith('Đang tải')""")
+
+
+def list_results(page) -> list[str]:
+    """Every entry the list shows for its filters, pressing «Xem thêm thủ tục» while it is offered: their hrefs."""
+    list_settled(page)
+    while page.is_visible("[data-ck-next]"):
+        count = page.locator("[data-ck-items] > li").count()
+        page.click("[data-ck-next]")
+        page.wait_for_function("n => document.querySelectorAll('[data-ck-items] > li').length > n", arg=count)
+    return page.eval_on_selector_all("[data-ck-items] > li > a", "as => as.map(a => a.href)")
+
+
+def test_list_filters_narrow_and_keep_their_state_in_the_url(served, browser, site):
+    records = open_data(site)
     page = browser.new_page()
     page.goto(served + "thu-tuc/", wait_until="networkidle")
-    total = page.locator("[data-ck-items] > li").count()
     page.select_option("select[name=level]", "xa")
     page.select_option("select[name=field]", label=page.eval_on_selector(
         "select[name=field] option[value=ho-tich]", "o => o.textContent"))
-    visible = page.locator("[data-ck-items] > li:visible")
-    assert 0 < visible.count() < total
-    levels = page.eval_on_selector_all("[data-ck-items] > li:not([hidden])", "ls => ls.map(l => l.dataset.level)")
-    assert all("xa" in level.split() for level in levels)
+    expected = {served + r["url"] for r in records if "xa" in r["levels"] and r["field"] == "Hộ tịch"}
+    hrefs = list_results(page)
+    assert set(hrefs) == expected and len(hrefs) == len(expected) and 0 < len(expected) < len(records)
     assert "level=xa" in page.url and "field=ho-tich" in page.url
     page.fill("form.ck-filters input[name=q]", "KET HON")
-    assert all("kết hôn" in t.lower() for t in visible.all_inner_texts())
+    kethon = {served + r["url"] for r in records if "xa" in r["levels"] and r["field"] == "Hộ tịch"
+              and name_matches(r["name"], "ket hon")}
+    assert set(list_results(page)) == kethon and kethon
     page.reload(wait_until="networkidle")  # the URL brings the same view back
     assert page.input_value("select[name=level]") == "xa"
-    assert all("kết hôn" in t.lower() for t in visible.all_inner_texts()) and visible.count() > 0
+    assert set(list_results(page)) == kethon
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_list_shows_its_first_page_and_pages_through_all(served, browser, site, device):
+    """The list of all procedures comes with its first entries and nothing else; «Xem thêm thủ tục» fetches the
+    whole list once and shows it a page at a time, to the last procedure, each once."""
+    directory, _ = site
+    page = browser.new_page(**VIEWPORTS[device])
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    assert page.locator("[data-ck-items] > li").count() == LIST_PAGE
+    assert page.inner_text("[data-ck-count]") == f"1.597 thủ tục, hiển thị {LIST_PAGE} đầu tiên"
+    counted = first_load(directory, "thu-tuc/")
+    files = {(directory / u[len(served):].split("?")[0]).resolve() for u in fetched}
+    assert {f / "index.html" if f.is_dir() else f for f in files} <= set(counted)
+    assert gzipped_size(counted) <= OTHER_PAGE_BUDGET
+    first = page.eval_on_selector_all("[data-ck-items] > li > a", "as => as.map(a => a.href)")
+    page.click("[data-ck-next]")
+    list_settled(page)
+    assert page.locator("[data-ck-items] > li").count() == 2 * LIST_PAGE
+    # The keyboard goes on from the first new entry.
+    assert page.evaluate("document.activeElement.href") == page.locator("[data-ck-items] > li > a").nth(
+        LIST_PAGE).evaluate("a => a.href")
+    hrefs = list_results(page)
+    assert hrefs[:LIST_PAGE] == first
+    assert len(hrefs) == len(set(hrefs)) and set(hrefs) == {served + r["url"] for r in open_data(site)}
+    assert page.inner_text("[data-ck-count]") == "1.597 thủ tục" and page.is_hidden("[data-ck-next]")
+    assert sum(u.split("?")[0].endswith(LIST_DATA) for u in fetched) == 1
+    page.close()
+
+
+def test_list_without_script_shows_its_first_page_and_where_the_rest_is(served, browser):
+    context = browser.new_context(java_script_enabled=False, **VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(served + "thu-tuc/")
+    assert page.locator("[data-ck-items] > li > a").count() == LIST_PAGE
+    assert page.is_hidden("[data-ck-next]")  # a button that needs the script is not offered
+    for where in ("../linh-vuc/", "../co-quan/", "../du-lieu/"):
+        assert page.is_visible(f"[data-ck-listing] a[href='{where}']"), where
+    context.close()
+
+
+def test_list_filters_cover_procedures_beyond_the_first_page(served, browser, site):
+    """On a phone: the text and level filters find every procedure of the catalogue that they match, not only
+    among the entries the page came with, with the count of matches in the live status line."""
+    records = open_data(site)
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    first = set(page.eval_on_selector_all("[data-ck-items] > li > a", "as => as.map(a => a.href)"))
+    page.fill("form.ck-filters input[name=q]", "ket hon")
+    expected = {served + r["url"] for r in records if name_matches(r["name"], "ket hon")}
+    assert set(list_results(page)) == expected and expected - first
+    assert page.inner_text("[data-ck-count]") == f"{len(expected)} trên 1.597 thủ tục khớp bộ lọc"
+    assert page.get_attribute("[data-ck-count]", "aria-live") == "polite"
+    page.fill("form.ck-filters input[name=q]", "")
+    page.click("[data-ck-more] summary")  # the extra filters, folded on a phone
+    page.select_option("select[name=level]", "xa")
+    at_commune = {served + r["url"] for r in records if "xa" in r["levels"]}
+    list_settled(page)
+    assert page.locator("[data-ck-items] > li").count() == LIST_PAGE < len(at_commune)
+    assert page.inner_text("[data-ck-count]") == (
+        f"{format_number(len(at_commune))} trên 1.597 thủ tục khớp bộ lọc, hiển thị {LIST_PAGE} đầu tiên")
+    hrefs = list_results(page)
+    assert len(hrefs) == len(set(hrefs)) and set(hrefs) == at_commune
+    page.close()
 
 
 def test_procedure_page(served, browser):
@@ -622,10 +725,6 @@ def test_every_findings_mark_leads_to_its_findings(served, browser, device):
     page.goto(served + "thong-ke/", wait_until="networkidle")
     mark = page.locator("#da-cong-bo ~ .ck-table-wrap a[href*='kiem-tra/#']").first
     anchor = mark.get_attribute("href").split("#")[1]
-    # Material keeps the scroll offset in history.state 100 ms after a scroll; a click sooner than that (as the
-    # click's own scrolling would be) can land on the next page at the old offset. A reader scrolls, then taps.
-    mark.scroll_into_view_if_needed()
-    page.wait_for_function("() => history.state && Math.abs(history.state.y - window.scrollY) < 1")
     mark.click()
     page.wait_for_url(f"**/thong-ke/kiem-tra/#{anchor}")
     page.wait_for_function("id => { const el = document.getElementById(id), r = el && el.getBoundingClientRect(); "
@@ -633,10 +732,6 @@ def test_every_findings_mark_leads_to_its_findings(served, browser, device):
     card = page.locator(f"[id='{anchor}'] li.ck-finding").first
     assert card.locator(".ck-finding__sum").inner_text().count("≠") == 1
     page.close()
-
-
-def visible_list_paths(page) -> list[str]:
-    return page.eval_on_selector_all("[data-ck-items] > li:not([hidden]) > a", "as => as.map(a => a.href)")
 
 
 def all_results(page, served: str, query: str) -> tuple[list[str], list[str]]:
@@ -659,15 +754,19 @@ def test_list_filter_matches_word_starts_as_search_does(served, browser, device)
     assert found and not any("không" in t.lower() for t in titles)
     page.goto(served + "thu-tuc/", wait_until="networkidle")
     page.fill("form.ck-filters input[name=q]", "ket hon")
-    assert sorted(visible_list_paths(page)) == found  # the same procedures, none found inside «không»
+    assert sorted(list_results(page)) == found  # the same procedures, none found inside «không»
     page.fill("form.ck-filters input[name=q]", "1.0008")  # the start of a code
-    assert all("/thu-tuc/1.0008" in h for h in visible_list_paths(page)) and visible_list_paths(page)
+    coded = list_results(page)
+    assert coded and all("/thu-tuc/1.0008" in h for h in coded)
     page.close()
 
 
 def test_no_filter_value_matches_nothing(served, browser):
     page = browser.new_page(**VIEWPORTS["phone"])
     page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.fill("form.ck-filters input[name=q]", "a")  # the whole list, loaded: from here on a filter applies at once
+    list_settled(page)
+    page.fill("form.ck-filters input[name=q]", "")
     empty = page.evaluate("""() => {
         const form = document.querySelector('form.ck-filters'), found = [];
         for (const select of form.querySelectorAll('select')) {
@@ -675,7 +774,7 @@ def test_no_filter_value_matches_nothing(served, browser):
             if (!option.value) continue;
             select.value = option.value;
             select.dispatchEvent(new Event('change', {bubbles: true}));
-            const shown = document.querySelectorAll('[data-ck-items] > li:not([hidden])').length;
+            const shown = document.querySelectorAll('[data-ck-items] > li').length;
             if (!shown) found.push(select.name + '=' + option.value);
           }
           select.value = '';

@@ -24,7 +24,7 @@ import pytest
 
 from generator.schema import STATISTICS
 
-from conftest import FIXTURES, html, run_cli
+from conftest import FIXTURES, html, list_data, run_cli
 
 PAYLOADS = [
     '<script>alert("zq01zq")</script>',
@@ -255,5 +255,8 @@ def test_json_downloads_keep_values_verbatim(hostile: Path):
     for i, value in enumerate(PAYLOADS, start=1):
         record = by_code[code(i)]
         assert record["name"] == record["channels"][0]["fee"] == record["documents"][0]["name"] == stored(value)
+    # The list's data, which its script shows as text (textContent), keeps them verbatim too.
+    listed = {e["code"]: e for e in list_data(hostile)}
+    assert all(listed[code(i)]["name"] == stored(value) for i, value in enumerate(PAYLOADS, start=1))
     stats = json.loads((hostile / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))
     assert {r["agency"] for r in stats} >= {stored(v) for v in PAYLOADS}

@@ -234,12 +234,13 @@
     meta.className = "ck-meta";
     meta.textContent = doc.detail;
     li.appendChild(a);
+    li.appendChild(document.createTextNode(" "));
     li.appendChild(meta);
     return li;
   }
 
   var FILE_NOTICE = "Tìm kiếm không chạy khi mở trang trực tiếp từ tệp (file://). Hãy phục vụ thư mục trang qua một " +
-    "máy chủ web, ví dụ: python -m http.server. Danh sách thủ tục vẫn dùng được.";
+    "máy chủ web, ví dụ: python -m http.server. Danh sách thủ tục theo lĩnh vực và theo cơ quan vẫn dùng được.";
   var LOAD_ERROR = "Không tải được chỉ mục tìm kiếm. Hãy thử lại, hoặc dùng danh sách thủ tục.";
 
   var index = null, siteBase = null;
@@ -247,7 +248,7 @@
     var form = document.querySelector("[data-ck-search]");
     if (!form) return;
     if (!index) {
-      // The header outlives Material's instant navigation: fix its URLs now, against this first page.
+      // The form's URLs made absolute against this page, once: its action leads to tim-kiem/ under the site's root.
       siteBase = new URL(form.getAttribute("action"), window.location.href);
       siteBase = new URL("../", siteBase).href;
       index = new Index(new URL(form.getAttribute("data-ck-index"), window.location.href).href);
@@ -357,22 +358,57 @@
     run();
   }
 
+  /* ---- The list of all procedures (/thu-tuc/). The page holds its first entries (render.LIST_PAGE), so that it
+     stays light however long the catalogue is; the whole list arrives as data (search.list_data) the first time a
+     filter is used or more entries are asked for, and is then filtered and shown a page at a time. ---- */
+  var LOADING = "Đang tải danh sách đầy đủ…";
+  var LIST_ERROR = "Không tải được danh sách đầy đủ. Hãy thử lại.";
+  var LIST_FILE_NOTICE = "Bộ lọc và phần còn lại của danh sách không chạy khi mở trang trực tiếp từ tệp (file://). " +
+    "Hãy phục vụ thư mục trang qua một máy chủ web, ví dụ: python -m http.server.";
+
+  function listStatus(matches, total, shown) {
+    return (matches === total ? number(total) + " thủ tục" : number(matches) + " trên " + number(total) + " thủ tục khớp bộ lọc") +
+      (shown < matches ? ", hiển thị " + number(shown) + " đầu tiên" : "");
+  }
+
   function setup() {
     var root = document.querySelector("[data-ck-listing]");
     if (!root || root.getAttribute("data-ck-ready")) return;
     root.setAttribute("data-ck-ready", "1");
-    var form = root.querySelector("form");
-    var items = Array.prototype.slice.call(root.querySelectorAll("[data-ck-items] > li"));
-    // What the filter matches, as search does: the words of a procedure's name, and its code (the last segment
-    // of its link's path: thu-tuc/<code>/).
-    var keys = items.map(function (li) {
-      var link = li.querySelector("a");
-      var code = decodeURIComponent(link.pathname.split("/").filter(Boolean).pop() || "");
-      return {words: words(link.textContent).map(fold), code: fold(code)};
-    });
-    var count = root.querySelector("[data-ck-count]");
-    var empty = root.querySelector("[data-ck-empty]");
+    var form = root.querySelector("form"), list = root.querySelector("[data-ck-items]");
+    var count = root.querySelector("[data-ck-count]"), empty = root.querySelector("[data-ck-empty]");
+    var next = root.querySelector("[data-ck-next]");
+    var step = Number(root.getAttribute("data-ck-step")), total = Number(root.getAttribute("data-ck-total"));
     var filters = ["level", "field", "agency", "channel", "online"];
+    // data: the whole list once loaded; found: the positions in it of the procedures the filters let through;
+    // shown: how many of them the page lists (at first, the entries the page came with: the list's first).
+    // applied: the filters (as a query string) the list shows, so that an event that changes none of them (the
+    // text box's «change» as it loses the focus to «Xem thêm») leaves the entries shown as they are.
+    var data = null, loading = null, found = null, shown = list.children.length, serial = 0, applied = null;
+    next.hidden = shown >= total;
+
+    // The whole list, fetched once; resolves to null when it cannot be had.
+    function load() {
+      if (!loading) {
+        list.setAttribute("aria-busy", "true");
+        loading = fetch(new URL(root.getAttribute("data-ck-data"), window.location.href).href, {cache: "no-cache"})
+          .then(function (r) {
+            if (!r.ok) throw new Error(r.status);
+            return r.json();
+          }).then(function (d) {
+            d.keys = [];
+            data = d;
+            list.removeAttribute("aria-busy");
+            return d;
+          }, function () {
+            loading = null;
+            list.removeAttribute("aria-busy");
+            count.textContent = window.location.protocol === "file:" ? LIST_FILE_NOTICE : LIST_ERROR;
+            return null;
+          });
+      }
+      return loading;
+    }
 
     // A filtered view is a URL that can be shared: ?q=...&level=...
     var params = new URLSearchParams(window.location.search);
@@ -394,33 +430,90 @@
         });
     }
 
-    function apply() {
+    // What the text filter matches, as search does: the words of a procedure's name, folded (each distinct word
+    // once), and its code; made when a typed text first needs them, for the procedures the selects let through.
+    var folded = Object.create(null);
+    function key(i) {
+      return data.keys[i] || (data.keys[i] = {
+        words: words(data.name[i]).map(function (w) { return folded[w] || (folded[w] = fold(w)); }),
+        code: fold(data.code[i])});
+    }
+
+    // A procedure passes a select when one of its values is the chosen one (each filter's values are numbered in
+    // the data: a procedure has the number of its one value, or a list of them).
+    function filter() {
       var typed = {codes: [], words: []};
       form.elements.q.value.trim().split(/\s+/).map(fold).forEach(function (token) {
         if (CODE.test(token) && /\d/.test(token)) typed.codes.push(token);
         else typed.words = typed.words.concat(words(token));
       });
-      var chosen = {};
-      filters.forEach(function (name) { chosen[name] = form.elements[name].value; });
-      var shown = 0;
-      for (var i = 0; i < items.length; i++) {
-        var li = items[i];
-        var ok = filters.every(function (name) {
-          return !chosen[name] || (li.getAttribute("data-" + name) || "").split(" ").indexOf(chosen[name]) >= 0;
-        }) && matches(keys[i], typed);
-        li.hidden = !ok;
-        if (ok) shown++;
+      var chosen = [];
+      filters.forEach(function (name) {
+        var column = data.filters[name], value = form.elements[name].value;
+        if (value) chosen.push({rows: column.rows, k: column.values.indexOf(value)});
+      });
+      var text = typed.codes.length || typed.words.length;
+      found = [];
+      for (var i = 0; i < data.code.length; i++) {
+        var ok = true;
+        for (var c = 0; c < chosen.length && ok; c++) {
+          var row = chosen[c].rows[i];
+          ok = row === chosen[c].k || (Array.isArray(row) && row.indexOf(chosen[c].k) >= 0);
+        }
+        if (ok && (!text || matches(key(i), typed))) found.push(i);
       }
-      count.textContent = shown === items.length ? number(items.length) + " thủ tục"
-        : "Hiển thị " + number(shown) + " trên " + number(items.length) + " thủ tục";
-      empty.hidden = shown > 0;
-      var query = new URLSearchParams();
-      if (form.elements.q.value) query.set("q", form.elements.q.value);
-      filters.forEach(function (name) { if (chosen[name]) query.set(name, chosen[name]); });
-      var search = query.toString();
-      window.history.replaceState(null, "", search ? "?" + search : window.location.pathname);
     }
 
+    // The next page of what the filters let through; the entry the same as the page's own (procedures.md).
+    function showMore() {
+      var start = shown;
+      shown = Math.min(found.length, shown + step);
+      for (var i = start; i < shown; i++) {
+        var at = found[i], code = data.code[at];
+        list.appendChild(resultItem({path: code + "/", title: data.name[at],
+          detail: code + " · " + data.field_names[data.field_name[at]]}, window.location.href));
+      }
+      count.textContent = listStatus(found.length, data.code.length, shown);
+      empty.hidden = found.length > 0;
+      next.hidden = shown >= found.length;
+      return start;
+    }
+
+    function render() {
+      filter();
+      list.textContent = "";
+      shown = 0;
+      showMore();
+    }
+
+    function apply() {
+      var query = new URLSearchParams();
+      if (form.elements.q.value) query.set("q", form.elements.q.value);
+      filters.forEach(function (name) { if (form.elements[name].value) query.set(name, form.elements[name].value); });
+      var search = query.toString();
+      if (search === applied) return;
+      applied = search;
+      window.history.replaceState(null, "", search ? "?" + search : window.location.pathname);
+      if (data) { render(); return; }
+      if (!search) return;  // the list as the page came: nothing to fetch yet
+      var mine = ++serial;
+      count.textContent = LOADING;
+      load().then(function (d) {
+        if (!d) applied = null;  // the same filters, once more, try again
+        else if (mine === serial) render();
+      });
+    }
+
+    // «Xem thêm»: the next entries, and the keyboard's focus on the first of them, where reading goes on.
+    next.addEventListener("click", function () {
+      if (!data) count.textContent = LOADING;
+      load().then(function (d) {
+        if (!d) return;
+        if (!found) filter();  // nothing filtered yet: the page's entries are the first of the whole list
+        var start = showMore(), added = list.children[start];
+        if (added) added.querySelector("a").focus();
+      });
+    });
     form.addEventListener("input", apply);
     form.addEventListener("change", apply);
     apply();
@@ -496,13 +589,10 @@
     if (event.target.closest && event.target.closest("[data-ck-print]")) window.print();
   });
 
-  // Each step marks what it has done, so running twice is harmless.
+  // Each step marks what it has done, so running twice is harmless. Every page is a plain page load: the site leaves
+  // Material's instant navigation off (README, design notes).
   function onPage() { searchSetup(); setup(); charts(); printing(); }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(onPage);  // Material: runs again after each instant-navigation page load
-  }
-  // Also on the first load without Material's help: its document$ does not fire for pages opened from file://.
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
   else onPage();
 })();
