@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import unicodedata
 from pathlib import Path
 
@@ -281,10 +280,9 @@ KETHON = "Thủ tục đăng ký kết hôn"
 def header_search(page, query: str) -> tuple[str, list[str]]:
     """Type into the header's search box; the status line and result titles once the results are shown."""
     page.fill("#ck-q", query)
+    # Typing marks the status pending at once; only the results of the last query typed clear the mark.
     page.wait_for_function("""q => { const s = document.querySelector('.ck-search__status');
         return document.querySelector('#ck-q').value === q && s.textContent && !s.dataset.pending; }""", arg=query)
-    page.wait_for_timeout(300)  # the box waits for a pause in typing; let the last query's results land
-    page.wait_for_function("() => !document.querySelector('.ck-search__status').dataset.pending")
     titles = page.locator(".ck-search__list li > a:not(.ck-search__all)").all_inner_texts()
     return page.inner_text(".ck-search__status"), titles
 
@@ -429,14 +427,11 @@ def test_first_query_transfer_is_small(served, browser, site):
     page.goto(served, wait_until="networkidle")
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))
-    started = time.perf_counter()
-    header_search(page, "dang ky ket hon")
-    elapsed = time.perf_counter() - started
+    header_search(page, "dang ky ket hon")  # its time is measured by bench/search_cost.py, not asserted here
     files = [directory / u[len(served):].split("?")[0] for u in fetched] + [directory / "assets/congkhai.js"]
     size = sum(len(gzip.compress(f.read_bytes())) for f in files)
     assert all("chi-muc" in u for u in fetched)
     assert size <= 300_000, size
-    assert elapsed < 1.5, elapsed  # includes the box's 120 ms typing pause and the test's own 300 ms wait
 
 
 # ---- Pages on a phone, the list's filters, a procedure page, accessibility -----------------------------------

@@ -290,6 +290,7 @@
       }).catch(function () { if (mine === serial) { list.textContent = ""; done(LOAD_ERROR); } });
     }
     input.addEventListener("input", function () {
+      serial++;  // a query still on its way is no longer the box's: it must not clear the mark below
       status.dataset.pending = "1";
       clearTimeout(timer);
       timer = setTimeout(run, 120);
