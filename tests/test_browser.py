@@ -620,11 +620,26 @@ def test_no_accessibility_violation_on_any_page_kind(served, browser, width, hei
     page.close()
 
 
+SHIFTS = """window.__shifts = [];
+    new PerformanceObserver(list => list.getEntries().forEach(e => e.hadRecentInput || window.__shifts.push(e.value)))
+        .observe({type: 'layout-shift', buffered: true});"""
+
+
+def test_nothing_moves_when_results_or_charts_arrive(served, browser):
+    """On a phone, the search results arriving after the page is shown and the charts drawn as they come near move
+    nothing already on screen (the browser's layout-shift entries: Lighthouse's CLS)."""
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.add_init_script(SHIFTS)
+    page.goto(served + "tim-kiem/?q=dang+ky+ket+hon", wait_until="networkidle")
+    page.wait_for_selector("[data-ck-list] a")
+    assert page.evaluate("window.__shifts") == []
+    page.goto(served + "thong-ke/", wait_until="networkidle")
+    draw_every_chart(page)
+    assert page.evaluate("window.__shifts") == []
+    page.close()
+
+
 # ---- Findings a journalist can check; numbers that agree; search spellings (issue #13) ------------------------
-
-VIEWPORTS = {"phone": dict(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True),
-             "desktop": dict(viewport={"width": 1366, "height": 900})}
-
 
 @pytest.mark.parametrize("device", VIEWPORTS)
 def test_every_findings_mark_leads_to_its_findings(served, browser, device):
