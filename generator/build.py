@@ -329,6 +329,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         files |= statistics.files
         if statistics.charted:
             files[PLOTLY_JS] = plotly_source().read_bytes()
+            files[PLOTLY_JS + ".map"] = plotly_source().with_suffix(".js.map").read_bytes()  # for developer tools
         summary = catalogue_summary(index, report)
         pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages)
         shell_pages = renderer.shell_pages()

@@ -520,7 +520,9 @@
     apply();
   }
 
-  // Charts: Plotly is loaded only on pages that have a chart, once, from the site itself.
+  // Charts: Plotly comes from the site itself, once, and only when a chart comes near the screen. A reader who stays
+  // with the page's summary and tables (which carry every figure) fetches and runs none of it, and the page's load
+  // is never held up by it: its script runs for seconds on a phone.
   var plotly = null;
   function loadPlotly(src) {
     if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -557,23 +559,33 @@
         click: function (gd) { downloadImage(Plotly, gd, box); }}]]};
   }
 
-  function charts() {
-    var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-ck-chart]"));
-    if (!boxes.length) return;
-    loadPlotly(boxes[0].getAttribute("data-ck-plotly")).then(function (Plotly) {
-      boxes.forEach(function (box) {
-        if (box.getAttribute("data-ck-drawn")) return;
-        var spec = JSON.parse(box.getAttribute("data-ck-figure"));
-        box.setAttribute("data-ck-drawn", "1");
-        spec.layout.autosize = true;
-        spec.layout.width = box.clientWidth || undefined;  // fit a phone's width from the first draw
-        Plotly.newPlot(box, spec.data, spec.layout, chartConfig(Plotly, box));
-      });
+  function draw(box) {
+    loadPlotly(box.getAttribute("data-ck-plotly")).then(function (Plotly) {
+      if (box.getAttribute("data-ck-drawn") || !box.isConnected) return;
+      var spec = JSON.parse(box.getAttribute("data-ck-figure"));
+      box.setAttribute("data-ck-drawn", "1");
+      spec.layout.autosize = true;
+      spec.layout.width = box.clientWidth || undefined;  // fit a phone's width from the first draw
+      Plotly.newPlot(box, spec.data, spec.layout, chartConfig(Plotly, box));
     }, function () {
-      boxes.forEach(function (box) {
-        box.textContent = "Không tải được thư viện biểu đồ; số liệu có trong bảng dưới.";
-      });
+      box.textContent = "Không tải được thư viện biểu đồ; số liệu có trong bảng dưới.";
     });
+  }
+
+  // Each chart is drawn when it comes within NEAR of the screen; its box already has the chart's height (its
+  // min-height), so nothing below it moves when it is drawn. One watcher, for the page on screen.
+  var NEAR = "0px 0px 200px 0px";
+  function charts() {
+    var boxes = document.querySelectorAll("[data-ck-chart]:not([data-ck-drawn])");
+    if (!boxes.length) return;
+    var watcher = new IntersectionObserver(function (entries, self) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        self.unobserve(entry.target);
+        draw(entry.target);
+      });
+    }, {rootMargin: NEAR});
+    Array.prototype.forEach.call(boxes, function (box) { watcher.observe(box); });
   }
 
   // Printing: the button that prints a procedure's checklist works only with script, so it is shown by script; a
@@ -590,9 +602,20 @@
     if (event.target.closest && event.target.closest("[data-ck-print]")) window.print();
   });
 
+  // A table wider than the screen scrolls sideways inside the box Material wraps it in; a keyboard must reach what is
+  // off-screen (WCAG 2.1.1), so the box takes the focus (arrow keys then scroll it) while, and only while, it
+  // overflows.
+  function scrollables() {
+    Array.prototype.forEach.call(document.querySelectorAll(".md-typeset__scrollwrap"), function (box) {
+      if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+      else box.removeAttribute("tabindex");
+    });
+  }
+  window.addEventListener("resize", scrollables);
+
   // Each step marks what it has done, so running twice is harmless. Every page is a plain page load: the site leaves
   // Material's instant navigation off (README, design notes).
-  function onPage() { searchSetup(); setup(); charts(); printing(); }
+  function onPage() { searchSetup(); setup(); charts(); printing(); scrollables(); }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
   else onPage();

@@ -1,6 +1,8 @@
-// Builds plotly-partial.min.js and THIRD-PARTY.md from index.js: esbuild bundles as plotly.js's own
+// Builds plotly-partial.min.js, its source map and THIRD-PARTY.md from index.js: esbuild bundles as plotly.js's own
 // esbuild-config.js does (an IIFE exposing `Plotly`), terser minifies (about 15 KB less gzipped than esbuild's
-// minifier), licence comments are kept. Usage: `npm ci && node build.mjs [output directory]`.
+// minifier), licence comments are kept. The map, with the sources in it, maps the minified code back to plotly.js's
+// own files (node_modules/plotly.js/src/...); browsers fetch it only for their developer tools.
+// Usage: `npm ci && node build.mjs [output directory]`.
 import {build} from 'esbuild';
 import {minify} from 'terser';
 import {readFileSync, writeFileSync} from 'node:fs';
@@ -21,23 +23,29 @@ const bundled = await build({
     target: 'es2016',
     loader: {'.css': 'empty'},  // registry.js's require of maplibre's CSS, for map subplots, which are not bundled
     write: false,
+    outfile: join(here, 'plotly-partial.min.js'),  // where the map's source paths start: node_modules/...
+    sourcemap: 'external',
     metafile: true,
     logLevel: 'warning'
 });
 
 const banner = `/*! plotly.js v${version} (MIT licence, Plotly Technologies Inc.), partial bundle for Cong khai TTHC: ` +
     'traces scatter and bar, locale vi; see LICENSE and THIRD-PARTY.md beside this file */\n';
-const minified = await minify(bundled.outputFiles[0].text, {
+const output = (suffix) => bundled.outputFiles.find((file) => file.path.endsWith(suffix)).text;
+const minified = await minify(output('.js'), {
     compress: {passes: 2},
     mangle: true,
-    format: {comments: 'some', ascii_only: true}
+    format: {comments: 'some', ascii_only: true, preamble: banner.trimEnd()},
+    sourceMap: {content: output('.js.map'), filename: 'plotly-partial.min.js', url: 'plotly-partial.min.js.map',
+                includeSources: true}
 });
-writeFileSync(join(out, 'plotly-partial.min.js'), banner + minified.code + '\n');
+writeFileSync(join(out, 'plotly-partial.min.js'), minified.code + '\n');
+writeFileSync(join(out, 'plotly-partial.min.js.map'), minified.map + '\n');
 
 // Every npm package the bundle contains, with its version and licence.
 const packages = new Map();
-const [output] = Object.values(bundled.metafile.outputs);
-for(const [input, {bytesInOutput}] of Object.entries(output.inputs)) {
+const [script] = Object.values(bundled.metafile.outputs).filter((o) => o.entryPoint);
+for(const [input, {bytesInOutput}] of Object.entries(script.inputs)) {
     if(!bytesInOutput || input.endsWith('.css')) continue;  // CSS is loaded empty (above)
     const root = input.match(/^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//);  // the innermost package
     if(!root) continue;  // index.js
