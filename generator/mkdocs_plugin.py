@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+import jinja2
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -29,6 +30,21 @@ log = logging.getLogger("mkdocs.plugins.congkhai")
 class CongkhaiConfig(Config):
     data_dir = c.Type(str, default="data")
     templates_dir = c.Type(str, default="templates")
+
+
+class ThemeLoader(jinja2.FileSystemLoader):
+    """The theme's template loader, whose list of templates leaves out hidden directories. MkDocs lists every file
+    of the theme to copy its static files, then drops those under hidden directories; Material keeps its 15,000
+    icons in `.icons/`, whose walk took a third of a small site's build (0.3 s) for nothing."""
+
+    def list_templates(self) -> list[str]:
+        found = set()
+        for root in self.searchpath:
+            for directory, subdirectories, names in os.walk(root, followlinks=self.followlinks):
+                subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+                where = os.path.relpath(directory, root)
+                found.update(os.path.normpath(os.path.join(where, n)).replace(os.sep, "/") for n in names)
+        return sorted(found)
 
 
 class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
@@ -52,6 +68,14 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 raise PluginError("\n" + format_errors(exc.report)) from None
             for line in format_warnings(self.publication.report).splitlines():
                 log.info(line)
+        make_env = config.theme.get_env
+
+        def get_env() -> jinja2.Environment:
+            env = make_env()
+            env.loader = ThemeLoader(env.loader.searchpath)
+            return env
+
+        config.theme.get_env = get_env
         config.extra["congkhai_fold"] = FOLD_RULES  # the header's search form hands them to congkhai.js
         # The data's date, in every page's footer and printout: the day the build dates the site by (the sitemap's
         # too), which is the data files' own date unless SOURCE_DATE_EPOCH says otherwise (write.build_epoch).

@@ -93,7 +93,7 @@ def test_pages_load_plainly_and_draw_their_charts_and_lists(served, browser):
     page.on("request", lambda r: requests.append(r.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(served, wait_until="networkidle")
+    page.goto(served, wait_until="load")
     page.evaluate("window.__samePage = true")
     page.click("a.md-tabs__link:has-text('Thống kê')")
     page.wait_for_selector("[data-ck-chart]")
@@ -155,7 +155,7 @@ def statistics(request, served, browser):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
-    page.goto(served + "thong-ke/", wait_until="networkidle")
+    page.goto(served + "thong-ke/", wait_until="load")
     draw_every_chart(page)
     page.viewport_name = request.param
     yield page
@@ -306,7 +306,7 @@ def home(served, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(served, wait_until="networkidle")
+    page.goto(served, wait_until="load")
     yield page
     assert errors == []
     page.close()
@@ -359,7 +359,7 @@ def test_folding_in_the_browser_matches_the_python_table(home):
 
 def test_keyboard_only_search_reaches_a_procedure_page(served, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(served + "du-lieu/", wait_until="networkidle")
+    page.goto(served + "du-lieu/", wait_until="load")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "ck-q"
     page.keyboard.type("dang ky ket hon")
@@ -382,7 +382,7 @@ def test_keyboard_only_search_reaches_a_procedure_page(served, browser):
 
 def test_results_page_pages_through_results(served, browser):
     page = browser.new_page()
-    page.goto(served + "tim-kiem/?q=giay+phep", wait_until="networkidle")
+    page.goto(served + "tim-kiem/?q=giay+phep", wait_until="load")
     page.wait_for_selector("[data-ck-list] a")
     assert page.locator("[data-ck-list] li").count() == 20
     page.click("[data-ck-more]")
@@ -402,7 +402,7 @@ def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
         base = f"http://127.0.0.1:{port}/a/b/"
         wait_for(base, server)
         page = browser.new_page()
-        page.goto(base + "thu-tuc/1.001193/", wait_until="networkidle")
+        page.goto(base + "thu-tuc/1.001193/", wait_until="load")
         _, titles = header_search(page, "dang ky ket hon")
         assert KETHON in titles[:3]
         href = page.locator(".ck-search__list a").first.get_attribute("href")
@@ -503,7 +503,7 @@ def list_results(page) -> list[str]:
 def test_list_filters_narrow_and_keep_their_state_in_the_url(served, browser, site):
     records = open_data(site)
     page = browser.new_page()
-    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/", wait_until="load")
     page.select_option("select[name=level]", "xa")
     page.select_option("select[name=field]", label=page.eval_on_selector(
         "select[name=field] option[value=ho-tich]", "o => o.textContent"))
@@ -515,7 +515,7 @@ def test_list_filters_narrow_and_keep_their_state_in_the_url(served, browser, si
     kethon = {served + r["url"] for r in records if "xa" in r["levels"] and r["field"] == "Hộ tịch"
               and name_matches(r["name"], "ket hon")}
     assert set(list_results(page)) == kethon and kethon
-    page.reload(wait_until="networkidle")  # the URL brings the same view back
+    page.reload(wait_until="load")  # the URL brings the same view back
     assert page.input_value("select[name=level]") == "xa"
     assert set(list_results(page)) == kethon
 
@@ -528,7 +528,7 @@ def test_list_shows_its_first_page_and_pages_through_all(served, browser, site, 
     page = browser.new_page(**VIEWPORTS[device])
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))
-    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/", wait_until="load")
     assert page.locator("[data-ck-items] > li").count() == LIST_PAGE
     assert page.inner_text("[data-ck-count]") == f"1.597 thủ tục, hiển thị {LIST_PAGE} đầu tiên"
     counted = first_load(directory, "thu-tuc/")
@@ -566,7 +566,7 @@ def test_list_filters_cover_procedures_beyond_the_first_page(served, browser, si
     among the entries the page came with, with the count of matches in the live status line."""
     records = open_data(site)
     page = browser.new_page(**VIEWPORTS["phone"])
-    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/", wait_until="load")
     first = set(page.eval_on_selector_all("[data-ck-items] > li > a", "as => as.map(a => a.href)"))
     page.fill("form.ck-filters input[name=q]", "ket hon")
     expected = {served + r["url"] for r in records if name_matches(r["name"], "ket hon")}
@@ -588,7 +588,7 @@ def test_list_filters_cover_procedures_beyond_the_first_page(served, browser, si
 
 def test_procedure_page(served, browser):
     page = browser.new_page()
-    page.goto(served + "thu-tuc/1.000894/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/1.000894/", wait_until="load")
     assert page.inner_text("article h1") == KETHON
     headings = page.locator("article h2").all_inner_texts()
     assert any("Thành phần hồ sơ" in h for h in headings) and any("Cách thức" in h for h in headings)
@@ -607,7 +607,7 @@ def test_procedure_answers_the_four_questions_on_the_first_screen(served, browse
     what to bring, all inside the viewport, legible; the jump list reaches the documents on a phone."""
     phone = width < 500
     page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
-    page.goto(served + "thu-tuc/1.000894/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/1.000894/", wait_until="load")
     assert page.evaluate("window.scrollY") == 0
     for fact in FACTS:
         box = page.locator(f'dl.ck-answers [data-ck-fact="{fact}"]').bounding_box()
@@ -641,7 +641,7 @@ def day_of_the_data() -> str:
 
 def test_printing_a_procedure_gives_an_a4_checklist(served, browser):
     page = browser.new_page()
-    page.goto(served + "thu-tuc/1.000894/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/1.000894/", wait_until="load")
     page.evaluate("window.print = () => { window.__printed = true; }")
     page.click("button[data-ck-print]")
     assert page.evaluate("window.__printed") is True
@@ -735,10 +735,10 @@ def test_nothing_moves_when_results_or_charts_arrive(served, browser):
     nothing already on screen (the browser's layout-shift entries: Lighthouse's CLS)."""
     page = browser.new_page(**VIEWPORTS["phone"])
     page.add_init_script(SHIFTS)
-    page.goto(served + "tim-kiem/?q=dang+ky+ket+hon", wait_until="networkidle")
+    page.goto(served + "tim-kiem/?q=dang+ky+ket+hon", wait_until="load")
     page.wait_for_selector("[data-ck-list] a")
     assert page.evaluate("window.__shifts") == []
-    page.goto(served + "thong-ke/", wait_until="networkidle")
+    page.goto(served + "thong-ke/", wait_until="load")
     draw_every_chart(page)
     assert page.evaluate("window.__shifts") == []
     page.close()
@@ -752,11 +752,11 @@ def test_every_findings_mark_leads_to_its_findings(served, browser, device):
     following one scrolls its findings into view, and their published / recomputed / difference figures are on
     screen without scrolling sideways."""
     page = browser.new_page(**VIEWPORTS[device])
-    page.goto(served + "thong-ke/", wait_until="networkidle")
+    page.goto(served + "thong-ke/", wait_until="load")
     marks = page.eval_on_selector_all("table a[href*='kiem-tra/#']", """as => as.map(a => [
         a.getAttribute('href').split('#')[1], Number(a.textContent.replace('⚠', '').trim())])""")
     assert len(marks) > 10
-    page.goto(served + "thong-ke/kiem-tra/", wait_until="networkidle")
+    page.goto(served + "thong-ke/kiem-tra/", wait_until="load")
     listed = page.evaluate("""ids => ids.map(id => { const el = document.getElementById(id);
         return el ? el.querySelectorAll('[data-ck-finding]').length : -1; })""", [anchor for anchor, _ in marks])
     assert listed == [n for _, n in marks]
@@ -765,7 +765,7 @@ def test_every_findings_mark_leads_to_its_findings(served, browser, device):
     figures = page.eval_on_selector_all(".ck-finding__figures dd", "ds => ds.map(d => d.getBoundingClientRect().right)")
     assert len(figures) == 3 * page.locator("li.ck-finding").count() and max(figures) <= width
     # Following a mark of a published row, in the browser: its row of findings is on screen.
-    page.goto(served + "thong-ke/", wait_until="networkidle")
+    page.goto(served + "thong-ke/", wait_until="load")
     mark = page.locator("#da-cong-bo ~ .ck-table-wrap a[href*='kiem-tra/#']").first
     anchor = mark.get_attribute("href").split("#")[1]
     mark.click()
@@ -779,7 +779,7 @@ def test_every_findings_mark_leads_to_its_findings(served, browser, device):
 
 def all_results(page, served: str, query: str) -> tuple[list[str], list[str]]:
     """Every result of the results page for QUERY (pressing «Xem thêm kết quả» while it shows): hrefs, titles."""
-    page.goto(served + "tim-kiem/?q=" + query, wait_until="networkidle")
+    page.goto(served + "tim-kiem/?q=" + query, wait_until="load")
     page.wait_for_function("() => /kết quả|Không/.test(document.querySelector('[data-ck-status]').textContent)")
     while page.is_visible("[data-ck-more]"):
         count = page.locator("[data-ck-list] li").count()
@@ -795,7 +795,7 @@ def test_list_filter_matches_word_starts_as_search_does(served, browser, device)
     hrefs, titles = all_results(page, served, "kết hôn")
     found = sorted(h for h in hrefs if "/thu-tuc/" in h)
     assert found and not any("không" in t.lower() for t in titles)
-    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/", wait_until="load")
     page.fill("form.ck-filters input[name=q]", "ket hon")
     assert sorted(list_results(page)) == found  # the same procedures, none found inside «không»
     page.fill("form.ck-filters input[name=q]", "1.0008")  # the start of a code
@@ -806,7 +806,7 @@ def test_list_filter_matches_word_starts_as_search_does(served, browser, device)
 
 def test_no_filter_value_matches_nothing(served, browser):
     page = browser.new_page(**VIEWPORTS["phone"])
-    page.goto(served + "thu-tuc/", wait_until="networkidle")
+    page.goto(served + "thu-tuc/", wait_until="load")
     page.fill("form.ck-filters input[name=q]", "a")  # the whole list, loaded: from here on a filter applies at once
     list_settled(page)
     page.fill("form.ck-filters input[name=q]", "")
@@ -839,10 +839,10 @@ def test_ki_and_ky_find_the_same_procedures(home, served, browser):
 
 def test_more_results_button_only_when_there_are_more(served, browser):
     page = browser.new_page(**VIEWPORTS["phone"])
-    page.goto(served + "tim-kiem/?q=ket+hon", wait_until="networkidle")
+    page.goto(served + "tim-kiem/?q=ket+hon", wait_until="load")
     page.wait_for_selector("[data-ck-list] a")
     assert page.locator("[data-ck-list] li").count() < 20 and page.is_hidden("[data-ck-more]")
-    page.goto(served + "tim-kiem/?q=giay+phep", wait_until="networkidle")
+    page.goto(served + "tim-kiem/?q=giay+phep", wait_until="load")
     page.wait_for_selector("[data-ck-list] a")
     assert page.is_visible("[data-ck-more]")
     total = int(page.inner_text("[data-ck-status]").split()[0].replace(".", ""))
