@@ -351,7 +351,8 @@ def load_configuration(options: Options, **overrides):
 
     config_file = options.config_file
     if not config_file.is_file():
-        raise UsageError(f"configuration file not found: {config_file}")
+        raise UsageError(f"không tìm thấy tệp cấu hình {config_file}: chạy lệnh trong thư mục trang của đơn vị (tạo "
+                         f"bằng `congkhai new THƯ_MỤC`), hoặc chỉ tệp bằng -f")
     try:
         config = load_config(str(config_file), **overrides)
     except ConfigurationError as exc:

@@ -22,7 +22,10 @@ def _say(message: str) -> None:
 def _options(args):
     from .build import Options
 
-    return Options(config_file=Path(args.config_file), site_dir=Path(getattr(args, "site_dir", "site")),
+    config_file = Path(args.config_file)
+    # Beside the configuration, as MkDocs' own site_dir: a site folder's site, wherever the command is run from.
+    site_dir = Path(args.site_dir) if getattr(args, "site_dir", None) else config_file.parent / "site"
+    return Options(config_file=config_file, site_dir=site_dir,
                    data_dir=Path(args.data) if args.data else None, strict=getattr(args, "strict", False),
                    site_url=getattr(args, "site_url", None), full=getattr(args, "full", False),
                    force=getattr(args, "force", False), say=_say)
@@ -55,8 +58,9 @@ def cmd_build(args) -> int:
     from .publish import PublishError
 
     started = time.perf_counter()
+    options = _options(args)
     try:
-        publication, summary = build(_options(args))
+        publication, summary = build(options)
     except DataError as exc:
         _say(format_errors(exc.report))
         return EXIT_DATA
@@ -67,7 +71,7 @@ def cmd_build(args) -> int:
     if summary.kept:
         shown = ", ".join(summary.kept[:5]) + (f" and {len(summary.kept) - 5} more" if len(summary.kept) > 5 else "")
         _say(f"Kept {len(summary.kept)} file(s) in the site directory that the build did not write: {shown}.")
-    _say(f"Published {len(publication.index.listings)} procedures to {Path(args.site_dir).resolve()} in "
+    _say(f"Published {len(publication.index.listings)} procedures to {options.site_dir.resolve()} in "
          f"{time.perf_counter() - started:.1f} s ({summary.written} file(s) written, {summary.removed} removed, "
          f"{summary.unchanged} unchanged).")
     return 0
@@ -99,7 +103,8 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="validate, generate and publish the site")
     common(build)
-    build.add_argument("--site-dir", default="site", metavar="DIR", help="output directory (default: site/)")
+    build.add_argument("--site-dir", metavar="DIR",
+                       help="thư mục xuất bản (mặc định: site/ cạnh tệp cấu hình mkdocs.yml)")
     build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
     build.add_argument("--full", action="store_true", help="rebuild everything without reading the build cache "
                                                            "beside the site (.SITE.cache/); it is refreshed")
