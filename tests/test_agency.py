@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, ROOT, html
-from generator.cli import main
+from generator.cli import _options, main, parser
 from generator.new import Values, contents
 
 NAME = 'Sở Tư pháp tỉnh "Thử nghiệm": Phòng #1'  # quotes, a colon and a # stay text in mkdocs.yml
@@ -87,9 +87,18 @@ def test_new_and_build_outside_the_repository_from_the_installed_wheel(tmp_path:
     assert home.select_one("[data-ck-contact]").get_text(" ", strip=True).endswith("phongtthc@example.gov.vn")
     styles = [link["href"] for link in home.select("link[rel=stylesheet]")]
     assert styles[-2:] == ["assets/congkhai.css", "assets/mau-sac.css"]  # the agency's colour after ours
-    assert (site / "assets/congkhai.css").read_bytes() == (installed / "generator/theme/assets/congkhai.css").read_bytes()
+    shipped = installed / "generator/theme/assets/congkhai.css"
+    assert (site / "assets/congkhai.css").read_bytes() == shipped.read_bytes()
     assert html(site / "thu-tuc/1.001193/index.html").select_one("h1").get_text(strip=True)
     assert site_state(ROOT / "site") == repository_site  # the repository's sample was not published
+
+
+def test_the_site_directory_is_beside_the_configuration():
+    """Found in the current directory or given with -f, the configuration decides where the site goes, never the
+    directory the command is run from (the end-to-end test above runs in the folder)."""
+    assert _options(parser().parse_args(["build", "-f", "somewhere/mkdocs.yml"])).site_dir == Path("somewhere/site")
+    assert _options(parser().parse_args(["build"])).site_dir == Path("site")
+    assert _options(parser().parse_args(["build", "--site-dir", "www"])).site_dir == Path("www")
 
 
 def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys):
