@@ -1,6 +1,6 @@
 """Baseline for the benchmark: the same procedure pages as a plain MkDocs-Material site, the way one would build it
-without the congkhai plugin. One Markdown page per procedure with the sections of templates/procedure.html, all
-of them out of the nav, default Material theme, built-in search, no custom plugin.
+without the congkhai plugin. One Markdown page per procedure with the sections of generator/templates/procedure.html,
+all of them out of the nav, default Material theme, built-in search, no custom plugin.
 
 Values go into Markdown HTML-escaped, with `|` and line breaks made safe for table cells; other Markdown syntax in
 the data is left to be interpreted. That is enough for a speed reference, not for publishing."""

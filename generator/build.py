@@ -351,7 +351,8 @@ def load_configuration(options: Options, **overrides):
 
     config_file = options.config_file
     if not config_file.is_file():
-        raise UsageError(f"configuration file not found: {config_file}")
+        raise UsageError(f"không tìm thấy tệp cấu hình {config_file}: chạy lệnh trong thư mục trang của đơn vị (tạo "
+                         f"bằng `congkhai new THƯ_MỤC`), hoặc chỉ tệp bằng -f")
     try:
         config = load_config(str(config_file), **overrides)
     except ConfigurationError as exc:
@@ -372,9 +373,10 @@ def data_directory(options: Options, config) -> tuple[Path, Path]:
 
 def mkdocs_key(config, publication: Publication) -> str:
     """Everything MkDocs' output depends on: its configuration, the docs and theme override directories, the
-    generated pages (catalogue-free, see render.FILL_START), our code and templates, and the versions of MkDocs
-    and the theme; and the day the data is dated by, which every page shows (mkdocs_plugin.py). (Theme overrides
-    inside the docs directory are read twice, harmlessly.)"""
+    generated pages (catalogue-free, see render.FILL_START), our code, templates and theme (all three inside the
+    package: publication.source), and the versions of MkDocs and the theme; and the day the data is dated by,
+    which every page shows (mkdocs_plugin.py). (Theme overrides inside the docs directory are read twice,
+    harmlessly.)"""
     from importlib.metadata import version
 
     overrides = {name: str(config.get(name)) for name in ("site_url", "strict", "use_directory_urls")}

@@ -1,4 +1,4 @@
-"""Command line: `congkhai build | check | serve`. Exit 0 = done, 1 = bad data or the build failed, 2 = bad usage.
+"""Command line: `congkhai build | check | serve | new`. Exit 0 = done, 1 = bad data or the build failed, 2 = bad usage.
 The build itself is build.py's; this module parses arguments and prints what happened."""
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ def _say(message: str) -> None:
 def _options(args):
     from .build import Options
 
-    return Options(config_file=Path(args.config_file), site_dir=Path(getattr(args, "site_dir", "site")),
+    config_file = Path(args.config_file)
+    # Beside the configuration, as MkDocs' own site_dir: a site folder's site, wherever the command is run from.
+    site_dir = Path(args.site_dir) if getattr(args, "site_dir", None) else config_file.parent / "site"
+    return Options(config_file=config_file, site_dir=site_dir,
                    data_dir=Path(args.data) if args.data else None, strict=getattr(args, "strict", False),
                    site_url=getattr(args, "site_url", None), full=getattr(args, "full", False),
                    force=getattr(args, "force", False), say=_say)
@@ -55,8 +58,9 @@ def cmd_build(args) -> int:
     from .publish import PublishError
 
     started = time.perf_counter()
+    options = _options(args)
     try:
-        publication, summary = build(_options(args))
+        publication, summary = build(options)
     except DataError as exc:
         _say(format_errors(exc.report))
         return EXIT_DATA
@@ -67,7 +71,7 @@ def cmd_build(args) -> int:
     if summary.kept:
         shown = ", ".join(summary.kept[:5]) + (f" and {len(summary.kept) - 5} more" if len(summary.kept) > 5 else "")
         _say(f"Kept {len(summary.kept)} file(s) in the site directory that the build did not write: {shown}.")
-    _say(f"Published {len(publication.index.listings)} procedures to {Path(args.site_dir).resolve()} in "
+    _say(f"Published {len(publication.index.listings)} procedures to {options.site_dir.resolve()} in "
          f"{time.perf_counter() - started:.1f} s ({summary.written} file(s) written, {summary.removed} removed, "
          f"{summary.unchanged} unchanged).")
     return 0
@@ -88,6 +92,33 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from .new import Values, colour_value, create
+
+    values = Values(name=args.name, contact=args.contact, contact_url=args.contact_url or "", licence=args.licence,
+                    licence_url=args.licence_url or "", title=args.title, site_url=args.site_url,
+                    colour=colour_value(args.colour) if args.colour else None,
+                    logo=Path(args.logo) if args.logo else None)
+    directory = Path(args.directory)
+    written, kept = create(directory, values, force=args.force)
+    where = directory.resolve()
+    _say(f"Đã tạo trang của đơn vị trong {where}: {len(written)} tệp.")
+    if kept:
+        _say(f"Giữ nguyên {len(kept)} tệp đã có: {', '.join(kept)}.")
+    missing = values.missing()
+    if missing:
+        _say(f"Còn phải điền trong mkdocs.yml (extra.publisher): {', '.join(missing)} — các dòng «[ĐIỀN: …]».")
+    _say("Tiếp theo:\n"
+         "  1. ghi nguồn gốc dữ liệu vào data/README.md, đặt danh mục thủ tục vào data/catalogue/ (ba tệp CSV đã có "
+         "sẵn dòng tiêu đề, hoặc một tệp .xlsx) và số liệu thống kê, nếu có, vào data/statistics/\n"
+         f"  2. cd {where}\n"
+         "  3. congkhai check      (kiểm tra dữ liệu)\n"
+         "  4. congkhai serve      (xem thử tại http://127.0.0.1:8000/)\n"
+         "  5. congkhai build      (xuất bản vào site/, chép lên máy chủ web; ví dụ tự động: "
+         ".github/workflows/publish.yml)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="congkhai", description="Publish administrative procedures as a static site.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -99,7 +130,8 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="validate, generate and publish the site")
     common(build)
-    build.add_argument("--site-dir", default="site", metavar="DIR", help="output directory (default: site/)")
+    build.add_argument("--site-dir", metavar="DIR",
+                       help="thư mục xuất bản (mặc định: site/ cạnh tệp cấu hình mkdocs.yml)")
     build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
     build.add_argument("--full", action="store_true", help="rebuild everything without reading the build cache "
                                                            "beside the site (.SITE.cache/); it is refreshed")
@@ -118,6 +150,23 @@ def parser() -> argparse.ArgumentParser:
     common(serve)
     serve.add_argument("-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)")
     serve.set_defaults(run=cmd_serve)
+
+    new = commands.add_parser("new", help="tạo thư mục trang của một đơn vị (cấu hình, dữ liệu, ví dụ xuất bản)",
+                              description="Tạo thư mục trang công khai thủ tục hành chính của một đơn vị. Giá trị "
+                                          "không cho ở đây được ghi là «[ĐIỀN: …]» trong mkdocs.yml để sửa sau.")
+    new.add_argument("directory", metavar="DIR", help="thư mục mới (hoặc trống)")
+    new.add_argument("--name", help="tên đơn vị công bố (ở chân mọi trang)")
+    new.add_argument("--contact", help="nơi nhận báo sai sót: địa chỉ, điện thoại, thư điện tử")
+    new.add_argument("--contact-url", metavar="URL", help="liên kết của mục liên hệ (mailto:, https: hoặc một trang)")
+    new.add_argument("--licence", help="giấy phép dữ liệu, ví dụ «CC BY 4.0»")
+    new.add_argument("--licence-url", metavar="URL", help="địa chỉ văn bản giấy phép")
+    new.add_argument("--title", default="Công khai thủ tục hành chính", help="tên website (mặc định: %(default)s)")
+    new.add_argument("--site-url", metavar="URL", help="địa chỉ công khai của trang (sitemap, liên kết chuẩn)")
+    new.add_argument("--colour", metavar="#RRGGBB", help="màu của đơn vị, đủ đậm cho chữ trắng (WCAG AA)")
+    new.add_argument("--logo", metavar="FILE", help="biểu trưng (SVG, PNG, JPEG hoặc WebP), chép vào site_src/assets/")
+    new.add_argument("--force", action="store_true",
+                     help="cho phép thư mục không trống: chỉ tạo các tệp còn thiếu, không ghi đè tệp nào")
+    new.set_defaults(run=cmd_new)
     return root
 
 

@@ -3,6 +3,11 @@
 Under `congkhai build` (build.py) MkDocs renders only the generated Markdown pages and the shells; the build
 assembles the site from that output. Under plain `mkdocs build` or `mkdocs serve` the plugin prepares the
 publication itself and turns MkDocs' output into the whole site in place (write.write_site).
+
+What the generated pages need from the theme ships with this package and is added by the plugin, so a site folder
+holds only its own configuration, data and pages (`congkhai new`): the Material overrides and the site's CSS and
+JavaScript (THEME_DIR, a theme directory after the site's own `custom_dir`, whose `assets/` MkDocs copies like
+Material's) and the page templates (TEMPLATES_DIR).
 """
 
 from __future__ import annotations
@@ -26,10 +31,15 @@ from .write import build_date, build_epoch, write_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
+THEME_DIR = Path(__file__).parent / "theme"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+ASSETS = ("assets/congkhai.css", "assets/congkhai.js")  # in THEME_DIR
+
 
 class CongkhaiConfig(Config):
     data_dir = c.Type(str, default="data")
-    templates_dir = c.Type(str, default="templates")
+    # Another templates directory, relative to mkdocs.yml (the tests edit a copy); default: the package's own.
+    templates_dir = c.Optional(c.Type(str))
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
@@ -57,9 +67,16 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         """Data and templates directories; CONGKHAI_DATA, set by `congkhai --data`, overrides the data one."""
         root = Path(config.config_file_path).parent
         data = os.environ.get(DATA_ENV) or root / self.config.data_dir
-        return Path(data).resolve(), (root / self.config.templates_dir).resolve()
+        templates = root / self.config.templates_dir if self.config.templates_dir else TEMPLATES_DIR
+        return Path(data).resolve(), templates.resolve()
 
     def on_config(self, config):
+        # After the site's own overrides (custom_dir, first), before Material's; the site's own CSS and JavaScript
+        # come after ours, so that they win.
+        if str(THEME_DIR) not in config.theme.dirs:  # once, should MkDocs hand the same configuration again
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
+            config.extra_css.insert(0, ASSETS[0])
+            config.extra_javascript.insert(0, ASSETS[1])
         if not self.assembled_by_build:
             data_dir, templates_dir = self.paths(config)
             try:
@@ -100,6 +117,6 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             write_site(self.publication, Path(config.site_dir), config.get("site_url") or "")
 
     def on_serve(self, server, config, builder):
-        for path in self.paths(config):
+        for path in (*self.paths(config), THEME_DIR):
             server.watch(str(path))
         return server

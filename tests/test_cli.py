@@ -50,7 +50,7 @@ def test_bad_usage_exits_2(tmp_path):
     assert missing.returncode == 2 and "data directory not found" in missing.stderr
     assert "Traceback" not in missing.stderr
     no_config = congkhai("check", "-f", str(tmp_path / "none.yml"))
-    assert no_config.returncode == 2 and "configuration file not found" in no_config.stderr
+    assert no_config.returncode == 2 and "không tìm thấy tệp cấu hình" in no_config.stderr
 
 
 def test_missing_catalogue_is_bad_data(tmp_path):

@@ -152,11 +152,16 @@ def damage(path: Path) -> None:
 
 @pytest.fixture
 def own_config(tmp_path: Path, monkeypatch) -> Path:
-    """A copy of the repository's mkdocs.yml, templates/ and site_src/ that the test may edit; run_cli uses it."""
+    """A copy of the repository's mkdocs.yml, the package's templates and site_src/ that the test may edit; run_cli
+    uses it."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")  # data_dir and templates_dir are relative to it
-    shutil.copytree(ROOT / "templates", repo / "templates")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")  # data_dir and templates_dir are relative to it
+    assert "      data_dir: data\n" in config
+    (repo / "mkdocs.yml").write_text(config.replace("      data_dir: data\n",
+                                                    "      data_dir: data\n      templates_dir: templates\n"),
+                                     encoding="utf-8")
+    shutil.copytree(ROOT / "generator" / "templates", repo / "templates")
     shutil.copytree(ROOT / "site_src", repo / "site_src")
     monkeypatch.setattr(conftest, "CONFIG", str(repo / "mkdocs.yml"))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

@@ -48,7 +48,7 @@ from generator.schema import STATISTICS
 from conftest import CONFIG, FIXTURES, ROOT, html
 
 SMALL = FIXTURES / "small"
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "generator" / "templates"
 STAT_COLUMNS = [c.name for c in STATISTICS.input_columns()]
 NAME = "Thủ tục đăng ký kết hôn"  # procedure 1.001193, row 2 of procedures.csv
 

@@ -309,7 +309,7 @@ def test_procedure_pages_stay_light_and_long_texts_are_whole_on_a_full_text_page
 
     sizes = {p.parent.name: p.stat().st_size for p in sample_site.glob("thu-tuc/*/index.html")}
     assert len(sizes) == 1597 and max(sizes.values()) <= 60 * 1024
-    procedures = list(prepare(ROOT / "data", ROOT / "templates").renderer.procedures.values())
+    procedures = list(prepare(ROOT / "data", ROOT / "generator" / "templates").renderer.procedures.values())
     with_full_text = [p for p in procedures if has_full_text(p)]
     assert sorted(p.parent.parent.name for p in sample_site.glob("thu-tuc/*/toan-van/index.html")) == sorted(
         p.code for p in with_full_text)

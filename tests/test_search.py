@@ -58,7 +58,7 @@ def read_index(files: dict[str, bytes]) -> tuple[dict, dict[str, list[int]], lis
 
 
 def test_index_of_the_fixture(small_site):
-    catalogue = prepare(FIXTURES / "small", ROOT / "templates").index
+    catalogue = prepare(FIXTURES / "small", ROOT / "generator" / "templates").index
     files = index_files(catalogue)
     meta, postings, docs = read_index(files)
     assert len(docs) == meta["docs"] == len(meta["lengths"])

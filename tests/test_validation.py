@@ -14,7 +14,7 @@ from generator.problems import DataError
 
 from conftest import FIXTURES, ROOT
 
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "generator" / "templates"
 HEADERS = {
     "procedures": "code,name,field,level,agency",
     "documents": "procedure_code,case,name,originals,copies,form",

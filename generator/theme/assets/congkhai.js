@@ -589,7 +589,7 @@
   }
 
   // Printing: the button that prints a procedure's checklist works only with script, so it is shown by script; a
-  // printout names its page's address (the canonical one when the site has one, see overrides/main.html).
+  // printout names its page's address (the canonical one when the site has one, see theme/main.html).
   function printing() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-ck-print]"), function (button) {
       button.hidden = false;
