@@ -356,9 +356,9 @@ def load_configuration(options: Options, **overrides):
     try:
         config = load_config(str(config_file), **overrides)
     except ConfigurationError as exc:
-        raise UsageError(f"invalid {config_file}: {exc}") from None
+        raise UsageError(f"tệp cấu hình {config_file} không hợp lệ: {exc}") from None
     if "congkhai" not in config.plugins:
-        raise UsageError(f"{config_file} does not enable the «congkhai» plugin")
+        raise UsageError(f"{config_file} chưa bật plugin «congkhai» (thêm «- congkhai» vào plugins)")
     return config
 
 
@@ -367,7 +367,7 @@ def data_directory(options: Options, config) -> tuple[Path, Path]:
     if options.data_dir:
         data_dir = options.data_dir.resolve()
     if not data_dir.is_dir():
-        raise UsageError(f"data directory not found: {data_dir}")
+        raise UsageError(f"không tìm thấy thư mục dữ liệu {data_dir}")
     return data_dir, templates_dir
 
 
@@ -417,7 +417,7 @@ def mkdocs_stage(config, publication: Publication, cache: BuildCache) -> dict[st
 def _epoch_from_env() -> str | None:
     value = os.environ.get(EPOCH_ENV)
     if value is not None and not value.strip().isdigit():
-        raise UsageError(f"{EPOCH_ENV} must be a whole number of seconds since 1970, not {value!r}")
+        raise UsageError(f"{EPOCH_ENV} phải là một số nguyên giây tính từ 1970, không phải {value!r}")
     return value.strip() if value is not None else None
 
 
@@ -430,7 +430,7 @@ def build(options: Options) -> tuple[Publication, Summary]:
     try:
         cache.lock()
     except OSError as exc:
-        raise BuildFailed(f"cannot use the build cache {cache.root}: {exc.strerror}") from None
+        raise BuildFailed(f"không dùng được bộ nhớ đệm {cache.root}: {publish.reason(exc)}") from None
     try:
         publish.recover(site_dir, cache, options.say)
         cache.clean()
@@ -453,6 +453,6 @@ def build(options: Options) -> tuple[Publication, Summary]:
         return publication, summary
     except OSError as exc:  # the build cache could not be written (disk full, …); publish raises PublishError
         where = f" ({exc.filename})" if exc.filename else ""
-        raise BuildFailed(f"cannot use the build cache {cache.root}: {publish.reason(exc)}{where}") from None
+        raise BuildFailed(f"không dùng được bộ nhớ đệm {cache.root}: {publish.reason(exc)}{where}") from None
     finally:
         cache.unlock()

@@ -144,8 +144,8 @@ class BuildCache:
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise UsageError(f"another build is publishing to {self.site_dir} "
-                                 f"(lock {self.root / 'lock'}); wait for it to end") from None
+                raise UsageError(f"một lần dựng khác đang xuất bản vào {self.site_dir} "
+                                 f"(khoá {self.root / 'lock'}); hãy chờ nó xong") from None
             raise
         self._lock = fd  # released by the kernel when the process ends, however it ends
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .problems import DataError, UsageError, format_errors, format_warnings
+from .vietnamese import format_number
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -49,7 +50,7 @@ def cmd_check(args) -> int:
         _say(format_errors(exc.report))
         return EXIT_DATA
     _warnings(publication.report, args.verbose)
-    _say(f"OK: {len(publication.index.listings)} procedures, no errors.")
+    _say(f"Hợp lệ: {format_number(len(publication.index.listings))} thủ tục, không có lỗi.")
     return 0
 
 
@@ -65,15 +66,15 @@ def cmd_build(args) -> int:
         _say(format_errors(exc.report))
         return EXIT_DATA
     except (BuildFailed, PublishError) as exc:
-        _say(f"build failed, nothing was published: {exc}" if isinstance(exc, BuildFailed) else str(exc))
+        _say(f"Không dựng được trang, chưa xuất bản gì: {exc}" if isinstance(exc, BuildFailed) else str(exc))
         return EXIT_DATA
     _warnings(publication.report, args.verbose)
     if summary.kept:
-        shown = ", ".join(summary.kept[:5]) + (f" and {len(summary.kept) - 5} more" if len(summary.kept) > 5 else "")
-        _say(f"Kept {len(summary.kept)} file(s) in the site directory that the build did not write: {shown}.")
-    _say(f"Published {len(publication.index.listings)} procedures to {options.site_dir.resolve()} in "
-         f"{time.perf_counter() - started:.1f} s ({summary.written} file(s) written, {summary.removed} removed, "
-         f"{summary.unchanged} unchanged).")
+        shown = ", ".join(summary.kept[:5]) + (f" và {len(summary.kept) - 5} tệp khác" if len(summary.kept) > 5 else "")
+        _say(f"Giữ nguyên {len(summary.kept)} tệp trong thư mục trang mà bản dựng không tạo ra: {shown}.")
+    _say(f"Đã xuất bản {format_number(len(publication.index.listings))} thủ tục vào {options.site_dir.resolve()} "
+         f"trong {format_number(time.perf_counter() - started, 1)} giây ({summary.written} tệp ghi mới, "
+         f"{summary.removed} tệp xoá, {summary.unchanged} tệp không đổi).")
     return 0
 
 
@@ -84,7 +85,7 @@ def cmd_serve(args) -> int:
 
     if args.data:
         if not Path(args.data).is_dir():
-            raise UsageError(f"data directory not found: {args.data}")
+            raise UsageError(f"không tìm thấy thư mục dữ liệu {args.data}")
         os.environ[DATA_ENV] = str(Path(args.data).resolve())
     load_configuration(_options(args))  # fails early, as a usage error, on a bad configuration
     serve(config_file=args.config_file, open_in_browser=False, livereload=True,
@@ -120,35 +121,35 @@ def cmd_new(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="congkhai", description="Publish administrative procedures as a static site.")
+    root = argparse.ArgumentParser(prog="congkhai", description="Công khai thủ tục hành chính thành một trang web tĩnh.")
     commands = root.add_subparsers(dest="command", required=True)
 
     def common(p):
-        p.add_argument("--data", metavar="DIR", help="data directory (default: the plugin's `data`, i.e. data/)")
-        p.add_argument("-f", "--config-file", default="mkdocs.yml", help="MkDocs configuration (default: mkdocs.yml)")
-        p.add_argument("-v", "--verbose", action="store_true", help="list every warning instead of counts")
+        p.add_argument("--data", metavar="DIR", help="thư mục dữ liệu (mặc định: data/ cạnh mkdocs.yml)")
+        p.add_argument("-f", "--config-file", default="mkdocs.yml", help="tệp cấu hình MkDocs (mặc định: mkdocs.yml)")
+        p.add_argument("-v", "--verbose", action="store_true", help="liệt kê từng cảnh báo thay vì đếm theo loại")
 
-    build = commands.add_parser("build", help="validate, generate and publish the site")
+    build = commands.add_parser("build", help="kiểm tra dữ liệu, dựng và xuất bản trang")
     common(build)
     build.add_argument("--site-dir", metavar="DIR",
                        help="thư mục xuất bản (mặc định: site/ cạnh tệp cấu hình mkdocs.yml)")
-    build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
-    build.add_argument("--full", action="store_true", help="rebuild everything without reading the build cache "
-                                                           "beside the site (.SITE.cache/); it is refreshed")
+    build.add_argument("--strict", action="store_true", help="dừng khi MkDocs có bất kỳ cảnh báo nào")
+    build.add_argument("--full", action="store_true", help="dựng lại tất cả, không đọc bộ nhớ đệm cạnh trang "
+                                                           "(.SITE.cache/); bộ nhớ đệm được làm mới")
     build.add_argument("--force", action="store_true",
-                       help="publish into a non-empty directory that congkhai did not publish (its files are kept, "
-                            "files of the same name replaced)")
-    build.add_argument("--site-url", metavar="URL", help="public address of the site (sitemap, canonical links, "
-                                                         "the 404 page's links); overrides mkdocs.yml")
+                       help="xuất bản vào một thư mục không trống mà congkhai chưa xuất bản (giữ các tệp của nó, "
+                            "thay tệp trùng tên)")
+    build.add_argument("--site-url", metavar="URL", help="địa chỉ công khai của trang (sitemap, liên kết chuẩn, "
+                                                         "liên kết của trang 404); thay giá trị trong mkdocs.yml")
     build.set_defaults(run=cmd_build)
 
-    check = commands.add_parser("check", help="validate the data only")
+    check = commands.add_parser("check", help="chỉ kiểm tra dữ liệu")
     common(check)
     check.set_defaults(run=cmd_check)
 
-    serve = commands.add_parser("serve", help="live preview with MkDocs' server")
+    serve = commands.add_parser("serve", help="xem thử trực tiếp bằng máy chủ của MkDocs")
     common(serve)
-    serve.add_argument("-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)")
+    serve.add_argument("-a", "--dev-addr", metavar="IP:PORT", help="địa chỉ phục vụ (mặc định 127.0.0.1:8000)")
     serve.set_defaults(run=cmd_serve)
 
     new = commands.add_parser("new", help="tạo thư mục trang của một đơn vị (cấu hình, dữ liệu, ví dụ xuất bản)",
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as exc:
-        _say(f"congkhai: error: {exc}")
+        _say(f"congkhai: lỗi: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

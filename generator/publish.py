@@ -52,31 +52,31 @@ class Summary:
 
 def reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        return "the disk is full"
+        return "ổ đĩa đã đầy"
     if exc.errno == errno.EROFS:
-        return "the file system is read-only"
+        return "hệ thống tệp chỉ cho đọc"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
+        return "không có quyền ghi hoặc đọc"
     return exc.strerror or str(exc)
 
 
 def check_site_dir(site_dir: Path, force: bool) -> None:
     """Refuse a site directory the build must not write to (before anything else happens)."""
     if site_dir.is_symlink() and not site_dir.exists():
-        raise UsageError(f"--site-dir {site_dir} is a broken symbolic link")
+        raise UsageError(f"--site-dir {site_dir} là một liên kết tượng trưng hỏng")
     if not site_dir.exists():
         return
     if not site_dir.is_dir():
-        raise UsageError(f"--site-dir {site_dir} is a file, not a directory")
+        raise UsageError(f"--site-dir {site_dir} là một tệp, không phải thư mục")
     try:
         entries = sorted(p.name + ("/" if p.is_dir() else "") for p in site_dir.iterdir())
     except OSError as exc:
-        raise UsageError(f"--site-dir {site_dir} cannot be read: {reason(exc)}") from None
+        raise UsageError(f"không đọc được --site-dir {site_dir}: {reason(exc)}") from None
     if entries and not (site_dir / MARKER).is_file() and not force:
-        shown = ", ".join(entries[:SHOWN]) + (f" and {len(entries) - SHOWN} more" if len(entries) > SHOWN else "")
-        raise UsageError(f"--site-dir {site_dir} is not empty and was not published by congkhai (it holds "
-                         f"{shown}); choose an empty or new directory, or add --force to publish into it anyway: "
-                         f"files it does not hold are added, and files of the same name are replaced")
+        shown = ", ".join(entries[:SHOWN]) + (f" và {len(entries) - SHOWN} mục khác" if len(entries) > SHOWN else "")
+        raise UsageError(f"--site-dir {site_dir} không trống và không do congkhai xuất bản (trong đó có {shown}); "
+                         f"hãy chọn một thư mục mới hoặc trống, hoặc thêm --force để vẫn xuất bản vào đó: tệp chưa "
+                         f"có được thêm vào, tệp trùng tên bị thay thế")
 
 
 def _status(path: Path | str) -> tuple[int, int, int, int] | None:
@@ -149,11 +149,10 @@ def recover(site_dir: Path, cache: BuildCache, say: Callable[[str], None]) -> No
         try:
             journal = json.loads(journal_path.read_text(encoding="utf-8"))
             _apply(site_dir, journal)
-            say("Finished publishing the files of a build that was interrupted.")
+            say("Đã xuất bản nốt các tệp của một lần dựng bị ngắt giữa chừng.")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             cache.drop(STATE)
-            say(f"An interrupted build's files could not be moved into place ({exc}); this build writes every "
-                f"file again.")
+            say(f"Không đưa được các tệp của lần dựng bị ngắt vào chỗ ({exc}); lần dựng này ghi lại mọi tệp.")
         journal_path.unlink(missing_ok=True)
     for staging in (cache.root / "staging", site_dir / STAGING):
         shutil.rmtree(staging, ignore_errors=True)
@@ -196,8 +195,8 @@ def publish(site_dir: Path, files: SiteFiles, cache: BuildCache) -> Summary:
         shutil.rmtree(site_dir / STAGING, ignore_errors=True)
         where = f" ({exc.filename})" if exc.filename else ""
         pending = (cache.root / JOURNAL).exists()
-        raise PublishError(f"cannot publish to {site_dir}: {reason(exc)}{where}; " +
-                           ("the next build finishes publishing" if pending else "the site is as it was")) from None
+        raise PublishError(f"không xuất bản được vào {site_dir}: {reason(exc)}{where}; " +
+                           ("lần dựng sau sẽ xuất bản nốt" if pending else "trang web vẫn như cũ")) from None
 
 
 def published(site_dir: Path, cache: BuildCache) -> tuple[bytes, dict[str, str], dict]:

@@ -21,7 +21,7 @@ def congkhai(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 def test_check_reports_ok():
     result = congkhai("check", "--data", str(FIXTURES / "small"))
     assert result.returncode == 0, result.stderr
-    assert "OK: 4 procedures, no errors." in result.stderr
+    assert "Hợp lệ: 4 thủ tục, không có lỗi." in result.stderr
     assert "1 × catalogue/channels.csv:time: thời hạn chỉ có số, không có đơn vị [time_no_unit]" in result.stderr
 
 
@@ -47,7 +47,7 @@ def test_bad_data_exits_1_lists_every_error_and_keeps_the_published_site(data_di
 def test_bad_usage_exits_2(tmp_path):
     assert congkhai("publish").returncode == 2
     missing = congkhai("build", "--data", str(tmp_path / "nowhere"), "--site-dir", str(tmp_path / "s"))
-    assert missing.returncode == 2 and "data directory not found" in missing.stderr
+    assert missing.returncode == 2 and "không tìm thấy thư mục dữ liệu" in missing.stderr
     assert "Traceback" not in missing.stderr
     no_config = congkhai("check", "-f", str(tmp_path / "none.yml"))
     assert no_config.returncode == 2 and "không tìm thấy tệp cấu hình" in no_config.stderr
@@ -69,7 +69,7 @@ def test_rebuild_updates_the_site_and_keeps_files_it_did_not_write(data_dir, tmp
     capsys.readouterr()
     assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site)) == 0
     assert (site / "CNAME").read_text() == "tthc.example.org"
-    assert "Kept 1 file(s) in the site directory that the build did not write: CNAME." in capsys.readouterr().err
+    assert "Giữ nguyên 1 tệp trong thư mục trang mà bản dựng không tạo ra: CNAME." in capsys.readouterr().err
     assert html(site / "thu-tuc/1.001193/index.html").select_one("article h1").get_text() == "Đăng ký kết hôn (sửa)"
 
 

@@ -36,7 +36,7 @@ def manifest(site: Path) -> dict[str, str]:
 
 def problem_lines(stderr: str) -> list[str]:
     """The problems `build -v` printed, in order (warnings, or errors and their count line); not the final
-    «Published … in N s (…)» line, whose timing and file counts legitimately differ."""
+    «Đã xuất bản … trong N giây (…)» line, whose timing and file counts legitimately differ."""
     return [line for line in stderr.splitlines() if PROBLEM.search(line) or SUMMARY.match(line)]
 
 

@@ -102,7 +102,7 @@ def test_source_date_epoch_sets_the_date_and_a_bad_one_is_a_usage_error(tmp_path
     assert struct.unpack("<I", header[4:8])[0] == 1699920000  # 2023-11-14, the day of the given moment
     bad = subprocess.run(build_command(data, tmp_path / "other"), cwd=ROOT, capture_output=True, text=True,
                          env={**ENV, "SOURCE_DATE_EPOCH": "hôm qua"}, timeout=300)
-    assert bad.returncode == 2 and "SOURCE_DATE_EPOCH must be a whole number" in bad.stderr
+    assert bad.returncode == 2 and "SOURCE_DATE_EPOCH phải là một số nguyên giây" in bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "other").exists()
 
 
@@ -150,5 +150,5 @@ def test_an_error_in_a_changed_procedure_publishes_nothing_and_is_reported_like_
     fixed = build()
     assert fixed.returncode == 0, fixed.stderr
     # Only what the change touches is written: the procedure's page, the lists and counts, open data, search.
-    written = int(re.search(r"\((\d+) file\(s\) written", fixed.stderr)[1])
+    written = int(re.search(r"\((\d+) tệp ghi mới", fixed.stderr)[1])
     assert 0 < written < len(published) / 3, fixed.stderr

@@ -134,19 +134,19 @@ def test_a_foreign_directory_is_refused_unless_forced(tmp_path, world, refs, cap
 
     assert build(world["a"][0], site) == 2
     err = capsys.readouterr().err
-    assert "not published by congkhai" in err and "Documents/" in err and "notes.txt" in err and "--force" in err
+    assert "không do congkhai xuất bản" in err and "Documents/" in err and "notes.txt" in err and "--force" in err
     assert "Traceback" not in err
     assert entries(site) == before and manifest(site) == files
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no build cache made beside it either
 
     assert build(world["a"][0], site, "--force") == 0
     err = capsys.readouterr().err
-    assert "Kept 2 file(s)" in err and "Documents/a.docx" in err and "notes.txt" in err
+    assert "Giữ nguyên 2 tệp" in err and "Documents/a.docx" in err and "notes.txt" in err
     assert (site / "Documents/a.docx").read_bytes() == b"PK\x03\x04 a document"
     assert without(manifest(site), "Documents/a.docx", "notes.txt") == refs["a"]
     # Published now: an ordinary build needs no --force any more, and keeps the files.
     assert build(world["a"][0], site) == 0
-    assert "Kept 2 file(s)" in capsys.readouterr().err
+    assert "Giữ nguyên 2 tệp" in capsys.readouterr().err
 
 
 def test_an_empty_directory_is_accepted_and_a_file_is_refused(tmp_path, world, refs, capsys):
@@ -160,7 +160,7 @@ def test_an_empty_directory_is_accepted_and_a_file_is_refused(tmp_path, world, r
     capsys.readouterr()
     assert build(world["a"][0], site) == 2
     err = capsys.readouterr().err
-    assert "is a file, not a directory" in err and "Traceback" not in err
+    assert "là một tệp, không phải thư mục" in err and "Traceback" not in err
     assert site.read_bytes() == b"not a directory"
     assert not (tmp_path / ".a-file.cache").exists()
 
@@ -184,7 +184,7 @@ def test_files_the_build_did_not_write_are_kept_and_files_it_no_longer_makes_are
         assert build(world[data][0], site, *extra) == 0, (data, extra)
         err = capsys.readouterr().err
         assert "Traceback" not in err
-        assert f"Kept {len(foreign)} file(s)" in err and "CNAME" in err and ".well-known/security.txt" in err, err
+        assert f"Giữ nguyên {len(foreign)} tệp" in err and "CNAME" in err and ".well-known/security.txt" in err, err
         for path, content in foreign.items():
             assert (site / path).read_bytes() == content, (path, data, extra)
         assert without(manifest(site), *foreign) == refs[expected], (data, extra)
@@ -227,7 +227,7 @@ def test_a_second_build_while_one_holds_the_lock_exits_2_and_touches_nothing(tmp
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert build(world["b"][0], site) == 2
         err = capsys.readouterr().err
-        assert "another build is publishing" in err and "Traceback" not in err
+        assert "một lần dựng khác đang xuất bản" in err and "Traceback" not in err
         assert manifest(site) == refs["a"]
         assert status(site) == statuses
     finally:
@@ -308,12 +308,12 @@ def test_a_crash_while_moving_files_into_place_is_finished_by_the_next_build(tmp
     if then == "b":  # the journal alone completes the crashed build's site (the next build would rewrite anyway)
         said = []
         generator.publish.recover(site, generator.cache.BuildCache(site), said.append)
-        assert said == ["Finished publishing the files of a build that was interrupted."]
+        assert said == ["Đã xuất bản nốt các tệp của một lần dựng bị ngắt giữa chừng."]
         assert manifest(site) == refs["b"] and not journal.exists()
     capsys.readouterr()
     assert build(world[then][0], site) == 0
     err = capsys.readouterr().err
-    assert ("Finished publishing the files of a build that was interrupted" in err) == (then == "a")
+    assert ("Đã xuất bản nốt các tệp của một lần dựng bị ngắt giữa chừng" in err) == (then == "a")
     assert "Traceback" not in err
     assert manifest(site) == refs[then]
     assert not leftovers(site)
@@ -389,10 +389,10 @@ def _cache_entry(site: Path, path: Path) -> bool:
 
 
 FAULTS = {  # what fails → (the functions that fail there, when, errno, what the message says)
-    "disk full while staging": (("write", "publish"), _staging, errno.ENOSPC, "the disk is full"),
-    "disk full while writing the build cache": (("cache",), _cache_entry, errno.ENOSPC, "the disk is full"),
+    "disk full while staging": (("write", "publish"), _staging, errno.ENOSPC, "ổ đĩa đã đầy"),
+    "disk full while writing the build cache": (("cache",), _cache_entry, errno.ENOSPC, "ổ đĩa đã đầy"),
     "read-only site directory": (("publish",), lambda site, p: p.name.startswith(".congkhai-probe"), errno.EROFS,
-                                 "read-only"),
+                                 "chỉ cho đọc"),
 }
 
 
@@ -422,7 +422,7 @@ def test_disk_full_when_recording_what_was_published_after_publishing(tmp_path, 
     capsys.readouterr()
     assert build(world["b"][0], site) == 0
     err = capsys.readouterr().err
-    assert "the site is as it was" not in err and "Traceback" not in err
+    assert "trang web vẫn như cũ" not in err and "Traceback" not in err
     assert manifest(site) == refs["b"] and not leftovers(site)
     monkeypatch.undo()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -455,7 +455,7 @@ def test_an_unwritable_build_cache_directory(tmp_path, world, refs, capsys, monk
         site.parent.chmod(0o755)
         monkeypatch.undo()
         monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    assert_failed_cleanly(err, site, before, listed, "cannot use the build cache")
+    assert_failed_cleanly(err, site, before, listed, "không dùng được bộ nhớ đệm")
     assert not cache.exists()
     assert build(world["b"][0], site) == 0
     assert manifest(site) == refs["b"]

@@ -290,7 +290,7 @@ def test_check_on_the_sample_groups_its_warnings(capsys):
         return capsys.readouterr().err.splitlines()
 
     grouped = check()
-    assert grouped[-1] == "OK: 1597 procedures, no errors."
+    assert grouped[-1] == "Hợp lệ: 1.597 thủ tục, không có lỗi."
     total = int(re.fullmatch(r"(\d+) warning\(s\); `congkhai check --verbose` lists them all\.", grouped[-2])[1])
     counts = [int(m[1]) for line in grouped if (m := re.match(r"\s*(\d+) × \S+: .+ \[\w+\]$", line))]
     assert sum(counts) == total > 1000 and len(grouped) < 60
