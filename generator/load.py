@@ -13,18 +13,22 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import difflib
 import io
 import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .cache import digest
 from .problems import Report
-from .schema import Table
+from .schema import Column, Table
+from .vietnamese import fold, format_number, words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,11 +44,20 @@ LARGE_FILE = 4 * 2**20
 
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
+# A workbook is a zip of XML parts, and openpyxl holds every cell of them in memory as an object: the real catalogue
+# as one workbook (20.7 MB unpacked, its text in shared strings) takes 60 MB, a sheet of 500,000 numbers (18.8 MB)
+# 250 MB and 10 s. Above this, unpacked, a workbook is refused before it is read (at most about 1 GB and 40 s):
+# split it, or save it as «CSV UTF-8».
+MAX_WORKBOOK_BYTES = 64 * 2**20
+# The cells holding values of one sheet span at most this many rows × columns (the real catalogue's largest sheet,
+# 16,440 rows × 15 columns, is 250,000): a stray value far below the data would otherwise be millions of rows.
+MAX_SHEET_CELLS = 5_000_000
 # Invisible characters that never belong in published text: C0 controls other than tab and line breaks, DEL, C1
-# controls and the two non-characters. Removed at load time, with a warning.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# Header cells may carry a stray BOM or zero-width characters from copy and paste.
-_HEADER_JUNK = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+# controls, the two non-characters, and the directional formatting characters (U+202A–202E embeddings and
+# overrides, U+2066–2069 isolates), which display a name or a link reversed. Removed at load time, with a warning.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# Header cells may carry a stray BOM, zero-width or directional characters from copy and paste.
+_HEADER_JUNK = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -55,6 +68,14 @@ class RawTable:
     columns: dict[str, list[str]]  # column → its cells, in header order (duplicate and unnamed columns dropped)
     rows: list[int]  # spreadsheet row of each row of cells
     header_row: int = 1  # spreadsheet row of the header (rows above it are titles)
+    # Where each cell was read, parallel to `columns`, when its row and column do not say it: a sheet laid out as
+    # the printed Biểu 06 (bieu06.py) gives `statistics/b.xlsx:Q1!H12`. Problems point there (cell()).
+    cells: dict[str, list[str]] = field(default_factory=dict)
+
+    def cell(self, index: int, column: str) -> str:
+        """Where row INDEX's COLUMN was read (`statistics/b.xlsx:Q1!H12`), or "" when its row and column say it."""
+        cells = self.cells.get(column)
+        return cells[index] if cells else ""
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -89,7 +110,7 @@ def _locate(text: str, needle: str, table: Table) -> tuple[int | None, str | Non
     except _BadCsv:
         rows = [[line] for line in text.split("\n")]
     start = _header_index(table, rows) or 0
-    header = [_header_cell(cell) for cell in rows[start]] if rows else []
+    header = [column_name(table, cell) or _header_cell(cell) for cell in rows[start]] if rows else []
     for number, row in enumerate(rows, start=1):
         for index, cell in enumerate(row):
             if needle in cell:
@@ -180,35 +201,79 @@ def _header_cell(value: str) -> str:
     return unicodedata.normalize("NFC", _HEADER_JUNK.sub("", value)).strip()
 
 
-def _declared(table: Table) -> set[str]:
-    return {c.name for c in table.input_columns()}
+def header_key(text: str) -> str:
+    """A header cell as compared with the contract: letter case, marks, spacing and punctuation aside."""
+    return " ".join(words(fold(_header_cell(text))))
+
+
+@lru_cache(maxsize=None)
+def _names(table: Table) -> dict[str, str]:
+    """Header key → contract column, by each input column's name and its Vietnamese label (the data dictionary's:
+    «Mã thủ tục», «Cấp thực hiện», …)."""
+    names: dict[str, str] = {}
+    for column in table.input_columns():
+        names.setdefault(header_key(column.name), column.name)
+        names.setdefault(header_key(column.label), column.name)
+    return names
+
+
+def column_name(table: Table, cell: str) -> str | None:
+    """The contract column a header cell names, by its name or its label; None if it names none."""
+    return _names(table).get(header_key(cell))
+
+
+def closest_column(table: Table, cell: str) -> Column | None:
+    """The contract column whose name or label is nearest to a header cell that names none (difflib), if one is
+    near enough to be what was meant."""
+    names = _names(table)
+    match = difflib.get_close_matches(header_key(cell), list(names), n=1, cutoff=0.6)
+    return table.column(names[match[0]]) if match else None
 
 
 def _header_index(table: Table, rows: list[list[str]]) -> int | None:
-    """Index of the header row: the first of the first rows naming a column of the contract; failing that,
-    the first row with anything in it. None if every row is empty."""
-    declared = _declared(table)
+    """Index of the header row: the first of the first rows naming a column of the contract (by name or label);
+    None if none does."""
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(_header_cell(cell) in declared for cell in row):
+        if any(column_name(table, cell) for cell in row):
             return i
-    return next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    return None
 
 
-def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Report) -> None:
-    """Remove control characters (with a warning) and report cells too long to be real, in place."""
+def _no_header(table: Table, file: str, rows: list[list[str]], first: int, report: Report) -> None:
+    """One error for a table whose header row names no column of the contract, at its first row, naming the
+    nearest known column: every row read under a wrong header would be an error of its own."""
+    cells = [cell for row in rows[first:first + HEADER_SEARCH_ROWS] for cell in row if cell.strip()]
+    near = next(((cell, column) for cell in cells if (column := closest_column(table, cell))), None)
+    hint = (f"; «{_header_cell(near[0])}» gần nhất với cột «{near[1].name}» ({near[1].label})" if near else "")
+    report.error("unknown_header", file, first + 1, None,
+                 f"không tìm thấy hàng tên cột: không ô nào trong {HEADER_SEARCH_ROWS} hàng đầu là tên một cột của "
+                 f"quy ước (tên như «{table.input_columns()[0].name}» hoặc nhãn tiếng Việt như "
+                 f"«{table.input_columns()[0].label}», xem trang Từ điển dữ liệu){hint}",
+                 ", ".join(f"{c.name} ({c.label})" for c in table.input_columns() if c.presence == "required"),
+                 " | ".join(_header_cell(cell) for cell in rows[first] if cell.strip()))
+
+
+def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Report,
+           cells: dict[str, list[str]] | None = None) -> None:
+    """Remove control characters (with a warning) and report cells too long to be real, in place. CELLS: where
+    each was read, when the row and column do not say it (RawTable.cells)."""
+    def where(column: str, i: int) -> str:
+        return cells[column][i] if cells and column in cells else ""
+
     for column, values in columns.items():
         if _CONTROL.search("\n".join(values)) is None and max(map(len, values), default=0) <= MAX_CELL:
             continue  # one scan of the whole column: nearly every column is clean
         for i, value in enumerate(values):
             if _CONTROL.search(value):
                 report.warning("control_characters", file, rows[i], column,
-                               "invisible control characters removed", "printable text", value)
+                               "invisible control characters removed", "printable text", value, where(column, i))
                 values[i] = _CONTROL.sub("", value)
         for i, value in enumerate(values):
             if len(value) > MAX_CELL:
                 report.error("cell_too_long", file, rows[i], column,
                              "cell is too long to be a value (a quote left open swallows the rest of the file)",
-                             f"at most {MAX_CELL:,} characters", f"{len(value):,} characters: " + value[:40])
+                             f"at most {MAX_CELL:,} characters", f"{len(value):,} characters: " + value[:40],
+                             where(column, i))
                 values[i] = ""
 
 
@@ -217,7 +282,11 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
     """Rows as read (row i = spreadsheet row i + 1) → table below its header row."""
     start = _header_index(table, rows)
     if start is None:
-        report.error("empty_file", file, None, None, "file has no header row", "a header row", "nothing")
+        first = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+        if first is None:
+            report.error("empty_file", file, None, None, "file has no header row", "a header row", "nothing")
+        else:
+            _no_header(table, file, rows, first, report)
         return None
     header_row = start + 1
     titles = [(i + 1, next(c for c in row if c.strip())) for i, row in enumerate(rows[:start])
@@ -226,7 +295,7 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
         report.warning("title_rows", file, titles[0][0], None,
                        f"rows above the header (row {header_row}) are not data and are skipped",
                        "the header row first", titles[0][1].strip())
-    header = [_header_cell(h) for h in rows[start]]
+    header = [column_name(table, h) or _header_cell(h) for h in rows[start]]
     body_rows = rows[start + 1:]
     seen: set[str] = set()
     keep: list[int] = []
@@ -344,14 +413,13 @@ def _rows(text: str, delimiter: str) -> list[list[str]]:
 def _parse(text: str, table: Table) -> tuple[list[list[str]], str]:
     """Rows and the delimiter: comma, unless the header row only makes sense split by tabs (Excel's «Unicode
     Text») or by semicolons (Excel where the list separator is «;»)."""
-    declared = _declared(table)
     fallback: list[list[str]] | _BadCsv | None = None  # what the comma reading gave
     for delimiter in DELIMITERS:
         try:
             rows = _rows(text, delimiter)
         except _BadCsv as exc:
             rows = exc
-        if isinstance(rows, list) and any(_header_cell(cell) in declared
+        if isinstance(rows, list) and any(column_name(table, cell)
                                           for row in rows[:HEADER_SEARCH_ROWS] for cell in row):
             return rows, delimiter
         if fallback is None:
@@ -413,6 +481,15 @@ def _open_workbook(path: Path, file: str, report: Report):
     if not _usable(path, file, report):
         return None
     try:
+        with zipfile.ZipFile(path) as archive:  # the sizes its parts declare, which reading them cannot exceed
+            size = sum(info.file_size for info in archive.infolist())
+        if size > MAX_WORKBOOK_BYTES:
+            report.error("workbook_too_large", file, None, None,
+                         f"tệp Excel giải nén ra {format_number(size)} byte, quá giới hạn "
+                         f"{format_number(MAX_WORKBOOK_BYTES)} byte nên không được đọc: chia thành nhiều tệp, hoặc "
+                         "lưu thành «CSV UTF-8»", f"tối đa {format_number(MAX_WORKBOOK_BYTES)} byte khi giải nén",
+                         f"{format_number(size)} byte")
+            return None
         # Not read-only: merged ranges are only known to a fully loaded sheet, and every cell is parsed here, so
         # nothing later in this module meets the workbook's XML.
         return openpyxl.load_workbook(path, data_only=True)
@@ -427,21 +504,90 @@ def _open_workbook(path: Path, file: str, report: Report):
         return None
 
 
-def _sheet(workbook, sheet_name: str, table: Table, file: str, report: Report) -> RawTable | None:
-    sheet = workbook[sheet_name]
-    rows = [[_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+# A merged range of a sheet: first row, first column, last row, last column (1-based, as Excel counts), A1:B2.
+Merged = tuple[int, int, int, int, str]
+
+
+def sheet_rows(sheet, file: str, report: Report) -> tuple[list[list[str]], list[Merged]] | None:
+    """The rows of a sheet as text (row i = spreadsheet row i + 1), as far as its cells holding a value reach,
+    and its merged ranges there; a merged range's value fills every cell it covers, as Excel displays it. None,
+    with an error, when those cells span more than MAX_SHEET_CELLS."""
+    # openpyxl's iter_rows walks the sheet's whole used range and makes a cell object for each position in it: an
+    # export with one formatted empty cell at row 1,048,576 took minutes and gigabytes (bench/workbook_bounds.py).
+    # The cells the file holds are the worksheet's `_cells`; openpyxl has no public way to visit only them.
+    values = {key: cell.value for key, cell in sheet._cells.items() if cell.value is not None}
+    height = max((row for row, _ in values), default=0)
+    width = max((column for _, column in values), default=0)
+    if height * width > MAX_SHEET_CELLS:
+        from openpyxl.utils import get_column_letter
+
+        report.error("workbook_too_large", f"{file}[{sheet.title}]", None, None,
+                     f"các ô có giá trị trải trên A1:{get_column_letter(width)}{height} = {format_number(height * width)}"
+                     f" ô, quá giới hạn {format_number(MAX_SHEET_CELLS)} ô: xóa các hàng, cột thừa bên dưới và bên "
+                     "phải dữ liệu", f"tối đa {format_number(MAX_SHEET_CELLS)} ô",
+                     f"{format_number(height)} hàng × {format_number(width)} cột")
+        return None
+    rows = [[""] * width for _ in range(height)]
+    for (row, column), value in values.items():
+        rows[row - 1][column - 1] = _cell_text(value)
     merged = []
     for cells in sheet.merged_cells.ranges:
-        value = rows[cells.min_row - 1][cells.min_col - 1] if cells.min_row <= len(rows) else ""
-        for r in range(cells.min_row - 1, min(cells.max_row, len(rows))):
-            row = rows[r]
-            row.extend([""] * (cells.max_col - len(row)))
-            for c in range(cells.min_col - 1, cells.max_col):
-                row[c] = value
-        merged.append((cells.min_row, cells.min_col, cells.coord))
+        if cells.min_row > height or cells.min_col > width:
+            continue  # nothing in it, and beyond every value
+        value = rows[cells.min_row - 1][cells.min_col - 1]
+        for r in range(cells.min_row - 1, min(cells.max_row, height)):
+            for c in range(cells.min_col - 1, min(cells.max_col, width)):
+                rows[r][c] = value
+        merged.append((cells.min_row, cells.min_col, cells.max_row, cells.max_col, cells.coord))
+    return rows, merged
+
+
+def _sheet(sheet, table: Table, file: str, report: Report,
+           read: tuple[list[list[str]], list[Merged]] | None = None) -> RawTable | None:
+    """A sheet holding TABLE's columns; READ: its sheet_rows, when already read."""
+    read = read or sheet_rows(sheet, file, report)
+    if read is None:
+        return None
+    rows, merged = read
     start = _header_index(table, rows) or 0
-    in_data = sorted(m for m in merged if m[0] > start + 1)  # titles and the header are not data
-    return table_from_rows(table, f"{file}[{sheet_name}]", rows, report, in_data)
+    # Titles and the header are not data.
+    in_data = sorted((m[0], m[1], m[4]) for m in merged if m[0] > start + 1)
+    return table_from_rows(table, f"{file}[{sheet.title}]", rows, report, in_data)
+
+
+def _visible(workbook, file: str, report: Report) -> list:
+    """The worksheets a reader of the workbook sees; a hidden one is skipped with a warning (a hidden draft must
+    not be published in place of the visible sheet)."""
+    for sheet in workbook.worksheets:
+        if sheet.sheet_state != "visible":
+            report.warning("hidden_sheet", file, None, None,
+                           f"trang tính «{sheet.title}» bị ẩn nên không được đọc (bỏ ẩn nếu cần công bố)",
+                           "trang tính hiện", sheet.title)
+    return [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
+
+
+def _statistics_sheet(sheet, table: Table, file: str, report: Report) -> RawTable | None:
+    """A sheet of a statistics workbook: laid out as the printed Biểu 06 (bieu06.py), or TABLE's columns, or
+    neither (notes, sources, a signature page): skipped with a warning naming it."""
+    from . import bieu06  # it builds on this module
+
+    read = sheet_rows(sheet, file, report)
+    if read is None:
+        return None
+    start = _header_index(table, read[0])
+    # A tidy header names the required columns (`period`, `level` or their labels); a printed form's title block
+    # may name one of them in a cell of its own («Kỳ báo cáo:»), never both in one row.
+    named = {column_name(table, cell) for cell in read[0][start]} if start is not None else set()
+    required = {c.name for c in table.input_columns() if c.presence == "required"}
+    form = None if required <= named else bieu06.layout(read[0])
+    if form is not None:
+        return bieu06.read_sheet(form, *read, file, sheet.title, report)
+    if start is not None:
+        return _sheet(sheet, table, file, report, read)
+    report.warning("skipped_sheet", file, None, None,
+                   f"trang tính «{sheet.title}» không có hàng tên cột của quy ước, cũng không theo mẫu Biểu số "
+                   "06/VPCP/KSTT, nên được bỏ qua", "bảng số liệu", sheet.title)
+    return None
 
 
 def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Report) -> dict[str, RawTable]:
@@ -449,15 +595,15 @@ def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Repo
     workbook = _open_workbook(path, file, report)
     if workbook is None:
         return {}
-    sheets = {name.strip().lower(): name for name in workbook.sheetnames}
+    sheets = {sheet.title.strip().lower(): sheet for sheet in _visible(workbook, file, report)}
     result: dict[str, RawTable] = {}
     for table in tables:
-        sheet_name = sheets.get(table.name)
-        if sheet_name is None:
+        sheet = sheets.get(table.name)
+        if sheet is None:
             report.error("missing_file", file, None, None, f"workbook has no sheet «{table.name}»",
                          table.name, ", ".join(workbook.sheetnames))
             continue
-        raw = _sheet(workbook, sheet_name, table, file, report)
+        raw = _sheet(sheet, table, file, report)
         if raw is not None:
             result[table.name] = raw
     workbook.close()
@@ -564,7 +710,8 @@ def _stored_column(values: list[str]) -> list[str]:
 
 
 def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> list[RawTable] | None:
-    """Every .csv file and every sheet of every .xlsx workbook in DIRECTORY, all holding TABLE's columns.
+    """Every .csv file and every visible sheet of every .xlsx workbook in DIRECTORY, holding TABLE's columns or
+    (a workbook's sheet) laid out as the printed Biểu 06.
     None when the directory does not exist (nothing published), or is not a directory that can be read (an error
     then)."""
     where = directory.relative_to(data_root).as_posix()
@@ -584,8 +731,8 @@ def load_all(directory: Path, table: Table, data_root: Path, report: Report) -> 
         elif path.suffix.lower() == ".xlsx" and not path.name.startswith("~$"):
             workbook = _open_workbook(path, file, report)
             if workbook is not None:
-                for sheet_name in workbook.sheetnames:
-                    raw = _sheet(workbook, sheet_name, table, file, report)
+                for sheet in _visible(workbook, file, report):
+                    raw = _statistics_sheet(sheet, table, file, report)
                     if raw is not None:
                         result.append(raw)
                 workbook.close()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .load import RawTable
+from .load import RawTable, closest_column
 from .model import Channel, Document, Procedure
 from .problems import Report
 from .schema import (CHANNELS, COUNT_COLUMNS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, STAT_LEVELS,
@@ -568,14 +568,21 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
     """Columns present and usable; missing required/expected ones are errors, unknown ones warnings."""
     declared = {c.name for c in raw.table.input_columns()}
     present = []
+    # An unknown header nearest to a missing column is why it is missing: one error, not two.
+    unknown = {name: closest_column(raw.table, name) for name in raw.header if name and name not in declared}
     for column in raw.table.input_columns():
         if column.name in raw.columns:
             present.append(column)
+        elif culprit := next((name for name, near in unknown.items() if near == column), None):
+            del unknown[culprit]
+            report.error("unknown_header", raw.file, raw.header_row, culprit,
+                         f"cột «{culprit}» không có trong quy ước; gần nhất là cột «{column.name}» ({column.label}), "
+                         "đang thiếu: đổi tên cột cho đúng", f"{column.name} hoặc {column.label}", culprit)
         elif column.presence in ("required", "expected"):
             report.error("missing_column", raw.file, raw.header_row, column.name,
                          f"required column «{column.name}» is missing", column.name, ", ".join(raw.header))
-    for name in raw.header:
-        if name and name not in declared:
+    for name in unknown:
+        if name:
             report.warning("unknown_column", raw.file, raw.header_row, name,
                            "column is not part of the contract and is ignored")
     return present
@@ -588,8 +595,8 @@ def check_tables(tables: dict[str, RawTable], report: Report) -> dict[str, int]:
         _columns(raw, report)
     first: dict[str, int] = {}
     procedures = tables.get(PROCEDURES.name)
-    if procedures is None:
-        return first  # references cannot be checked; the missing file is already reported
+    if procedures is None or "code" not in procedures.columns:
+        return first  # references cannot be checked; the missing file or column is already reported
     if "code" in procedures.columns:
         if not procedures.rows:
             report.error("empty_file", procedures.file, procedures.header_row + 1, None,
@@ -655,23 +662,25 @@ def parse_statistics(tables: list[RawTable], report: Report) -> StatisticsCells:
             parsed = cells.setdefault(column.name, {})
             for value in set(values[column.name]) - parsed.keys():
                 parsed[value] = parse_cell(column, value)
-            for row, value in zip(rows, values[column.name]):
+            for index, (row, value) in enumerate(zip(rows, values[column.name])):
                 problem = parsed[value][1]
                 if problem:
                     severity, code, message, expected = problem
-                    report.add(severity, code, raw.file, row, column.name, message, expected, value)
+                    report.add(severity, code, raw.file, row, column.name, message, expected, value,
+                               raw.cell(index, column.name))
         if "period" not in values or "level" not in values:
             continue
         period = {v: p.canonical if (p := cells.typed("period", v)) else None for v in set(values["period"])}
         keys = zip([period[v] for v in values["period"]], [cells.typed("level", v) for v in values["level"]],
                    *(values[c] if c in values else [""] * len(rows) for c in SCOPE_COLUMNS[1:]))
-        for row, key in zip(rows, keys):
+        for index, (row, key) in enumerate(zip(rows, keys)):
             if None in key or not key[0]:
                 continue  # an invalid period or level is reported already
+            where = raw.cell(index, "agency") or raw.cell(index, "field")  # a printed form's row: its name cell
             if key in first:
                 report.error("duplicate_row", raw.file, row, "period",
                              f"same scope and period as {first[key]}", "one row per scope and period",
-                             " / ".join(k for k in key if k))
+                             " / ".join(k for k in key if k), where)
             else:
-                first[key] = f"{raw.file}:{row}"
+                first[key] = where or f"{raw.file}:{row}"
     return cells

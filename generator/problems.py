@@ -39,6 +39,11 @@ SUMMARIES = {
     "time_unparsed": "không đọc được thời hạn",
     "fee_unparsed": "không đọc được phí, lệ phí",
     "fee_no_information": "phí ghi «không có thông tin»",
+    "unknown_header": "tên cột không có trong quy ước (gần với một cột đang thiếu)",
+    "hidden_sheet": "trang tính bị ẩn (bỏ qua)",
+    "skipped_sheet": "trang tính không phải bảng số liệu (bỏ qua)",
+    "workbook_too_large": "tệp Excel quá lớn",
+    "missing_period": "không tìm thấy kỳ báo cáo của biểu",
 }
 
 
@@ -52,8 +57,13 @@ class Problem:
     message: str
     expected: str = ""
     received: str = ""
+    # The workbook cell, `statistics/b.xlsx:Q1!H12`, when the row and column do not say where the value was read:
+    # a sheet laid out as the printed Biểu 06 (bieu06.py), whose figures sit under its own headings.
+    cell: str = ""
 
     def location(self) -> str:
+        if self.cell:
+            return f"{self.cell}:{self.column}" if self.column else self.cell
         parts = [self.file]
         if self.row is not None:
             parts.append(str(self.row))
@@ -74,16 +84,16 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, severity: Severity, code: str, file: str, row: int | None, column: str | None,
-            message: str, expected: str = "", received: str = "") -> None:
-        self.problems.append(Problem(severity, code, file, row, column, message, expected, received))
+            message: str, expected: str = "", received: str = "", cell: str = "") -> None:
+        self.problems.append(Problem(severity, code, file, row, column, message, expected, received, cell))
 
     def error(self, code: str, file: str, row: int | None, column: str | None, message: str,
-              expected: str = "", received: str = "") -> None:
-        self.add("error", code, file, row, column, message, expected, received)
+              expected: str = "", received: str = "", cell: str = "") -> None:
+        self.add("error", code, file, row, column, message, expected, received, cell)
 
     def warning(self, code: str, file: str, row: int | None, column: str | None, message: str,
-                expected: str = "", received: str = "") -> None:
-        self.add("warning", code, file, row, column, message, expected, received)
+                expected: str = "", received: str = "", cell: str = "") -> None:
+        self.add("warning", code, file, row, column, message, expected, received, cell)
 
     @property
     def errors(self) -> list[Problem]:
