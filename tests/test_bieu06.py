@@ -23,7 +23,7 @@ from generator.schema import STATISTICS
 
 from conftest import FIXTURES, ROOT
 
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "generator" / "templates"
 COUNTS = ["received_total", "received_online", "received_offline", "carried_over", "resolved_total",
           "resolved_early", "resolved_on_time", "resolved_late", "pending_total", "pending_in_time", "pending_overdue"]
 
