@@ -186,7 +186,7 @@ EDITS = {"rename": rename_one, "document": add_document}
 
 def files_written(log: Path) -> int:
     """How many files `congkhai build` wrote into the site (its last line says so)."""
-    found = re.search(r"\((\d+) file\(s\) written", log.read_text(encoding="utf-8"))
+    found = re.search(r"\((\d+) tệp ghi mới", log.read_text(encoding="utf-8"))
     return int(found[1]) if found else -1
 
 
