@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,6 +40,12 @@ SUMMARIES = {
     "time_unparsed": "không đọc được thời hạn",
     "fee_unparsed": "không đọc được phí, lệ phí",
     "fee_no_information": "phí ghi «không có thông tin»",
+    "invalid_date": "ngày không hợp lệ",
+    "invalid_json": "tệp JSON không hợp lệ",
+    "not_a_record": "giá trị JSON không phải hồ sơ thủ tục của Cổng",
+    "internal_procedure": "thủ tục nội bộ, không công khai cho người dân (bỏ qua)",
+    "channel_times_differ": "một cách thức được ghi hai lần với thời hạn khác nhau",
+    "case_time_differs": "thời hạn của trường hợp (cases) khác thời hạn của cách thức",
 }
 
 
@@ -98,9 +105,13 @@ class Report:
         groups: dict[tuple[str, str], list[Problem]] = {}
         for p in self.problems:
             if p.severity == severity:
-                groups.setdefault((p.code, f"{p.file}:{p.column or ''}"), []).append(p)
+                # A JSON location names an element of a list ($[3].executionMethods[2].fees): one group for all.
+                groups.setdefault((p.code, f"{p.file}:{_INDEX.sub('[*]', p.column or '')}"), []).append(p)
         ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         return [(code, where, len(items), items) for (code, where), items in ordered]
+
+
+_INDEX = re.compile(r"\[\d+\]")
 
 
 class UsageError(Exception):
