@@ -46,6 +46,7 @@ SUMMARIES = {
     "internal_procedure": "thủ tục nội bộ, không công khai cho người dân (bỏ qua)",
     "channel_times_differ": "một cách thức được ghi hai lần với thời hạn khác nhau",
     "case_time_differs": "thời hạn của trường hợp (cases) khác thời hạn của cách thức",
+    "excel_cell_limit": "ô dài hơn 32.767 ký tự, Excel sẽ cắt bớt",
 }
 
 
