@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number"}
+_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number", "date": "date"}
 
 
 def neutralise(value: object) -> object:

@@ -184,11 +184,11 @@ def _fee(folded: str) -> ParsedFee:
         return ParsedFee(0)
     if _NO_INFORMATION.fullmatch(folded):
         return ParsedFee(None, "fee_no_information")
-    found = sorted([(m.start(), "vnd", _amount(m.group(1), m.group(2))) for m in _AMOUNT.finditer(folded)]
-                   + [(m.start(), "usd", _dollars(m.group(1))) for m in _USD.finditer(folded)])
+    found = sorted([(m.span(), "vnd", _amount(m.group(1), m.group(2))) for m in _AMOUNT.finditer(folded)]
+                   + [(m.span(), "usd", _dollars(m.group(1))) for m in _USD.finditer(folded)])
     amounts = {(currency, amount) for _, currency, amount in found}
-    if found and found[0][0] == 0 and found[0][2] is not None:
-        # The portal's structured form: the amount first, its explanation after it.
+    if found and found[0][0][0] == 0 and found[0][2] is not None and folded[found[0][0][1]:].lstrip()[:1] in ("", "("):
+        # The portal's structured form: the amount first, its explanation after it in brackets.
         amounts = {found[0][1:]}
     if len(amounts) == 1 and None not in (amount := next(iter(amounts)))[1:]:
         currency, value = amount

@@ -22,9 +22,11 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from .cache import digest
 from .load import Origin, RawTable, _clean, _stored_column, memoised, read_bytes, stored
 from .problems import Problem, Report
 from .schema import CATALOGUE_TABLES, CHANNELS, CHANNELS_TABLE, DOCUMENTS, LEVELS, ONLINE, PROCEDURES, Table
+from .vietnamese import fold
 
 # Level flags, in the order the level cell names them.
 LEVEL_FLAGS = (("isMinistry", "bo"), ("isProvince", "tinh"), ("isWard", "xa"), ("isOtherAgency", "khac"))
@@ -38,7 +40,7 @@ FORMALITY_TYPES = {
     "NOT_ASSIGNED_REGULATION": "TTHC không được luật giao cho địa phương quy định",
     "OTHER": "Loại khác",
 }
-# currencyName as the portal writes it (folded by _fold_currency) → the unit the fee text shows.
+# currencyName as the portal writes it, folded → the unit the fee text shows.
 CURRENCIES = {"viet nam dong": "đồng", "vnd": "đồng", "vnđ": "đồng", "dong": "đồng", "usd": "USD"}
 PAGE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"  # + the record's id: its public page
 VIETNAM = dt.timezone(dt.timedelta(hours=7))  # the portal's dates are midnights in Vietnam, as epoch milliseconds
@@ -57,7 +59,7 @@ def read_portal(paths: list[Path], data_root: Path, report: Report, memo, meanwh
         file = path.relative_to(data_root).as_posix()
         data = read_bytes(path, file, report)
         if data is not None:
-            pending.append(memoised(f"{MEMO}-{_digest_name(file)}", file, data,
+            pending.append(memoised(f"{MEMO}-{digest(file)[:16]}", file, data,
                                     lambda data=data, file=file: read_file(data, file), memo))
     tables = tidy()
     if meanwhile is not None:
@@ -69,12 +71,6 @@ def read_portal(paths: list[Path], data_root: Path, report: Report, memo, meanwh
         parts.append(own)
     directory = paths[0].parent.relative_to(data_root).as_posix()
     return merge(parts, directory) if len(parts) != 1 else parts[0]
-
-
-def _digest_name(file: str) -> str:
-    from .cache import digest
-
-    return digest(file)[:16]
 
 
 def read_file(data: bytes, file: str) -> tuple[dict[str, RawTable], list[Problem]]:
@@ -123,11 +119,11 @@ _INVALID = object()
 def _json(text: str, file: str, report: Report, line: int | None = None) -> Any:
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:  # RecursionError cannot happen below Python's nesting limit of the parser
+    except json.JSONDecodeError as exc:
         report.error("invalid_json", file, line or exc.lineno, f"cột {exc.colno}",
                      f"không phải JSON hợp lệ: {exc.msg}", "JSON", text[exc.pos:exc.pos + 30])
         return _INVALID
-    except RecursionError:
+    except RecursionError:  # arrays nested thousands deep
         report.error("invalid_json", file, line, None, "JSON lồng nhau quá sâu", "JSON", "")
         return _INVALID
 
@@ -173,11 +169,6 @@ def _names(record: dict, key: str) -> list[str]:
     return [name for item in _items(record, key) if (name := _text(item.get("name")).strip())]
 
 
-def _number(value: Any) -> str:
-    """A count or time as the tidy files write it: 5, not 5.0."""
-    return _text(value)
-
-
 def _date(value: Any) -> str:
     """Epoch milliseconds → the day in Vietnam, ISO; "" when there is none."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -188,12 +179,6 @@ def _date(value: Any) -> str:
         return ""
 
 
-def _fold_currency(name: str) -> str:
-    from .vietnamese import fold
-
-    return fold(name)
-
-
 def time_text(method: dict) -> tuple[str, str]:
     """A method's time as the tidy `time` text, and the key it came from: `5 Ngày làm việc`; a bare number when the
     unit is OTHER (as the portal shows it: parse then warns that the unit is missing); nothing for 0."""
@@ -201,8 +186,8 @@ def time_text(method: dict) -> tuple[str, str]:
     if amount in (None, "", 0):
         return "", ".processingTime"
     if unit in UNITS:
-        return f"{_number(amount)} {UNITS[unit]}", ".processingTime"
-    return _number(amount), ".processingTimeUnit"
+        return f"{_text(amount)} {UNITS[unit]}", ".processingTime"
+    return _text(amount), ".processingTimeUnit"
 
 
 def fee_text(method: dict) -> str:
@@ -217,8 +202,8 @@ def fee_text(method: dict) -> str:
             lines.append(f"{label}: {note or 'Miễn phí'}")
             continue
         currency = _text(fee.get("currencyName")).strip()
-        unit = CURRENCIES.get(_fold_currency(currency), currency)
-        amount = f"{value:,}".replace(",", ".") if isinstance(value, int) and unit == "đồng" else _number(value)
+        unit = CURRENCIES.get(fold(currency), currency)
+        amount = f"{value:,}".replace(",", ".") if isinstance(value, int) and unit == "đồng" else _text(value)
         lines.append(f"{label}: {amount} {unit}".rstrip() + (f" ({note})" if note else ""))
     return "\n".join(lines)
 
@@ -298,8 +283,8 @@ def document_cells(case: dict, component: dict) -> dict[str, tuple[str, str]]:
     return _extended({
         "case": (_text(case.get("name")), "@.name"),  # the case's name: a key of the case, not of the component
         "name": (_text(component.get("name")), ".name"),
-        "originals": (_number(component.get("originalQty")), ".originalQty"),
-        "copies": (_number(component.get("copyQty")), ".copyQty"),
+        "originals": (_text(component.get("originalQty")), ".originalQty"),
+        "copies": (_text(component.get("copyQty")), ".copyQty"),
         "form": ("; ".join(name for a in _items(component, "attachments") if (name := _text(a.get("fileName")).strip())),
                  ".attachments"),
     }, component, DOCUMENTS)
@@ -408,6 +393,8 @@ def merge(parts: list[dict[str, RawTable]], directory: str) -> dict[str, RawTabl
 
 
 # --- writing ---------------------------------------------------------------------------------------------------------
+# The writer reads tidy cells as the parse stage does (levels, channels, online, dates); parse is imported inside its
+# functions, so that the load stage, which reads records, does not import a later stage.
 
 _TIME = re.compile(r"(\d+) (" + "|".join(map(re.escape, UNITS.values())) + ")")
 _TIER = re.compile("(" + "|".join(map(re.escape, FEE_TYPES.values())) + r"): (.*)", re.S)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import build, portal
+from generator import build
 from generator.cli import main
 from generator.load import load_tables
 from generator.problems import DataError, Report
