@@ -528,7 +528,7 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
     if records and portal:  # portal records (portal.py), instead of the tidy files or beside them
         from .portal import read_portal
 
-        tidy = any(present.values()) or bool(workbooks)
+        tidy = any(present.values()) or bool(workbooks) or any(p.suffix.lower() in _OLD_FORMATS for p in entries)
         return read_portal(records, data_root, report, memo, meanwhile,
                            lambda: load_tables(directory, tables, data_root, report, memo, portal=False) if tidy else {})
     if not any(present.values()) and workbooks:

@@ -257,6 +257,11 @@ def test_a_duplicate_code_between_tidy_files_and_json(tmp_path):
     assert [p.location() for p in prepared(directory).errors] == ["catalogue/x.json:$.code"]
 
 
+def test_a_workbook_in_an_old_format_beside_json_is_still_an_error(tmp_path):
+    report = prepared(data_dir(tmp_path, {"a.json": record("1.010038"), "danh-muc.xls": b"\xd0\xcf"}))
+    assert [(p.code, p.location()) for p in report.errors] == [("unreadable_file", "catalogue/danh-muc.xls")]
+
+
 def test_invalid_json_is_one_located_error(tmp_path, capsys):
     directory = data_dir(tmp_path, {"a.json": record("1.010038"), "b.json": b'{"code": "1.0",\n  "name": }'})
     report = prepared(directory)
