@@ -153,9 +153,10 @@ def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[d
 
 
 def _row_texts(raw: RawTable) -> list[str]:
-    """Each row as one text, for the digests of records: its number and cells, joined by a character load
-    removes from cells."""
-    return list(map("\x1f".join, zip(map(str, raw.rows), *raw.columns.values())))
+    """Each row as one text, for the digests of records: its number and cells, and where it came from when it
+    was made from JSON (its problems name that place), joined by a character load removes from cells."""
+    origins = [map(repr, raw.origins)] if raw.origins is not None else []
+    return list(map("\x1f".join, zip(map(str, raw.rows), *raw.columns.values(), *origins)))
 
 
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,

@@ -1,4 +1,5 @@
-"""Command line: `congkhai build | check | serve | new`. Exit 0 = done, 1 = bad data or the build failed, 2 = bad usage.
+"""Command line: `congkhai build | check | serve | new | convert`. Exit 0 = done, 1 = bad data or the build failed,
+2 = bad usage.
 The build itself is build.py's; this module parses arguments and prints what happened."""
 
 from __future__ import annotations
@@ -75,6 +76,22 @@ def cmd_build(args) -> int:
     _say(f"Đã xuất bản {format_number(len(publication.index.listings))} thủ tục vào {options.site_dir.resolve()} "
          f"trong {format_number(time.perf_counter() - started, 1)} giây ({summary.written} tệp ghi mới, "
          f"{summary.removed} tệp xoá, {summary.unchanged} tệp không đổi).")
+    return 0
+
+
+def cmd_convert(args) -> int:
+    from .convert import convert
+
+    form = "xlsx" if args.xlsx else "json" if args.json else "csv"
+    try:
+        written, report = convert(Path(args.data), Path(args.out), form)
+    except DataError as exc:
+        _say("\n".join(str(p) for p in exc.report.errors))
+        _say(f"{len(exc.report.errors)} lỗi, {len(exc.report.warnings)} cảnh báo: không ghi tệp nào.")
+        return EXIT_DATA
+    _warnings(report, args.verbose)
+    _say(f"Đã ghi {len(written)} tệp vào {Path(args.out).resolve()}: {', '.join(written)}. "
+         f"Kiểm tra bằng: congkhai check --data {args.out}")
     return 0
 
 
@@ -168,6 +185,19 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true",
                      help="cho phép thư mục không trống: chỉ tạo các tệp còn thiếu, không ghi đè tệp nào")
     new.set_defaults(run=cmd_new)
+
+    convert = commands.add_parser(
+        "convert", help="chuyển dữ liệu sang dạng bảng chuẩn (CSV hoặc Excel) hoặc JSON của Cổng",
+        description="Đọc mọi dữ liệu mà lệnh build nhận (CSV, Excel, JSON của Cổng Dịch vụ công quốc gia) và ghi ra "
+                    "một thư mục dữ liệu mới: danh mục thủ tục dạng bảng chuẩn và số liệu thống kê dạng CSV, để sửa "
+                    "trong Excel rồi build.")
+    convert.add_argument("--data", metavar="DIR", required=True, help="thư mục dữ liệu cần chuyển")
+    convert.add_argument("--out", metavar="OUTDIR", required=True, help="thư mục ghi ra (mới hoặc trống)")
+    output = convert.add_mutually_exclusive_group()
+    output.add_argument("--xlsx", action="store_true", help="danh mục thành một tệp Excel (.xlsx), mỗi bảng một trang")
+    output.add_argument("--json", action="store_true", help="danh mục thành bản ghi JSON theo dạng của Cổng")
+    convert.add_argument("-v", "--verbose", action="store_true", help="liệt kê mọi cảnh báo")
+    convert.set_defaults(run=cmd_convert)
     return root
 
 

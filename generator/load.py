@@ -60,6 +60,18 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 _HEADER_JUNK = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u202a-\u202e\u2066-\u2069]")
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The JSON a row of a table was made from: its file, its line in a JSON Lines file, the JSONPath of the object
+    (`$`, `$[3]`, `$.executionMethods[2]`), and for each column the path below it of the value its cell came
+    from (`.processingTimeUnit`), or the whole path when the value is elsewhere in the file (`$[3].code`)."""
+
+    file: str
+    line: int | None
+    path: str
+    keys: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class RawTable:
     table: Table
@@ -71,11 +83,23 @@ class RawTable:
     # Where each cell was read, parallel to `columns`, when its row and column do not say it: a sheet laid out as
     # the printed Biểu 06 (bieu06.py) gives `statistics/b.xlsx:Q1!H12`. Problems point there (cell()).
     cells: dict[str, list[str]] = field(default_factory=dict)
+    # Where each row came from when it was made from portal JSON (portal.py), None for a spreadsheet's row: a
+    # problem of one of its cells is reported at the JSON value the cell was made from (`where`), not at a row
+    # number of a spreadsheet that does not exist. None: every row is a spreadsheet row of `file`.
+    origins: list[Origin | None] | None = None
 
     def cell(self, index: int, column: str) -> str:
         """Where row INDEX's COLUMN was read (`statistics/b.xlsx:Q1!H12`), or "" when its row and column say it."""
         cells = self.cells.get(column)
         return cells[index] if cells else ""
+
+    def where(self, index: int, column: str | None) -> tuple[str, int | None, str | None]:
+        """File, row and column to report a problem of row INDEX's cell in COLUMN (or of the whole row) at."""
+        origin = self.origins[index] if self.origins is not None else None
+        if origin is None:
+            return self.file, self.rows[index], column
+        key = dict(origin.keys).get(column, "")
+        return origin.file, origin.line, key if key.startswith("$") else origin.path + key
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -613,6 +637,7 @@ def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Repo
 # --- directories -----------------------------------------------------------------------------------------------
 
 _OLD_FORMATS = (".xls", ".ods", ".xlsb")
+PORTAL_SUFFIXES = (".json", ".jsonl")  # the national portal's records (portal.py)
 
 
 def _old_format(entries: list[Path], data_root: Path, report: Report) -> bool:
@@ -628,12 +653,12 @@ def _old_format(entries: list[Path], data_root: Path, report: Report) -> bool:
 
 
 def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, report: Report,
-                memo: Callable[..., Any] | None = None, meanwhile: Callable[[], Any] | None = None
-                ) -> dict[str, RawTable]:
-    """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there. MEMO(name, key, compute,
-    large), when given, remembers each CSV file's table and problems by the digest of its bytes and returns a
-    callable that gives them (a large file may be parsed on another core: MEANWHILE runs before they are
-    awaited)."""
+                memo: Callable[..., Any] | None = None, meanwhile: Callable[[], Any] | None = None,
+                portal: bool = True) -> dict[str, RawTable]:
+    """Read DIRECTORY/<table>.csv for each table, or the single .xlsx workbook there, and with PORTAL the portal
+    records there (.json, .jsonl: portal.py) instead or beside them. MEMO(name, key, compute, large), when given,
+    remembers each file's tables and problems by the digest of its bytes and returns a callable that gives them (a
+    large file may be parsed on another core: MEANWHILE runs before they are awaited)."""
     def shown(p: Path) -> str:
         return p.relative_to(data_root).as_posix()
 
@@ -645,6 +670,13 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
     csvs = {t.name: directory / t.filename for t in tables}
     present = {name: _exists(p) for name, p in csvs.items()}
     workbooks = [p for p in entries if p.name.endswith(".xlsx") and not p.name.startswith("~$")]
+    records = [p for p in entries if p.suffix.lower() in PORTAL_SUFFIXES]
+    if records and portal:  # portal records (portal.py), instead of the tidy files or beside them
+        from .portal import read_portal
+
+        tidy = any(present.values()) or bool(workbooks) or any(p.suffix.lower() in _OLD_FORMATS for p in entries)
+        return read_portal(records, data_root, report, memo, meanwhile,
+                           lambda: load_tables(directory, tables, data_root, report, memo, portal=False) if tidy else {})
     if not any(present.values()) and workbooks:
         if len(workbooks) > 1:
             report.error("unreadable_file", shown(directory), None, None,
@@ -684,10 +716,16 @@ def _read_csv(data: bytes, table: Table, file: str, memo) -> Callable[[], tuple[
             stored({table.name: raw})
         return raw, own.problems
 
+    return memoised(f"load-{table.name}", file, data, compute, memo)
+
+
+def memoised(name: str, file: str, data: bytes, compute: Callable[[], Any], memo) -> Callable[[], Any]:
+    """COMPUTE's value for FILE, whose bytes are DATA, through MEMO when given (under NAME, by the digest of the
+    file's name and bytes): a callable that gives it."""
     if memo is None:
         value = compute()
         return lambda: value
-    return memo(f"load-{table.name}", digest(file, data), compute, len(data) > LARGE_FILE)
+    return memo(name, digest(file, data), compute, len(data) > LARGE_FILE)
 
 
 def stored(tables: dict[str, RawTable]) -> dict[str, RawTable]:

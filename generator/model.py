@@ -29,6 +29,7 @@ class Channel:
     time_days: float | None = None
     time_working_days: bool | None = None
     fee_vnd: int | None = None
+    fee_usd: float | None = None  # a fee in US dollars, never converted to đồng
     time_problem: str | None = None  # why time_days is empty although a time was published
 
 
@@ -49,6 +50,8 @@ class Procedure:
     legal_basis: tuple[str, ...]
     decision: str
     source_url: str
+    decision_date: str = ""  # ISO date
+    published_date: str = ""  # ISO date
     documents: list[Document] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
     field_slug: str = ""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number"}
+_FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number", "date": "date"}
 
 
 def neutralise(value: object) -> object:
@@ -40,7 +40,8 @@ def _procedure(p: Procedure) -> dict:
         "code": p.code, "name": p.name, "field": p.field, "levels": list(p.levels), "agency": p.agency,
         "authority": p.authority, "type": p.type, "subjects": p.subjects, "online": p.online,
         "steps": p.steps, "conditions": p.conditions, "result": p.result,
-        "legal_basis": list(p.legal_basis), "decision": p.decision, "source_url": p.source_url,
+        "legal_basis": list(p.legal_basis), "decision": p.decision, "decision_date": p.decision_date,
+        "published_date": p.published_date, "source_url": p.source_url,
         "url": f"thu-tuc/{p.code}/", "agencies": [name for name, _ in p.agencies], "online_status": p.online_status,
     }
 
@@ -56,7 +57,8 @@ def _rows(p: Procedure) -> dict[str, list[list]]:
                   "copies": _number(d.copies), "form": d.form} for d in p.documents]
     channels = [{"procedure_code": p.code, "channel": c.channel, "time": c.time, "fee": c.fee,
                  "description": c.description, "time_days": _number(c.time_days),
-                 "time_working_days": _flag(c.time_working_days), "fee_vnd": _number(c.fee_vnd)}
+                 "time_working_days": _flag(c.time_working_days), "fee_vnd": _number(c.fee_vnd),
+                 "fee_usd": _number(c.fee_usd)}
                 for c in p.channels]
     return {table.name: [[r[c.name] for c in table.columns] for r in records]
             for table, records in ((PROCEDURES, [record]), (DOCUMENTS, documents), (CHANNELS_TABLE, channels))}
@@ -104,7 +106,7 @@ def _json_record(p: Procedure) -> dict:
                        "form": d.form} for d in p.documents],
         "channels": [{"channel": c.channel, "time": c.time, "fee": c.fee, "description": c.description,
                       "time_days": c.time_days, "time_working_days": c.time_working_days,
-                      "fee_vnd": c.fee_vnd} for c in p.channels],
+                      "fee_vnd": c.fee_vnd, "fee_usd": c.fee_usd} for c in p.channels],
     }
 
 

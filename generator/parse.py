@@ -127,6 +127,7 @@ def parse_time(text: str) -> ParsedTime:
 class ParsedFee:
     vnd: int | None
     problem: str | None = None
+    usd: float | None = None  # an amount in US dollars: shown and exported as such, never converted to đồng
 
 
 _FREE = re.compile(
@@ -134,7 +135,10 @@ _FREE = re.compile(
     r"|khong phai nop( phi| le phi)?|0|0 dong|0 vnd)\.?")
 _NO_INFORMATION = re.compile(r"khong co thong tin\.?")
 _AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(trieu|nghin|ngan)?\s*(viet nam dong|dong|vnd|vn dong|d)(?![a-z])")
+_USD = re.compile(r"(\d+(?:[.,]\d+)*)\s*(usd|us\$|do la mi)(?![a-z])")  # folded «đô la Mỹ»
 _MULTIPLIERS = {"trieu": 1_000_000, "nghin": 1_000, "ngan": 1_000, None: 1, "": 1}
+# A fee tier's type before its amount, as the portal's tiers are written one per line (portal.py): «Lệ phí: …».
+_FEE_TYPE = re.compile(r"(phi, le phi|le phi|phi dich vu|phi): ")
 
 
 def _amount(number: str, multiplier: str | None) -> int | None:
@@ -147,24 +151,48 @@ def _amount(number: str, multiplier: str | None) -> int | None:
     return None
 
 
+def _dollars(number: str) -> float | None:
+    """'10' → 10; '1,500' → 1500; '12.5' → 12.5 (cents: one or two digits)."""
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", number):
+        return int(re.sub(r"[.,]", "", number))
+    if re.fullmatch(r"\d+", number):
+        return int(number)
+    return _number(number) if re.fullmatch(r"\d+[.,]\d{1,2}", number) else None
+
+
 @lru_cache(maxsize=65536)
 def parse_fee(text: str) -> ParsedFee:
-    """'Lệ phí: 10.000 đồng/lần' → 10000; '120,000 VNĐ' → 120000; 'Miễn phí' or 'Không' → 0."""
-    folded = fold(text)
-    if not folded:
-        return ParsedFee(None)
+    """'Lệ phí: 10.000 đồng/lần' → 10000; '120,000 VNĐ' → 120000; 'Miễn phí' or 'Không' → 0; '10 USD' → 10 dollars.
+    Tiers, one per line: the amount they agree on."""
+    tiers = [_fee(_FEE_TYPE.sub("", folded, count=1) if _FEE_TYPE.match(folded) else folded)
+             for folded in map(fold, text.split("\n")) if folded]
+    if len(tiers) < 2:
+        return tiers[0] if tiers else ParsedFee(None)
+    readings = {(tier.vnd, tier.usd) for tier in tiers if tier.problem is None}
+    unread = any(tier.problem for tier in tiers)
+    # A tier without an amount is a condition beside the others (an exemption), but beside a free tier it may be a
+    # fee stated in words: then nothing is read.
+    if len(readings) == 1 and not (unread and readings == {(0, None)}):
+        vnd, usd = readings.pop()
+        return ParsedFee(vnd, None, usd)
+    return ParsedFee(None, "fee_unparsed")
+
+
+def _fee(folded: str) -> ParsedFee:
+    """One tier, folded."""
     if _FREE.fullmatch(folded):
         return ParsedFee(0)
     if _NO_INFORMATION.fullmatch(folded):
         return ParsedFee(None, "fee_no_information")
-    matches = list(_AMOUNT.finditer(folded))
-    amounts = [_amount(m.group(1), m.group(2)) for m in matches]
-    if matches and matches[0].start() == 0 and amounts[0] is not None:
-        # The portal's structured form: the amount first, its explanation after it.
-        return ParsedFee(amounts[0])
-    distinct = set(amounts)
-    if len(distinct) == 1 and None not in distinct:
-        return ParsedFee(distinct.pop())
+    found = sorted([(m.span(), "vnd", _amount(m.group(1), m.group(2))) for m in _AMOUNT.finditer(folded)]
+                   + [(m.span(), "usd", _dollars(m.group(1))) for m in _USD.finditer(folded)])
+    amounts = {(currency, amount) for _, currency, amount in found}
+    if found and found[0][0][0] == 0 and found[0][2] is not None and folded[found[0][0][1]:].lstrip()[:1] in ("", "("):
+        # The portal's structured form: the amount first, its explanation after it in brackets.
+        amounts = {found[0][1:]}
+    if len(amounts) == 1 and None not in (amount := next(iter(amounts)))[1:]:
+        currency, value = amount
+        return ParsedFee(value, None, None) if currency == "vnd" else ParsedFee(None, None, value)
     return ParsedFee(None, "fee_unparsed")
 
 
@@ -199,7 +227,7 @@ CellProblem = tuple[str, str, str, str]  # severity, code, message, expected
 
 _TIME_EXAMPLE = "e.g. «05 ngày làm việc»"
 _FEE_EXAMPLE = "e.g. «10.000 đồng», «Miễn phí»"
-_EMPTY = {"count": None, "levels": (), "period": None, "stat_level": None, "rate": None}
+_EMPTY = {"count": None, "levels": (), "period": None, "stat_level": None, "rate": None, "date": None}
 
 
 def _missing(column: Column) -> CellProblem | None:
@@ -260,13 +288,26 @@ _STATISTICS_KINDS = {
     "period": (lambda v: parse_period(v), "invalid_period", "not a possible reporting period"),
     "stat_level": (lambda v: parse_stat_level(v), "unknown_level", "unknown level"),
     "rate": (lambda v: parse_rate(v), "invalid_rate", "not a percentage between 0 and 100"),
+    "date": (lambda v: parse_date(v), "invalid_date", "not a date"),
 }
+
+
+def parse_date(text: str) -> str | None:
+    """'2025-03-11' or '11/03/2025' → '2025-03-11'; None if not a date."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if not m:
+        return None
+    year, month, day = (m[1], m[2], m[3]) if len(m[1]) == 4 else (m[3], m[2], m[1])
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
 
 
 def parse_row(raw: RawTable, index: int, report: Report) -> dict[str, object]:
     """Row INDEX of RAW as {column: typed value}, its problems reported."""
     typed = {}
-    row = raw.rows[index]
     for column in raw.table.input_columns():
         values = raw.columns.get(column.name)
         if values is None:
@@ -275,7 +316,7 @@ def parse_row(raw: RawTable, index: int, report: Report) -> dict[str, object]:
         typed[column.name], problem = parse_cell(column, value, column.name == raw.table.key)
         if problem:
             severity, code, message, expected = problem
-            report.add(severity, code, raw.file, row, column.name, message, expected, value)
+            report.add(severity, code, *raw.where(index, column.name), message, expected, value)
     return typed
 
 
@@ -389,6 +430,8 @@ def procedure(row: dict, documents: list[dict], channels: list[dict], fields: Gr
         legal_basis=tuple(part.strip() for part in row.get("legal_basis", "").split(";") if part.strip()),
         decision=row.get("decision", ""),
         source_url=row.get("source_url", ""),
+        decision_date=row.get("decision_date") or "",
+        published_date=row.get("published_date") or "",
     )
     p.field_slug = next(iter(fields.slugs(p.field)), "")
     p.agencies = agencies.pages.get(p.agency, ())
@@ -406,6 +449,7 @@ def procedure(row: dict, documents: list[dict], channels: list[dict], fields: Gr
             time_days=time.days,
             time_working_days=time.working_days,
             fee_vnd=fee.vnd,
+            fee_usd=fee.usd,
             time_problem=time.problem,
         ))
     return p
@@ -602,29 +646,37 @@ def check_tables(tables: dict[str, RawTable], report: Report) -> dict[str, int]:
             report.error("empty_file", procedures.file, procedures.header_row + 1, None,
                          "no procedure under the header row", "one row per procedure", "header only")
         by_case: dict[str, tuple[str, int]] = {}
-        for index, (row, code) in enumerate(zip(procedures.rows, procedures.columns["code"])):
+        for index, code in enumerate(procedures.columns["code"]):
             if not code:
                 continue
             if code in first:
-                report.error("duplicate_code", procedures.file, row, "code",
-                             f"code already used on row {procedures.rows[first[code]]}", "a unique code", code)
+                report.error("duplicate_code", *procedures.where(index, "code"),
+                             f"code already used {_at(procedures, first[code])}", "a unique code", code)
                 continue
             first[code] = index
             # Each code is a directory of the site: codes equal but for case collide on Windows and macOS.
-            other = by_case.setdefault(code.casefold(), (code, row))
+            other = by_case.setdefault(code.casefold(), (code, index))
             if other[0] != code:
-                report.error("duplicate_code", procedures.file, row, "code",
-                             f"code differs only in letter case from «{other[0]}» on row {other[1]}",
+                report.error("duplicate_code", *procedures.where(index, "code"),
+                             f"code differs only in letter case from «{other[0]}» {_at(procedures, other[1])}",
                              "a unique code, whatever the case", code)
     for name in ("documents", "channels"):
         raw = tables.get(name)
         if raw is None or "procedure_code" not in raw.columns:
             continue
-        for row, value in zip(raw.rows, raw.columns["procedure_code"]):
+        for index, value in enumerate(raw.columns["procedure_code"]):
             if value and value not in first:
-                report.error("unknown_procedure", raw.file, row, "procedure_code",
+                report.error("unknown_procedure", *raw.where(index, "procedure_code"),
                              "no procedure with this code in procedures", "a code from procedures", value)
     return first
+
+
+def _at(raw: RawTable, index: int) -> str:
+    """Where row INDEX of RAW is, in words: «on row 3» of the same file, or the location of the JSON it came from."""
+    file, row, path = raw.where(index, None)
+    if file == raw.file and path is None:
+        return f"on row {row}"
+    return "at " + ":".join(str(part) for part in (file, row, path) if part is not None)
 
 
 

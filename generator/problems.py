@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,6 +45,13 @@ SUMMARIES = {
     "skipped_sheet": "trang tính không phải bảng số liệu (bỏ qua)",
     "workbook_too_large": "tệp Excel quá lớn",
     "missing_period": "không tìm thấy kỳ báo cáo của biểu",
+    "invalid_date": "ngày không hợp lệ",
+    "invalid_json": "tệp JSON không hợp lệ",
+    "not_a_record": "giá trị JSON không phải hồ sơ thủ tục của Cổng",
+    "internal_procedure": "thủ tục nội bộ, không công khai cho người dân (bỏ qua)",
+    "channel_times_differ": "một cách thức được ghi hai lần với thời hạn khác nhau",
+    "case_time_differs": "thời hạn của trường hợp (cases) khác thời hạn của cách thức",
+    "excel_cell_limit": "ô dài hơn 32.767 ký tự, Excel sẽ cắt bớt",
 }
 
 
@@ -108,9 +116,13 @@ class Report:
         groups: dict[tuple[str, str], list[Problem]] = {}
         for p in self.problems:
             if p.severity == severity:
-                groups.setdefault((p.code, f"{p.file}:{p.column or ''}"), []).append(p)
+                # A JSON location names an element of a list ($[3].executionMethods[2].fees): one group for all.
+                groups.setdefault((p.code, f"{p.file}:{_INDEX.sub('[*]', p.column or '')}"), []).append(p)
         ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         return [(code, where, len(items), items) for (code, where), items in ordered]
+
+
+_INDEX = re.compile(r"\[\d+\]")
 
 
 class UsageError(Exception):

@@ -28,7 +28,7 @@ from .problems import Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE, ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .search import LIST_DATA, title_terms
-from .vietnamese import fold, format_count, format_number, format_percent
+from .vietnamese import fold, format_count, format_day, format_number, format_percent
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
 # so the table of contents MkDocs renders for the shell, and the page's own jump list for phones (where the theme
@@ -223,6 +223,7 @@ class Renderer:
         self.env.filters.update(
             num=format_number,
             count=format_count,
+            day=format_day,
             pct=format_percent,
             meta=meta,
             level=lambda code: LEVELS.get(code, code),

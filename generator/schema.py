@@ -11,7 +11,7 @@ from typing import Literal
 
 Presence = Literal["required", "expected", "optional", "derived"]
 Kind = Literal["text", "code", "count", "levels", "channel", "online", "list", "number", "flag", "period",
-               "stat_level", "rate"]
+               "stat_level", "rate", "date"]
 
 LEVELS = {
     "bo": "Cấp bộ",
@@ -62,6 +62,7 @@ KIND_LABELS = {
     "period": "YYYY, YYYY-Qn, YYYY-MM hoặc YYYY-MM-DD..YYYY-MM-DD",
     "stat_level": f"{', '.join(STAT_LEVELS)}",
     "rate": "phần trăm, ví dụ 99.9 hoặc 99,9",
+    "date": "ngày, YYYY-MM-DD hoặc dd/mm/yyyy",
 }
 
 
@@ -111,6 +112,9 @@ PROCEDURES = Table(
         Column("result", "text", "optional", "Kết quả thực hiện"),
         Column("legal_basis", "list", "optional", "Căn cứ pháp lý"),
         Column("decision", "text", "optional", "Quyết định công bố"),
+        Column("decision_date", "date", "optional", "Ngày ban hành quyết định công bố"),
+        Column("published_date", "date", "optional", "Ngày công khai",
+               "Ngày thủ tục được công khai trên Cơ sở dữ liệu quốc gia (publicationDate của Cổng)."),
         Column("source_url", "text", "optional", "Đường dẫn chính thức"),
         Column("url", "text", "derived", "Trang trên website này"),
         Column("agencies", "list", "derived", "Từng cơ quan thực hiện",
@@ -150,6 +154,8 @@ CHANNELS_TABLE = Table(
         Column("time_days", "number", "derived", "Thời hạn (ngày)", "Đọc từ cột time; trống nếu không đọc được."),
         Column("time_working_days", "flag", "derived", "Tính theo ngày làm việc"),
         Column("fee_vnd", "number", "derived", "Phí (đồng)", "Đọc từ cột fee; 0 nếu miễn phí; trống nếu không đọc được."),
+        Column("fee_usd", "number", "derived", "Phí (đô la Mỹ)",
+               "Đọc từ cột fee khi phí ghi bằng USD; không bao giờ quy đổi sang đồng."),
     ),
 )
 

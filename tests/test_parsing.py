@@ -41,13 +41,23 @@ def test_parse_time(text, days, working, problem):
     # The portal's structured amount comes first; the note after it does not replace it.
     ("20,000,000 Việt Nam Đồng((áp dụng mức phí 10.000.000 đồng/hồ sơ kể từ ngày 01/7/2025)", 20_000_000, None),
     ("Không có thông tin", None, "fee_no_information"),
-    ("150 USD(Mức lệ phí được quy đổi ra đồng)", None, "fee_unparsed"),
+    ("150 USD(Mức lệ phí được quy đổi ra đồng)", None, None),  # dollars: fee_usd, never đồng
     ("Phí: 10.000 đồng; lệ phí: 20.000 đồng", None, "fee_unparsed"),
     ("Theo quy định", None, "fee_unparsed"),
     ("", None, None),
 ])
 def test_parse_fee(text, vnd, problem):
     assert (parse_fee(text).vnd, parse_fee(text).problem) == (vnd, problem)
+
+
+@pytest.mark.parametrize("text, usd, problem", [
+    ("150 USD(Mức lệ phí được quy đổi ra đồng)", 150, None),
+    ("Phí dịch vụ: 10 USD (10 USD/người)", 10, None),
+    ("12.5 USD", 12.5, None),
+    ("10 USD hoặc 230.000 đồng", None, "fee_unparsed"),  # two currencies: neither is converted into the other
+])
+def test_parse_fee_in_dollars(text, usd, problem):
+    assert (parse_fee(text).vnd, parse_fee(text).usd, parse_fee(text).problem) == (None, usd, problem)
 
 
 def test_levels_accept_codes_and_labels():

@@ -1,0 +1,129 @@
+"""`congkhai convert`: any input the build accepts → the tidy catalogue (three CSV files, or one .xlsx workbook with a
+sheet per table) and the statistics as one CSV file; or the catalogue as portal JSON records. The output folder is a
+data folder the build reads as it is, so an agency can convert what it holds, fix it in Excel and build from it.
+
+Cells are written as the load stage read them (NFC, trimmed), in the contract's columns, nothing parsed or dropped:
+what convert writes is what the build would have read. Documents and channels come grouped by procedure, in the
+catalogue's order, as in the portal's records, so tidy → JSON → tidy gives the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from .load import RawTable, load_all, load_tables
+from .problems import DataError, Report, UsageError
+from .schema import CATALOGUE_TABLES, PROCEDURES, STATISTICS, Table
+
+FORMS = ("csv", "xlsx", "json")
+WORKBOOK = "catalogue/danh-muc.xlsx"
+RECORDS = "catalogue/thu-tuc.json"
+STATISTICS_FILE = "statistics/statistics.csv"
+README = "README.md"
+EXCEL_CELL = 32_767  # the most characters an Excel cell holds: a longer one is cut when the workbook is saved
+
+
+def convert(data_dir: Path, out_dir: Path, form: str = "csv") -> tuple[list[str], Report]:
+    """Write DATA_DIR's catalogue and statistics into OUT_DIR in FORM; the files written (relative to OUT_DIR) and
+    the problems met. Raises DataError, writing nothing, when the input cannot be read; UsageError for bad paths."""
+    if not data_dir.is_dir():
+        raise UsageError(f"không tìm thấy thư mục dữ liệu: {data_dir}")
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise UsageError(f"thư mục đích phải mới hoặc trống: {out_dir}")
+    report = Report()
+    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report)
+    statistics = load_all(data_dir / "statistics", STATISTICS, data_dir, report)
+    if report.errors:
+        raise DataError(report)
+    rows = {table.name: _rows(tables.get(table.name), table) for table in CATALOGUE_TABLES}
+    _group_by_procedure(rows)
+    files: dict[str, bytes] = {}
+    if form == "json":
+        from .portal import records
+
+        tidy = {t.name: _table(t, rows[t.name]) for t in CATALOGUE_TABLES}
+        files[RECORDS] = (json.dumps(records(tidy), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    elif form == "xlsx":
+        files[WORKBOOK] = _workbook(rows, report)
+    else:
+        files.update({f"catalogue/{t.filename}": csv_file(_header(t), rows[t.name]) for t in CATALOGUE_TABLES})
+    if statistics:
+        header = list(dict.fromkeys([*_header(STATISTICS), *(c for raw in statistics for c in raw.header if c)]))
+        files[STATISTICS_FILE] = csv_file(header, [row for raw in statistics for row in _rows(raw, STATISTICS, header)])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / name).write_bytes(content)
+    if (data_dir / README).is_file():  # the data's provenance goes with it
+        shutil.copyfile(data_dir / README, out_dir / README)
+        files[README] = b""
+    return sorted(files), report
+
+
+def _header(table: Table) -> list[str]:
+    return [c.name for c in table.input_columns()]
+
+
+def _rows(raw: RawTable | None, table: Table, header: list[str] | None = None) -> list[list[str]]:
+    """RAW's cells in HEADER's columns (the contract's by default), a missing column empty."""
+    if raw is None:
+        return []
+    count = len(raw.rows)
+    columns = [raw.columns.get(name, [""] * count) for name in header or _header(table)]
+    return [list(cells) for cells in zip(*columns)]
+
+
+def _table(table: Table, rows: list[list[str]]) -> RawTable:
+    header = _header(table)
+    return RawTable(table, table.filename, header, {name: [row[i] for row in rows] for i, name in enumerate(header)},
+                    list(range(2, len(rows) + 2)))
+
+
+def _group_by_procedure(rows: dict[str, list[list[str]]]) -> None:
+    """Documents and channels in the order of their procedures (each procedure's own rows kept in order), rows
+    naming no procedure last."""
+    order = {row[0]: i for i, row in reversed(list(enumerate(rows[PROCEDURES.name])))}
+    for name in ("documents", "channels"):
+        rows[name].sort(key=lambda row: order.get(row[0], len(order)))
+
+
+def csv_file(header: list[str], rows: list[list[str]]) -> bytes:
+    """UTF-8 with a BOM, which Excel needs to show Vietnamese; cells exactly as read (no quote before a leading =:
+    these are the agency's own files to edit, not published ones)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def _workbook(rows: dict[str, list[list[str]]], report: Report) -> bytes:
+    """One sheet per table, named as the build looks for them. Counts are numbers; every other cell is text, also
+    one starting with «=» (never a formula)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for table in CATALOGUE_TABLES:
+        sheet = workbook.create_sheet(table.name)
+        header = _header(table)
+        counts = {i for i, name in enumerate(header) if table.column(name).kind == "count"}
+        sheet.append(header)
+        for r, row in enumerate(rows[table.name], start=2):
+            for c, value in enumerate(row):
+                if c in counts and value.isascii() and value.isdigit():
+                    sheet.cell(r, c + 1, int(value))
+                elif value:
+                    sheet.cell(r, c + 1, value).data_type = "s"
+                    if len(value) > EXCEL_CELL:
+                        report.warning("excel_cell_limit", WORKBOOK, r, header[c],
+                                       "ô dài hơn Excel chứa được: Excel sẽ cắt bớt khi lưu lại; sửa ô này trong "
+                                       "tệp CSV", f"tối đa {EXCEL_CELL:,} ký tự".replace(",", "."),
+                                       f"{len(value):,} ký tự".replace(",", "."))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
