@@ -403,4 +403,4 @@ def read_sheet(form: Layout, rows: list[list[str]], merged: list[Merged], file: 
             columns[column_name].append(value)
             cells[column_name].append(cell)
     _clean(columns, numbers, shown, report, cells)
-    return RawTable(STATISTICS, shown, header, columns, numbers, form.header[-1] + 1, cells)
+    return RawTable(STATISTICS, shown, header, columns, numbers, form.header[-1] + 1, cells=cells)

@@ -388,7 +388,7 @@ def merge(parts: list[dict[str, RawTable]], directory: str) -> dict[str, RawTabl
             origins += raw.origins if raw.origins is not None else [None] * count
         tidy = next((raw for raw in own if raw.origins is None), None)
         result[table.name] = RawTable(table, tidy.file if tidy else directory, header, columns, rows,
-                                      tidy.header_row if tidy else 1, origins)
+                                      tidy.header_row if tidy else 1, origins=origins)
     return result
 
 

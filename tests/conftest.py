@@ -17,6 +17,7 @@ from generator.search import LIST_DATA
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONFIG = str(ROOT / "mkdocs.yml")
+TEMPLATES = ROOT / "generator" / "templates"  # the package's page templates (mkdocs_plugin.TEMPLATES_DIR)
 
 
 def wait_for(url: str, server: subprocess.Popen, seconds: float = 120) -> None:

@@ -21,9 +21,8 @@ from generator.load import load_all
 from generator.problems import DataError, Report
 from generator.schema import STATISTICS
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, TEMPLATES
 
-TEMPLATES = ROOT / "generator" / "templates"
 COUNTS = ["received_total", "received_online", "received_offline", "carried_over", "resolved_total",
           "resolved_early", "resolved_on_time", "resolved_late", "pending_total", "pending_in_time", "pending_overdue"]
 

@@ -17,7 +17,7 @@ import pytest
 
 import conftest
 import generator.render
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, TEMPLATES, run_cli
 
 SITE_URL = "https://example.org/tthc/"
 PROBLEM = re.compile(r"\[[a-z0-9_]+\]$")  # `file:row:column: message (…) [code]`
@@ -161,7 +161,7 @@ def own_config(tmp_path: Path, monkeypatch) -> Path:
     (repo / "mkdocs.yml").write_text(config.replace("      data_dir: data\n",
                                                     "      data_dir: data\n      templates_dir: templates\n"),
                                      encoding="utf-8")
-    shutil.copytree(ROOT / "generator" / "templates", repo / "templates")
+    shutil.copytree(TEMPLATES, repo / "templates")
     shutil.copytree(ROOT / "site_src", repo / "site_src")
     monkeypatch.setattr(conftest, "CONFIG", str(repo / "mkdocs.yml"))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

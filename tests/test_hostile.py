@@ -45,10 +45,9 @@ from generator.cli import main
 from generator.problems import DataError
 from generator.schema import STATISTICS
 
-from conftest import CONFIG, FIXTURES, ROOT, html
+from conftest import CONFIG, FIXTURES, ROOT, TEMPLATES, html
 
 SMALL = FIXTURES / "small"
-TEMPLATES = ROOT / "generator" / "templates"
 STAT_COLUMNS = [c.name for c in STATISTICS.input_columns()]
 NAME = "Thủ tục đăng ký kết hôn"  # procedure 1.001193, row 2 of procedures.csv
 

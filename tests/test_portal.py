@@ -20,9 +20,9 @@ from generator.load import load_tables
 from generator.problems import DataError, Report
 from generator.schema import CATALOGUE_TABLES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from conftest import CONFIG, FIXTURES, TEMPLATES
+
 RECORDS = FIXTURES / "portal"
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def record(name: str) -> dict:
@@ -266,7 +266,7 @@ def test_invalid_json_is_one_located_error(tmp_path, capsys):
     directory = data_dir(tmp_path, {"a.json": record("1.010038"), "b.json": b'{"code": "1.0",\n  "name": }'})
     report = prepared(directory)
     assert [(p.code, p.location()) for p in report.errors] == [("invalid_json", "catalogue/b.json:2:cột 11")]
-    assert main(["check", "--data", str(directory), "-f", str(TEMPLATES.parent / "mkdocs.yml")]) == 1
+    assert main(["check", "--data", str(directory), "-f", CONFIG]) == 1
     assert "Traceback" not in capsys.readouterr().err
 
 

@@ -11,7 +11,7 @@ import pytest
 from plotly.offline import get_plotlyjs_version
 
 from conftest import (OTHER_PAGE_BUDGET, PAGE_BUDGET, PAGE_KINDS, ROOT, first_load, gzipped_size, heaviest, html,
-                      list_data, run_cli)
+                      TEMPLATES, list_data, run_cli)
 from generator.build import PLOTLY_JS, plotly_source
 from generator.render import LIST_PAGE
 
@@ -309,7 +309,7 @@ def test_procedure_pages_stay_light_and_long_texts_are_whole_on_a_full_text_page
 
     sizes = {p.parent.name: p.stat().st_size for p in sample_site.glob("thu-tuc/*/index.html")}
     assert len(sizes) == 1597 and max(sizes.values()) <= 60 * 1024
-    procedures = list(prepare(ROOT / "data", ROOT / "generator" / "templates").renderer.procedures.values())
+    procedures = list(prepare(ROOT / "data", TEMPLATES).renderer.procedures.values())
     with_full_text = [p for p in procedures if has_full_text(p)]
     assert sorted(p.parent.parent.name for p in sample_site.glob("thu-tuc/*/toan-van/index.html")) == sorted(
         p.code for p in with_full_text)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, TEMPLATES
 from generator.build import prepare
 from generator.search import INDEX_DIR, fnv1a, index_files, terms
 from generator.vietnamese import fold, tone_key, words
@@ -58,7 +58,7 @@ def read_index(files: dict[str, bytes]) -> tuple[dict, dict[str, list[int]], lis
 
 
 def test_index_of_the_fixture(small_site):
-    catalogue = prepare(FIXTURES / "small", ROOT / "generator" / "templates").index
+    catalogue = prepare(FIXTURES / "small", TEMPLATES).index
     files = index_files(catalogue)
     meta, postings, docs = read_index(files)
     assert len(docs) == meta["docs"] == len(meta["lengths"])

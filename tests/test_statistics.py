@@ -15,7 +15,7 @@ from generator.charts import plotly_text
 from generator.problems import DataError
 from generator.schema import STATISTICS
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, TEMPLATES
 
 COLUMNS = [c.name for c in STATISTICS.input_columns()]
 
@@ -34,14 +34,14 @@ def publish(tmp_path: Path, *rows: dict, name: str = "stats.csv") -> Path:
 
 
 def findings(tmp_path: Path, *rows: dict) -> list[tuple]:
-    result = prepare(publish(tmp_path, *rows), ROOT / "generator" / "templates").findings
+    result = prepare(publish(tmp_path, *rows), TEMPLATES).findings
     return [(f.check, f.period, f.level, f.agency, f.column, f.published, f.expected, f.difference)
             for f in result.itertuples()]
 
 
 def errors(tmp_path: Path, *rows: dict) -> set[tuple[str, str]]:
     with pytest.raises(DataError) as caught:
-        prepare(publish(tmp_path, *rows), ROOT / "generator" / "templates")
+        prepare(publish(tmp_path, *rows), TEMPLATES)
     return {(p.location(), p.code) for p in caught.value.report.errors}
 
 
@@ -72,14 +72,14 @@ def test_duplicate_scope_across_files_and_period_spellings(tmp_path):
     publish(tmp_path, {"period": "2021-03", "received_total": "1"}, name="a.csv")
     data = publish(tmp_path, {"period": "2021-3", "level": "Cấp tỉnh", "received_total": "1"}, name="b.csv")
     with pytest.raises(DataError) as caught:
-        prepare(data, ROOT / "generator" / "templates")
+        prepare(data, TEMPLATES)
     [problem] = caught.value.report.errors
     assert (problem.location(), problem.code) == ("statistics/b.csv:2:period", "duplicate_row")
     assert "statistics/a.csv:2" in problem.message
 
 
 def test_no_statistics_directory_means_nothing_published():
-    publication = prepare(FIXTURES / "small", ROOT / "generator" / "templates")
+    publication = prepare(FIXTURES / "small", TEMPLATES)
     assert publication.statistics is None and publication.findings is None
 
 
@@ -95,7 +95,7 @@ def test_metrics_use_published_totals_or_sums_of_published_parts(tmp_path):
          "resolved_in_time": "7", "resolved_late": "1", "pending_total": "4", "pending_overdue": "1"},
         {"period": "2021", "agency": "C", "resolved_total": "0", "received_online": "5"},
     )
-    s = prepare(data, ROOT / "generator" / "templates").statistics.set_index("agency")
+    s = prepare(data, TEMPLATES).statistics.set_index("agency")
     assert s.loc["A", ["received_calc", "resolved_calc", "in_time_calc", "pending_calc", "new_calc"]].tolist() == [
         100, 100, 80, 0, 90]
     assert s.loc["A", "on_time_rate_calc"] == 80.0 and s.loc["A", "late_share"] == 20.0
@@ -220,7 +220,7 @@ def test_each_finding_shows_its_arithmetic_with_the_published_terms(tmp_path):
         {"period": "2021", "level": "tinh", "received_total": "100"},
         {"period": "2021", "level": "xa", "received_total": "201"},
     ]
-    found = prepare(publish(tmp_path, *rows), ROOT / "generator" / "templates").findings
+    found = prepare(publish(tmp_path, *rows), TEMPLATES).findings
     shown = {f.check: (f.arithmetic, "; ".join(f"{name}: {value}" for name, value in f.terms))
              for f in found.itertuples()}
     assert shown == {
@@ -239,7 +239,7 @@ def test_each_finding_shows_its_arithmetic_with_the_published_terms(tmp_path):
 
 def test_the_real_published_rows(tmp_path):
     """The genuine inconsistencies of the bundled real statistics, as listed in data/README.md."""
-    stats = prepare(ROOT / "data", ROOT / "generator" / "templates").findings
+    stats = prepare(ROOT / "data", TEMPLATES).findings
     real = stats[~stats["synthetic"]]
     got = {(f.check, f.period, f.level, f.column, f.published, f.expected) for f in real.itertuples()}
     assert ("resolved_sum", "2019-12-01..2020-02-29", "tong", "resolved_total", 643272, 643270) in got
@@ -284,12 +284,12 @@ def test_statistics_from_every_sheet_of_a_workbook(tmp_path):
     second.append(["2021-Q3", "tinh", "A", "x"])
     workbook.save(data / "statistics" / "b.xlsx")
     with pytest.raises(DataError) as caught:
-        prepare(data, ROOT / "generator" / "templates")
+        prepare(data, TEMPLATES)
     assert [(p.location(), p.code) for p in caught.value.report.errors] == [
         ("statistics/b.xlsx[quy-3]:2:carried_over", "invalid_count")]
     workbook.remove(second)
     workbook.save(data / "statistics" / "b.xlsx")
-    publication = prepare(data, ROOT / "generator" / "templates")
+    publication = prepare(data, TEMPLATES)
     assert publication.statistics["period"].tolist() == ["2021-Q1", "2021-Q2"]
     assert [(f.check, f.period, f.published, f.expected) for f in publication.findings.itertuples()] == [
         ("carry_over", "2021-Q2", 6, 5)]
@@ -303,7 +303,7 @@ def test_count_axes_start_at_zero_in_whole_numbers_and_rate_axes_say_where_they_
     rows = [{"period": f"2021-{m:02d}", "level": "tong", "received_online": str(m), "received_offline": "2",
              "resolved_in_time": str(95 + m % 4), "resolved_late": str(m % 3), "pending_overdue": str(m % 4),
              "source": "https://example.org/bao-cao"} for m in range(1, 7)]
-    charts = {c.id: c for c in build_charts(prepare(publish(tmp_path, *rows), ROOT / "generator" / "templates").statistics)}
+    charts = {c.id: c for c in build_charts(prepare(publish(tmp_path, *rows), TEMPLATES).statistics)}
     volumes = json.loads(charts["khoi-luong"].figure)
     bar_axes = {"yaxis" + t.get("yaxis", "y")[1:] for t in volumes["data"] if t["type"] == "bar"}
     assert bar_axes == {"yaxis", "yaxis2"}  # new dossiers, and overdue ones in a panel of their own

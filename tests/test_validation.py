@@ -12,9 +12,8 @@ import pytest
 from generator.build import prepare
 from generator.problems import DataError
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, TEMPLATES
 
-TEMPLATES = ROOT / "generator" / "templates"
 HEADERS = {
     "procedures": "code,name,field,level,agency",
     "documents": "procedure_code,case,name,originals,copies,form",
