@@ -170,6 +170,9 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         value = cache.remember(name, digest(source, key), compute)
         return lambda: value
 
+    if cache:  # a large file's blocks (load._read_blocks), in shards of a block or two: an edit rewrites one or two
+        memo.blocks = lambda name: cache.memo(name, source, digits=2)
+
     def read_ahead() -> None:  # what later stages ask the build cache for, read while the other core parses
         if cache:
             cache.memo("records"), cache.memo("pieces"), publish.published(cache.site_dir, cache)

@@ -222,11 +222,12 @@ class BuildCache:
 
     # --- memo tables: many results of one stage, each under the digest of what it read -------------------------
 
-    def memo(self, name: str, key: str = "") -> "Memo":
+    def memo(self, name: str, key: str = "", digits: int | None = None) -> "Memo":
         """A memo table under NAME; KEY is what all its entries depend on (a new KEY starts it afresh). Read once
-        per build, like `get`."""
+        per build, like `get`. DIGITS: shards by that many first digits of the keys, for a table of a few large
+        entries (see Memo)."""
         if (name, key) not in self.memos:
-            self.memos[name, key] = Memo(self, name, key)
+            self.memos[name, key] = Memo(self, name, key, digits)
         return self.memos[name, key]
 
     # --- directory trees (MkDocs' output) -----------------------------------------------------------------------
@@ -286,8 +287,8 @@ class Memo:
     entries and creating files (a quarter of a millisecond each here) stays cheap — so that a build that changed
     a few results rewrites a few shards; each shard is written back with only the entries this build used."""
 
-    def __init__(self, cache: BuildCache, name: str, key: str = ""):
-        self.cache, self.directory, self.key = cache, cache.root / name, f"{FORMAT}:{key}"
+    def __init__(self, cache: BuildCache, name: str, key: str = "", digits: int | None = None):
+        self.cache, self.directory, self.key, self.digits = cache, cache.root / name, f"{FORMAT}:{key}", digits
         self.shards: dict[str, dict[str, Any]] = {}
         self.files = {path.stem for path in self.directory.glob("*.pickle")} if self.directory.is_dir() else set()
         for name in self.files if cache.enabled else ():
@@ -304,7 +305,9 @@ class Memo:
 
     def save(self) -> None:
         shards: dict[str, dict[str, Any]] = {}
-        digits = 0 if len(self.new) < 500 else 1 if len(self.new) < 8000 else 2
+        digits = self.digits
+        if digits is None:
+            digits = 0 if len(self.new) < 500 else 1 if len(self.new) < 8000 else 2
         for key, value in self.new.items():
             shards.setdefault(f"s{key[:digits]}", {})[key] = value
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import io
@@ -25,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .cache import digest
+from .cache import digest, forked
 from .problems import Report
 from .schema import Column, Table
 from .vietnamese import fold, format_number, words
@@ -477,12 +478,126 @@ def parse_csv(data: bytes, table: Table, file: str, report: Report) -> RawTable 
     text = _decode(data, table, file, report)
     if text is None:
         return None
+    return parse_text(text, table, file, report)[0]
+
+
+def parse_text(text: str, table: Table, file: str, report: Report) -> tuple[RawTable | None, int]:
+    """A CSV file's text → its table, and how many records the text holds."""
     try:
         rows, _ = _parse(text, table)
     except _BadCsv as exc:
         report.error("unreadable_file", file, exc.row, None, f"not a valid CSV row: {exc.message}")
+        return None, 0
+    return table_from_rows(table, file, rows, report), len(rows)
+
+
+# --- a large CSV file, block by block --------------------------------------------------------------------------
+# A large catalogue file is read in blocks of whole records, each memoised by its text: after a small edit only the
+# block that holds it is parsed again (a procedure renamed in a 70 MB procedures.csv costs one block, not the file).
+# Each block is parsed with the file's title and header rows in front of it, by the same parse_text as a whole
+# file, so it gives the same cells and problems; its row numbers are moved by the records before it, and the
+# problems of the rows in front of it are reported once.
+
+BLOCK = 2**20  # characters
+
+
+def _cuts(text: str, start: int, size: int) -> list[int]:
+    """Offsets in TEXT after START where blocks of about SIZE characters end, each at the end of a record: at a line
+    break outside quotes (in CSV a quote opens or closes a quoted cell, and a doubled quote does both), and the end."""
+    cuts, position, outside, begun = [], start, True, start
+    for part in text[start:].split('"'):
+        end = position + len(part)
+        if outside and end - begun >= size:
+            at = part.rfind("\n")
+            if at != -1 and position + at + 1 < len(text):
+                begun = position + at + 1
+                cuts.append(begun)
+        position, outside = end + 1, not outside
+    return cuts + [len(text)]
+
+
+def _record_end(text: str, records: int) -> int:
+    """The offset after the first RECORDS records of TEXT."""
+    position, outside = 0, True
+    for part in text.split('"'):
+        if outside:
+            at = -1
+            for _ in range(records):
+                at = part.find("\n", at + 1)
+                if at == -1:
+                    break
+                records -= 1
+            if records == 0:
+                return position + at + 1
+        position, outside = position + len(part) + 1, not outside
+    return len(text)
+
+
+def _parse_block(text: str, table: Table, file: str, head: int) -> tuple | None:
+    """A block parsed with the HEAD records in front of it: its cells (stored), its row numbers and problems as if
+    it came right after them, and its records; None if it cannot be read alone."""
+    own = Report()
+    raw, records = parse_text(text, table, file, own)
+    if raw is None or raw.header_row != head:
         return None
-    return table_from_rows(table, file, rows, report)
+    stored({table.name: raw})
+    return raw.columns, raw.rows, own.problems, records - head
+
+
+def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tuple[RawTable | None, list]] | None:
+    """A large UTF-8 CSV file read block by block through the memo table MEMO (cache.Memo); None when it cannot be
+    (another encoding, a header not in its first block, a record that does not parse alone), to be read whole."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    first = parse_text(text[:_cuts(text, 0, BLOCK)[0]], table, file, Report())[0] if "\x00" not in text else None
+    if first is None:
+        return None
+    header, header_row = first.header, first.header_row
+    head = _record_end(text, header_row)
+    if head >= len(text):
+        return None
+    prefix = text[:head]
+    cuts = _cuts(text, head, BLOCK)
+    bounds = list(zip([head] + cuts[:-1], cuts))
+    keys = [digest(file, table.name, prefix, text[a:b]) for a, b in bounds]
+    missing = [(key, prefix + text[a:b]) for key, (a, b) in zip(keys, bounds) if key not in memo.old]
+
+    def parse_missing() -> list:
+        return [_parse_block(block, table, file, header_row) for _, block in missing]
+
+    parsed = parse_missing() if sum(len(b) for _, b in missing) <= LARGE_FILE else None
+    later = forked(parse_missing) if parsed is None else (lambda: parsed)
+
+    def result() -> tuple[RawTable | None, list]:
+        for (key, _), value in zip(missing, later()):
+            if value is None:
+                return _whole()
+            memo.new[key] = value
+        columns: dict[str, list[str]] = {}
+        rows, problems, shown, before = [], [], set(), 0
+        for key in keys:
+            cells, numbers, block_problems, records = memo(key, lambda: None)
+            for name, values in cells.items():
+                columns.setdefault(name, []).extend(values)
+            rows += [number + before for number in numbers]
+            for problem in block_problems:
+                if problem.row is not None and problem.row > header_row:
+                    problems.append(dataclasses.replace(problem, row=problem.row + before))
+                elif problem not in shown:  # the rows in front: the same problem for every block
+                    shown.add(problem)
+                    problems.append(problem)
+            before += records
+        memo.save()
+        return RawTable(table, file, header, columns, rows, header_row), problems
+
+    def _whole() -> tuple[RawTable | None, list]:
+        own = Report()
+        raw = parse_csv(data, table, file, own)
+        return (stored({table.name: raw})[table.name] if raw is not None else None), own.problems
+
+    return result
 
 
 # --- Excel -----------------------------------------------------------------------------------------------------
@@ -708,7 +823,12 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
 
 def _read_csv(data: bytes, table: Table, file: str, memo) -> Callable[[], tuple[RawTable | None, list]]:
     """A catalogue CSV file's table, stored (NFC), and its problems, through MEMO when given: a callable that
-    gives them (MEMO may work them out on another core)."""
+    gives them (MEMO may work them out on another core). A large file is read block by block when MEMO has
+    `blocks`, the memo table of its blocks by name."""
+    if memo is not None and hasattr(memo, "blocks") and len(data) > LARGE_FILE:
+        by_blocks = _read_blocks(data, table, file, memo.blocks(f"blocks-{table.name}"))
+        if by_blocks is not None:
+            return by_blocks
     def compute() -> tuple[RawTable | None, list]:
         own = Report()
         raw = parse_csv(data, table, file, own)

@@ -411,16 +411,17 @@ def test_random_edits_of_the_real_catalogue_publish_what_a_full_build_does(tmp_p
 
 
 def test_work_done_on_another_core_publishes_what_a_full_build_does(tmp_path: Path, capsys, monkeypatch):
-    """Large catalogue files are parsed by a forked process that also keeps their table in the build cache
-    (BuildCache.remember_later), and a large catalogue's open data and search index are made by forked processes
-    (build.in_background). Every file and catalogue counts as large here, so that these paths are the ones taken:
-    the same edits, a damaged kept table, damaged kept and published open data and an error must give what a
-    full build gives."""
+    """Large catalogue files are read in blocks of records, the blocks not kept in the build cache parsed by a
+    forked process (load._read_blocks), and a large catalogue's open data and search index are made by forked
+    processes (build.in_background). Every file and catalogue counts as large here, and a block is a few records,
+    so that these paths are the ones taken: the same edits, a damaged kept block, damaged kept and published open
+    data and an error must give what a full build gives."""
     import generator.build
     import generator.cache
     import generator.load
 
     monkeypatch.setattr(generator.load, "LARGE_FILE", 0)
+    monkeypatch.setattr(generator.load, "BLOCK", 300)  # a few blocks per file (load._read_blocks)
     monkeypatch.setattr(generator.build, "FORK_ABOVE", 0)
     forks = []
     real_forked = generator.cache.forked
@@ -435,8 +436,8 @@ def test_work_done_on_another_core_publishes_what_a_full_build_does(tmp_path: Pa
     set_cell(catalogue / "procedures.csv", "code", "1.001193", "name", "Đăng ký kết hôn (bản mới)")
     builds.compare("rename")
     append_row(catalogue / "documents.csv", {"procedure_code": "1.001193", "name": "Giấy tờ mới", "originals": "1"})
-    damage(tmp_path / "www" / ".site.cache" / "load-procedures.pickle")
-    builds.compare("document, damaged table")
+    damage(sorted((tmp_path / "www" / ".site.cache" / "blocks-procedures").glob("*.pickle"))[0])
+    builds.compare("document, damaged block")
     damage(tmp_path / "www" / ".site.cache" / "open-data" / "files" / "du-lieu" / "ho-so.csv")
     builds.compare("damaged kept open data")
     damage(builds.site / "du-lieu" / "thu-tuc.json")
@@ -446,3 +447,47 @@ def test_work_done_on_another_core_publishes_what_a_full_build_does(tmp_path: Pa
     assert any("unknown_level" in line for line in builds.compare("error", expect=1))
     assert "Đăng ký kết hôn" in (builds.site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
     assert len(forks) >= 12  # each changed file, the open data and the search index, in both builds of an edit
+
+
+def test_a_large_file_read_block_by_block_gives_what_it_gives_whole(tmp_path: Path, monkeypatch):
+    """A large catalogue file is read in blocks of records, each memoised (load._read_blocks): the real
+    procedures.csv with a title row, a column without a name that has a value far down, a cell beyond the header,
+    control characters, blank rows, Windows line breaks and quoted line breaks gives the same table and the same
+    problems, row for row, as when it is read whole; and so again from the memo, and after a row is edited."""
+    import generator.load as load
+    from generator.cache import BuildCache
+    from generator.problems import Report
+    from generator.schema import PROCEDURES
+
+    header, rows = read_csv(ROOT / "data/catalogue/procedures.csv")
+    rows = [row + [""] for row in rows]
+    rows[700][-1] = "a value under no name"
+    rows[900].append("beyond the header")
+    rows[1200][1] += "\x07 with a bell"
+    rows[300:300] = [[""] * len(header)] * 3
+    text = "Danh mục thủ tục\n" + "\r\n".join(
+        ",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header + [""]] + rows) + "\n"
+    data = text.encode("utf-8")
+    assert "\n" in "".join(cell for row in rows for cell in row)  # quoted line breaks
+
+    def whole() -> tuple:
+        own = Report()
+        raw = load.stored({"p": load.parse_csv(data, PROCEDURES, "f.csv", own)})["p"]
+        return raw, own.problems
+
+    def by_blocks() -> tuple:
+        memo = BuildCache(tmp_path / "site").memo("blocks-procedures", "", digits=2)
+        return load._read_blocks(data, PROCEDURES, "f.csv", memo)()
+
+    monkeypatch.setattr(load, "BLOCK", 20_000)
+    expected, expected_problems = whole()
+    assert {p.code for p in expected_problems} >= {"title_rows", "unnamed_column", "extra_cell", "control_characters"}
+    for attempt in ("parsed", "from the memo", "one row edited"):
+        if attempt == "one row edited":
+            data = data.replace(rows[1000][1].encode("utf-8"), "Tên mới".encode("utf-8"), 1)
+            expected, expected_problems = whole()
+        raw, problems = by_blocks()
+        assert (raw.header, raw.header_row, raw.rows) == (expected.header, expected.header_row, expected.rows), attempt
+        assert raw.columns == expected.columns, attempt
+        order = lambda p: (p.file, p.row or 0)  # noqa: E731 -- the build's order (build.canonical_order)
+        assert sorted(problems, key=order) == sorted(expected_problems, key=order), attempt
