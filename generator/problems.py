@@ -11,6 +11,8 @@ from .vietnamese import format_number
 
 Severity = Literal["error", "warning"]
 
+SEVERITY_LABELS = {"error": "lỗi", "warning": "cảnh báo"}
+
 # Every problem code: whether it stops the build (error) or not (warning), and one line of Vietnamese that says what
 # it means. Warnings are grouped and counted under this line; the data dictionary page lists them all from here.
 SUMMARIES: dict[str, tuple[Severity, str]] = {
