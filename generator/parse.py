@@ -225,8 +225,8 @@ def parse_count(text: str) -> int | None:
 
 CellProblem = tuple[str, str, str, str]  # severity, code, message, expected
 
-_TIME_EXAMPLE = "số và đơn vị, ví dụ «05 ngày làm việc»"
-_FEE_EXAMPLE = "số tiền và đơn vị, ví dụ «10.000 đồng», hoặc «Miễn phí»"
+_TIME_EXAMPLE = "số và đơn vị như «05 ngày làm việc»"
+_FEE_EXAMPLE = "số tiền và đơn vị như «10.000 đồng», hoặc «Miễn phí»"
 _EMPTY = {"count": None, "levels": (), "period": None, "stat_level": None, "rate": None, "date": None}
 
 

@@ -21,7 +21,7 @@ from conftest import FIXTURES, ROOT, TEMPLATES, run_cli
 
 SITE_URL = "https://example.org/tthc/"
 PROBLEM = re.compile(r"\[[a-z0-9_]+\]$")  # `file:row:column: message (…) [code]`
-SUMMARY = re.compile(r"^\d+ error\(s\), \d+ warning\(s\)")
+SUMMARY = re.compile(r"^[\d.]+ lỗi, [\d.]+ cảnh báo")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
