@@ -159,11 +159,13 @@ def format_warnings(report: Report, verbose: bool = False, examples: int = 3) ->
         return "\n".join(str(p) for p in report.warnings)
     lines = []
     for code, where, count, items in report.grouped("warning"):
-        lines.append(f"{format_number(count):>6} × {where}: {SUMMARIES[code][1] if code in SUMMARIES else code} [{code}]")
+        summary = SUMMARIES[code][1] if code in SUMMARIES else code
+        lines.append(f"{format_number(count):>6} × {where}: {summary} [{code}]")
         for p in items[:examples]:
             lines.append(f"         ví dụ: {p}")
     if lines:
-        lines.append(f"{format_number(len(report.warnings))} cảnh báo; `congkhai check --verbose` liệt kê từng cảnh báo.")
+        lines.append(f"{format_number(len(report.warnings))} cảnh báo; `congkhai check --verbose` liệt kê từng "
+                     "cảnh báo.")
     return "\n".join(lines)
 
 

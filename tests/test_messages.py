@@ -77,7 +77,8 @@ def test_problem_lines_and_counts_are_vietnamese():
         "1 lỗi, 1.500 cảnh báo: không xuất bản gì.",
     ]
     lines = format_warnings(report).splitlines()
-    assert lines[0] == f" 1.500 × catalogue/procedures.csv:agency: {SUMMARIES['missing_expected'][1]} [missing_expected]"
+    summary = SUMMARIES["missing_expected"][1]
+    assert lines[0] == f" 1.500 × catalogue/procedures.csv:agency: {summary} [missing_expected]"
     assert lines[1].strip().startswith("ví dụ: catalogue/procedures.csv:2:agency: ô trống (cần Cơ quan, nhận được '')")
     assert lines[-1] == "1.500 cảnh báo; `congkhai check --verbose` liệt kê từng cảnh báo."
     assert format_warnings(report, verbose=True).count("\n") == 1499
