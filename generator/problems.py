@@ -16,7 +16,7 @@ SEVERITY_LABELS = {"error": "lỗi", "warning": "cảnh báo"}
 # Every problem code: whether it stops the build (error) or not (warning), and one line of Vietnamese that says what
 # it means. Warnings are grouped and counted under this line; the data dictionary page lists them all from here.
 SUMMARIES: dict[str, tuple[Severity, str]] = {
-    "missing_file": ("error", "thiếu tệp dữ liệu"),
+    "missing_file": ("error", "thiếu tệp, thư mục hoặc trang tính dữ liệu"),
     "unreadable_file": ("error", "không đọc được tệp"),
     "encoding": ("error", "tệp không phải văn bản UTF-8 (lưu lại dạng «CSV UTF-8»)"),
     "encoding_windows_1258": ("warning", "tệp mã Windows-1258, đã đọc và chuyển sang UTF-8"),
@@ -26,9 +26,9 @@ SUMMARIES: dict[str, tuple[Severity, str]] = {
     "unnamed_column": ("warning", "cột có dữ liệu nhưng không có tên (bỏ qua)"),
     "extra_cell": ("error", "ô nằm ngoài các cột của hàng tên cột"),
     "control_characters": ("warning", "ký tự điều khiển vô hình (đã bỏ)"),
-    "cell_too_long": ("error", "ô quá dài"),
-    "missing_column": ("error", "thiếu cột"),
-    "duplicate_column": ("error", "cột bị lặp"),
+    "cell_too_long": ("error", "ô quá dài (thường do một dấu ngoặc kép mở mà không đóng)"),
+    "missing_column": ("error", "thiếu một cột bắt buộc hoặc cần có"),
+    "duplicate_column": ("error", "một cột có hai lần ở hàng tên cột"),
     "unknown_column": ("warning", "cột không có trong quy ước (bỏ qua)"),
     "missing_value": ("error", "thiếu giá trị bắt buộc"),
     "invalid_code": ("error", "mã thủ tục không hợp lệ"),
@@ -49,7 +49,7 @@ SUMMARIES: dict[str, tuple[Severity, str]] = {
     "unknown_header": ("error", "tên cột không có trong quy ước (gần với một cột đang thiếu)"),
     "hidden_sheet": ("warning", "trang tính bị ẩn (bỏ qua)"),
     "skipped_sheet": ("warning", "trang tính không phải bảng số liệu (bỏ qua)"),
-    "workbook_too_large": ("error", "tệp Excel quá lớn"),
+    "workbook_too_large": ("error", "tệp Excel quá lớn để đọc an toàn"),
     "missing_period": ("error", "không tìm thấy kỳ báo cáo của biểu"),
     "invalid_date": ("error", "ngày không hợp lệ"),
     "invalid_json": ("error", "tệp JSON không hợp lệ"),
