@@ -29,6 +29,7 @@ from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .write import EPOCH_ENV, build_date, build_epoch, site_files
+from .vietnamese import format_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,8 +97,8 @@ def _provenance(data_dir: Path, report: Report) -> str:
     try:
         text = (data or b"").decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        report.error("encoding", PROVENANCE_FILE, None, None, "not UTF-8 text: save it as UTF-8", "UTF-8",
-                     f"byte {exc.object[exc.start]:#04x} at offset {exc.start}")
+        report.error("encoding", PROVENANCE_FILE, None, None, "không phải văn bản UTF-8: lưu lại tệp dạng UTF-8",
+                     "UTF-8", f"byte {exc.object[exc.start]:#04x} ở vị trí {format_number(exc.start)}")
         return ""
     return re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
 

@@ -86,8 +86,7 @@ def cmd_convert(args) -> int:
     try:
         written, report = convert(Path(args.data), Path(args.out), form)
     except DataError as exc:
-        _say("\n".join(str(p) for p in exc.report.errors))
-        _say(f"{len(exc.report.errors)} lỗi, {len(exc.report.warnings)} cảnh báo: không ghi tệp nào.")
+        _say(format_errors(exc.report, "không ghi tệp nào"))
         return EXIT_DATA
     _warnings(report, args.verbose)
     _say(f"Đã ghi {len(written)} tệp vào {Path(args.out).resolve()}: {', '.join(written)}. "

@@ -18,6 +18,7 @@ from pathlib import Path
 from .load import RawTable, load_all, load_tables
 from .problems import DataError, Report, UsageError
 from .schema import CATALOGUE_TABLES, PROCEDURES, STATISTICS, Table
+from .vietnamese import format_number
 
 FORMS = ("csv", "xlsx", "json")
 WORKBOOK = "catalogue/danh-muc.xlsx"
@@ -122,8 +123,8 @@ def _workbook(rows: dict[str, list[list[str]]], report: Report) -> bytes:
                     if len(value) > EXCEL_CELL:
                         report.warning("excel_cell_limit", WORKBOOK, r, header[c],
                                        "ô dài hơn Excel chứa được: Excel sẽ cắt bớt khi lưu lại; sửa ô này trong "
-                                       "tệp CSV", f"tối đa {EXCEL_CELL:,} ký tự".replace(",", "."),
-                                       f"{len(value):,} ký tự".replace(",", "."))
+                                       "tệp CSV", f"tối đa {format_number(EXCEL_CELL)} ký tự",
+                                       f"{format_number(len(value))} ký tự")
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -15,6 +15,7 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import errno
 import io
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .cache import digest, forked
-from .problems import Report
+from .problems import Report, os_reason
 from .schema import Column, Table
 from .vietnamese import fold, format_number, words
 
@@ -193,16 +194,16 @@ def _decode(data: bytes, table: Table, file: str, report: Report) -> str | None:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             row, column = _locate(data.decode("utf-16", errors="replace"), "\ufffd", table)
-            report.error("encoding", file, row, column, "file starts as UTF-16 but is not valid UTF-16; "
-                         "save it as «CSV UTF-8»", "UTF-16", "an unpaired surrogate")
+            report.error("encoding", file, row, column, "tệp mở đầu như UTF-16 nhưng không phải UTF-16 hợp lệ; "
+                         "lưu lại dạng «CSV UTF-8»", "UTF-16", "một nửa cặp ký tự UTF-16 đứng lẻ")
             return None
     if b"\x00" in data:
         text = _utf16_without_bom(data)
         if text is not None:
             return text
         row, column = _locate(data.decode("utf-8", errors="replace"), "\ufffd", table)
-        report.error("encoding", file, row, column, "file holds NUL bytes: not a text CSV (an .xls renamed?); "
-                     "save it as «CSV UTF-8»", "UTF-8 text", "byte 0x00")
+        report.error("encoding", file, row, column, "tệp có byte NUL nên không phải tệp CSV dạng văn bản (một tệp "
+                     ".xls bị đổi tên?); lưu lại dạng «CSV UTF-8»", "văn bản UTF-8", "byte 0x00")
         return None
     try:
         return data.decode("utf-8-sig")
@@ -210,12 +211,13 @@ def _decode(data: bytes, table: Table, file: str, report: Report) -> str | None:
         text = _windows_1258(data)
         if text is not None:
             report.warning("encoding_windows_1258", file, None, None,
-                           "read as Vietnamese Windows-1258 (Excel's plain «CSV»); save it as «CSV UTF-8» to be sure",
+                           "đã đọc theo bảng mã tiếng Việt Windows-1258 (dạng «CSV» thường của Excel); lưu lại dạng "
+                           "«CSV UTF-8» cho chắc chắn",
                            "UTF-8", "Windows-1258")
             return text
         row, column = _locate(data.decode("utf-8-sig", errors="replace"), "\ufffd", table)
         report.error("encoding", file, row, column,
-                     "file is neither UTF-8 nor Vietnamese Windows-1258; save it as «CSV UTF-8»",
+                     "tệp không phải UTF-8, cũng không phải bảng mã tiếng Việt Windows-1258; lưu lại dạng «CSV UTF-8»",
                      "UTF-8", f"byte 0x{data[exc.start]:02x}")
         return None
 
@@ -291,14 +293,14 @@ def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Re
         for i, value in enumerate(values):
             if _CONTROL.search(value):
                 report.warning("control_characters", file, rows[i], column,
-                               "invisible control characters removed", "printable text", value, where(column, i))
+                               "đã bỏ các ký tự điều khiển vô hình", "văn bản in được", value, where(column, i))
                 values[i] = _CONTROL.sub("", value)
         for i, value in enumerate(values):
             if len(value) > MAX_CELL:
                 report.error("cell_too_long", file, rows[i], column,
-                             "cell is too long to be a value (a quote left open swallows the rest of the file)",
-                             f"at most {MAX_CELL:,} characters", f"{len(value):,} characters: " + value[:40],
-                             where(column, i))
+                             "ô quá dài để là một giá trị (một dấu «\"» mở mà không đóng nuốt cả phần sau của tệp?)",
+                             f"tối đa {format_number(MAX_CELL)} ký tự",
+                             f"{format_number(len(value))} ký tự: " + value[:40], where(column, i))
                 values[i] = ""
 
 
@@ -309,7 +311,7 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
     if start is None:
         first = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
         if first is None:
-            report.error("empty_file", file, None, None, "file has no header row", "a header row", "nothing")
+            report.error("empty_file", file, None, None, "tệp không có hàng tên cột", "một hàng tên cột", "không có gì")
         else:
             _no_header(table, file, rows, first, report)
         return None
@@ -318,30 +320,30 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
               if any(c.strip() for c in row)]
     if titles:
         report.warning("title_rows", file, titles[0][0], None,
-                       f"rows above the header (row {header_row}) are not data and are skipped",
-                       "the header row first", titles[0][1].strip())
+                       f"các hàng phía trên hàng tên cột (hàng {header_row}) không phải dữ liệu nên được bỏ qua",
+                       "hàng tên cột ở trên cùng", titles[0][1].strip())
     header = [column_name(table, h) or _header_cell(h) for h in rows[start]]
     body_rows = rows[start + 1:]
     seen: set[str] = set()
     keep: list[int] = []
     for i, name in enumerate(header):
         if name in seen:
-            report.error("duplicate_column", file, header_row, name, "column appears more than once",
-                         "one column", f"column {i + 1}")
+            report.error("duplicate_column", file, header_row, name, "cột xuất hiện nhiều lần: giữ một cột, xóa cột "
+                         "thừa", "một cột", f"cột {i + 1}")
         elif name:
             seen.add(name)
             keep.append(i)
         elif any(i < len(r) and r[i].strip() for r in body_rows):
-            report.warning("unnamed_column", file, header_row, f"column {i + 1}",
-                           "column has values but no name in the header row; it is ignored", "a column name", "")
+            report.warning("unnamed_column", file, header_row, f"cột {i + 1}",
+                           "cột có giá trị nhưng không có tên ở hàng tên cột nên bị bỏ qua", "tên cột", "")
     width = len(header)
     numbers = list(range(header_row + 1, header_row + 1 + len(body_rows)))
     for number, r in zip(numbers, body_rows):
         extra = next((j for j in range(width, len(r)) if r[j].strip()), None)
         if extra is not None:
-            report.error("extra_cell", file, number, f"column {extra + 1}",
-                         "cell beyond the header's columns (a comma inside a value must be quoted)",
-                         f"{width} columns", r[extra])
+            report.error("extra_cell", file, number, f"cột {extra + 1}",
+                         "ô nằm ngoài các cột của hàng tên cột (giá trị có dấu phẩy phải đặt trong ngoặc kép «\"»)",
+                         f"{width} cột", r[extra])
     if keep == list(range(width)) and all(len(r) == width for r in body_rows):
         body = body_rows  # the usual file: every row as wide as the header, every column named once
     else:
@@ -352,17 +354,17 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
     columns = {header[i]: [cells[j] for _, cells in kept] for j, i in enumerate(keep)}
     _clean(columns, numbers, file, report)
     for first_row, first_col, ref in merged or []:
-        name = header[first_col - 1] if first_col <= width and header[first_col - 1] else f"column {first_col}"
+        name = header[first_col - 1] if first_col <= width and header[first_col - 1] else f"cột {first_col}"
         report.warning("merged_cells", file, first_row, name,
-                       f"merged cells {ref}: the value is repeated in every cell of the range", "one value per cell",
+                       f"ô gộp {ref}: giá trị được lặp lại cho mọi ô trong vùng gộp", "mỗi ô một giá trị",
                        ref)
     return RawTable(table, file, header, columns, numbers, header_row)
 
 
 # --- what is on disk ---------------------------------------------------------------------------------------------
 
-_KINDS = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = ((stat.S_ISREG, "tệp thông thường"), (stat.S_ISDIR, "thư mục"), (stat.S_ISFIFO, "ống có tên (named pipe)"),
+          (stat.S_ISCHR, "thiết bị ký tự"), (stat.S_ISBLK, "thiết bị khối"), (stat.S_ISSOCK, "socket"))
 
 
 def _exists(path: Path) -> bool:
@@ -377,30 +379,36 @@ def _exists(path: Path) -> bool:
     return True
 
 
+def _errno_name(exc: OSError) -> str:
+    """The system's name for what went wrong (EACCES, ELOOP, …): os_reason says it in words."""
+    return errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+
+
 def _usable(path: Path, file: str, report: Report, directory: bool = False) -> bool:
     """Whether PATH (symbolic links followed) is a regular file, or with DIRECTORY a directory; if not, one error.
     Only stat, never open: opening a named pipe waits for a writer forever, and a device such as /dev/zero never
     ends, so what is not a regular file is never read."""
-    wanted = "a directory" if directory else "a regular file"
+    wanted = "thư mục" if directory else "tệp thông thường"
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         try:
             target = os.readlink(path)
         except OSError:  # not a symbolic link: nothing there
-            report.error("missing_file", file, None, None, "directory not found" if directory else "file not found")
+            report.error("missing_file", file, None, None,
+                         "không tìm thấy thư mục" if directory else "không tìm thấy tệp")
         else:
-            report.error("unreadable_file", file, None, None, "symbolic link to something that does not exist",
-                         wanted, f"a link to {target}")
+            report.error("unreadable_file", file, None, None, "liên kết tượng trưng trỏ tới nơi không tồn tại",
+                         wanted, f"liên kết tới {target}")
         return False
     except OSError as exc:  # a symbolic link loop, a directory on the way that cannot be searched, …
-        report.error("unreadable_file", file, None, None, f"cannot be opened: {exc.strerror or exc}", wanted,
-                     exc.strerror or type(exc).__name__)
+        report.error("unreadable_file", file, None, None, f"không mở được: {os_reason(exc)}", wanted,
+                     _errno_name(exc))
         return False
     if (stat.S_ISDIR if directory else stat.S_ISREG)(mode):
         return True
-    kind = next((name for test, name in _KINDS if test(mode)), "another kind of file")
-    report.error("unreadable_file", file, None, None, f"not {wanted}: {kind}", wanted, kind)
+    kind = next((name for test, name in _KINDS if test(mode)), "một loại tệp khác")
+    report.error("unreadable_file", file, None, None, f"không phải {wanted} mà là {kind}", wanted, kind)
     return False
 
 
@@ -409,8 +417,8 @@ def _listing(directory: Path, file: str, report: Report) -> list[Path] | None:
     try:
         return sorted(directory.iterdir())
     except OSError as exc:
-        report.error("unreadable_file", file, None, None, f"directory cannot be listed: {exc.strerror or exc}",
-                     "a readable directory", exc.strerror or type(exc).__name__)
+        report.error("unreadable_file", file, None, None, f"không liệt kê được thư mục: {os_reason(exc)}",
+                     "thư mục đọc được", _errno_name(exc))
         return None
 
 
@@ -430,7 +438,11 @@ def _rows(text: str, delimiter: str) -> list[list[str]]:
     except csv.Error as exc:
         message = str(exc)
         if "unexpected end of data" in message:
-            message = "a quoted cell is never closed (a «\"» is missing)"
+            message = "một ô mở ngoặc kép mà không đóng (thiếu một dấu «\"»)"
+        elif "expected after" in message:
+            message = "sau dấu «\"» đóng ô phải là dấu phân cách (dấu «\"» trong giá trị phải viết đôi: «\"\"»)"
+        elif "field larger than field limit" in message:
+            message = "ô quá dài (một dấu «\"» mở mà không đóng nuốt cả phần sau của tệp?)"
         raise _BadCsv(len(rows) + 1, message) from None
     return rows
 
@@ -466,14 +478,14 @@ def read_bytes(path: Path, file: str, report: Report) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:  # no permission, an I/O error, or the file replaced since the check
-        report.error("unreadable_file", file, None, None, f"cannot be read: {exc.strerror or exc}",
-                     "a readable file", exc.strerror or type(exc).__name__)
+        report.error("unreadable_file", file, None, None, f"không đọc được: {os_reason(exc)}",
+                     "tệp đọc được", _errno_name(exc))
         return None
 
 
 def parse_csv(data: bytes, table: Table, file: str, report: Report) -> RawTable | None:
     if not data.strip():
-        report.error("empty_file", file, None, None, "file is empty", "a header row", "0 bytes")
+        report.error("empty_file", file, None, None, "tệp rỗng", "một hàng tên cột", "0 byte")
         return None
     text = _decode(data, table, file, report)
     if text is None:
@@ -486,7 +498,7 @@ def parse_text(text: str, table: Table, file: str, report: Report) -> tuple[RawT
     try:
         rows, _ = _parse(text, table)
     except _BadCsv as exc:
-        report.error("unreadable_file", file, exc.row, None, f"not a valid CSV row: {exc.message}")
+        report.error("unreadable_file", file, exc.row, None, f"hàng CSV không hợp lệ: {exc.message}")
         return None, 0
     return table_from_rows(table, file, rows, report), len(rows)
 
@@ -638,8 +650,8 @@ def _open_workbook(path: Path, file: str, report: Report):
         # XML, KeyError for a missing part, ValueError, IndexError, TypeError, OSError, …). All of them mean the
         # same thing to the publisher: this file cannot be read.
         reason = next(iter(str(exc).splitlines()), "") or type(exc).__name__
-        report.error("unreadable_file", file, None, None, f"not a readable .xlsx workbook: {reason}",
-                     "a valid .xlsx workbook", type(exc).__name__)
+        report.error("unreadable_file", file, None, None, f"không đọc được tệp Excel .xlsx: {reason}",
+                     "tệp .xlsx hợp lệ", type(exc).__name__)
         return None
 
 
@@ -739,7 +751,7 @@ def read_workbook(path: Path, tables: tuple[Table, ...], file: str, report: Repo
     for table in tables:
         sheet = sheets.get(table.name)
         if sheet is None:
-            report.error("missing_file", file, None, None, f"workbook has no sheet «{table.name}»",
+            report.error("missing_file", file, None, None, f"tệp Excel không có trang tính «{table.name}»",
                          table.name, ", ".join(workbook.sheetnames))
             continue
         raw = _sheet(sheet, table, file, report)
@@ -762,8 +774,8 @@ def _old_format(entries: list[Path], data_root: Path, report: Report) -> bool:
         if path.suffix.lower() in _OLD_FORMATS:
             found = True
             report.error("unreadable_file", path.relative_to(data_root).as_posix(), None, None,
-                         f"{path.suffix} workbooks are not read; save it as .xlsx or «CSV UTF-8»",
-                         ".csv or .xlsx", path.suffix)
+                         f"không đọc tệp Excel dạng {path.suffix}; lưu lại dạng .xlsx hoặc «CSV UTF-8»",
+                         ".csv hoặc .xlsx", path.suffix)
     return found
 
 
@@ -795,7 +807,7 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
     if not any(present.values()) and workbooks:
         if len(workbooks) > 1:
             report.error("unreadable_file", shown(directory), None, None,
-                         "more than one .xlsx workbook; keep exactly one", "1 workbook",
+                         "có nhiều hơn một tệp Excel .xlsx; chỉ để lại một tệp", "1 tệp Excel",
                          ", ".join(p.name for p in workbooks))
             return {}
         return stored(read_workbook(workbooks[0], tables, shown(workbooks[0]), report))
@@ -805,7 +817,7 @@ def load_tables(directory: Path, tables: tuple[Table, ...], data_root: Path, rep
     for table in tables:
         path = csvs[table.name]
         if not present[table.name]:
-            report.error("missing_file", shown(path), None, None, "file not found")
+            report.error("missing_file", shown(path), None, None, "không tìm thấy tệp")
             continue
         data = read_bytes(path, shown(path), report)
         if data is not None:

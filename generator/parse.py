@@ -20,7 +20,7 @@ from .model import Channel, Document, Procedure
 from .problems import Report
 from .schema import (CHANNELS, COUNT_COLUMNS, KIND_LABELS, LEVELS, ONLINE, PROCEDURES, SCOPE_COLUMNS, STAT_LEVELS,
                      STATISTICS, SYNTHETIC_PREFIX, UNASSIGNED_AGENCY, Column)
-from .vietnamese import fold, nfc, tone_key, unique_slugs, words
+from .vietnamese import fold, format_number, nfc, tone_key, unique_slugs, words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,16 +225,16 @@ def parse_count(text: str) -> int | None:
 
 CellProblem = tuple[str, str, str, str]  # severity, code, message, expected
 
-_TIME_EXAMPLE = "e.g. «05 ngày làm việc»"
-_FEE_EXAMPLE = "e.g. «10.000 đồng», «Miễn phí»"
+_TIME_EXAMPLE = "số và đơn vị như «05 ngày làm việc»"
+_FEE_EXAMPLE = "số tiền và đơn vị như «10.000 đồng», hoặc «Miễn phí»"
 _EMPTY = {"count": None, "levels": (), "period": None, "stat_level": None, "rate": None, "date": None}
 
 
 def _missing(column: Column) -> CellProblem | None:
     if column.presence == "required":
-        return "error", "missing_value", "value is required", column.label
+        return "error", "missing_value", "ô này bắt buộc phải có giá trị", column.label
     if column.presence == "expected":
-        return "warning", "missing_expected", "empty; shown as not published", column.label
+        return "warning", "missing_expected", "ô trống: trang sẽ ghi «chưa công bố»", column.label
     return None
 
 
@@ -247,36 +247,39 @@ def parse_cell(column: Column, value: str, key: bool = False) -> tuple[object, C
         if not value:
             return (value, parsed), _missing(column)
         example = _TIME_EXAMPLE if column.name == "time" else _FEE_EXAMPLE
-        return (value, parsed), ("warning", parsed.problem, "shown verbatim, without a parsed value", example) \
-            if parsed.problem else None
+        return (value, parsed), ("warning", parsed.problem, "không đọc được số và đơn vị: trang hiện nguyên văn",
+                                 example) if parsed.problem else None
     if not value:
         return _EMPTY.get(column.kind, ""), _missing(column)
     kind = column.kind
     if kind == "code" and key:
         if not CODE_PATTERN.fullmatch(value) or len(value) > MAX_CODE_LENGTH:
             return value, ("error", "invalid_code",
-                           f"code may hold only letters, digits, . _ - (at most {MAX_CODE_LENGTH})", "e.g. 1.001193")
+                           f"mã chỉ gồm chữ cái không dấu, chữ số và các dấu . _ - (tối đa {MAX_CODE_LENGTH} ký tự)",
+                           "ví dụ 1.001193")
         if value.casefold() in RESERVED_CODES:
             return value, ("error", "invalid_code",
-                           "code is the name of a file of the list of procedures (thu-tuc/index.html)",
-                           "e.g. 1.001193")
+                           "mã trùng tên tệp của trang danh sách thủ tục (thu-tuc/index.html): đặt mã khác",
+                           "ví dụ 1.001193")
         return value, None
     if kind == "count":
         count = parse_count(value)
         return count, None if count is not None else (
-            "error", "invalid_count", "not a whole number ≥ 0", f"0, 1, 2, … up to {MAX_COUNT:,} (1.234 or 1,234 = 1234)")
+            "error", "invalid_count", "không phải số nguyên ≥ 0",
+            f"0, 1, 2, … đến {format_number(MAX_COUNT)} (dấu . hoặc , chỉ để phân nhóm nghìn: 1.234)")
     if kind == "levels":
         codes, unknown = parse_levels(value)
         return codes, None if codes and not unknown else (
-            "error", "unknown_level", "unknown level", " ; ".join(LEVELS) + " or " + " ; ".join(LEVELS.values()))
+            "error", "unknown_level", "cấp không hợp lệ", " ; ".join(LEVELS) + " hoặc " + " ; ".join(LEVELS.values()))
     if kind == "channel":
         code = parse_channel(value)
         return code or "", None if code else (
-            "error", "unknown_channel", "unknown channel", ", ".join(CHANNELS) + " or " + ", ".join(CHANNELS.values()))
+            "error", "unknown_channel", "cách thức thực hiện không hợp lệ",
+            ", ".join(CHANNELS) + " hoặc " + ", ".join(CHANNELS.values()))
     if kind == "online":
         code = parse_online(value)
         return code or "", None if code is not None else (
-            "error", "unknown_online", "unknown online status", ", ".join(ONLINE) + " or empty")
+            "error", "unknown_online", "mức dịch vụ công trực tuyến không hợp lệ", ", ".join(ONLINE) + " hoặc để trống")
     if kind in _STATISTICS_KINDS:
         parse, code, message = _STATISTICS_KINDS[kind]
         parsed = parse(value)
@@ -285,10 +288,10 @@ def parse_cell(column: Column, value: str, key: bool = False) -> tuple[object, C
 
 
 _STATISTICS_KINDS = {
-    "period": (lambda v: parse_period(v), "invalid_period", "not a possible reporting period"),
-    "stat_level": (lambda v: parse_stat_level(v), "unknown_level", "unknown level"),
-    "rate": (lambda v: parse_rate(v), "invalid_rate", "not a percentage between 0 and 100"),
-    "date": (lambda v: parse_date(v), "invalid_date", "not a date"),
+    "period": (lambda v: parse_period(v), "invalid_period", "không phải kỳ báo cáo hợp lệ"),
+    "stat_level": (lambda v: parse_stat_level(v), "unknown_level", "cấp không hợp lệ"),
+    "rate": (lambda v: parse_rate(v), "invalid_rate", "không phải tỷ lệ phần trăm từ 0 đến 100"),
+    "date": (lambda v: parse_date(v), "invalid_date", "không phải ngày hợp lệ"),
 }
 
 
@@ -624,11 +627,12 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
                          "đang thiếu: đổi tên cột cho đúng", f"{column.name} hoặc {column.label}", culprit)
         elif column.presence in ("required", "expected"):
             report.error("missing_column", raw.file, raw.header_row, column.name,
-                         f"required column «{column.name}» is missing", column.name, ", ".join(raw.header))
+                         f"thiếu cột «{column.name}» ({column.label}): thêm cột này vào hàng tên cột", column.name,
+                         ", ".join(raw.header))
     for name in unknown:
         if name:
             report.warning("unknown_column", raw.file, raw.header_row, name,
-                           "column is not part of the contract and is ignored")
+                           "cột không có trong quy ước nên bị bỏ qua (xem trang Từ điển dữ liệu)")
     return present
 
 
@@ -644,22 +648,22 @@ def check_tables(tables: dict[str, RawTable], report: Report) -> dict[str, int]:
     if "code" in procedures.columns:
         if not procedures.rows:
             report.error("empty_file", procedures.file, procedures.header_row + 1, None,
-                         "no procedure under the header row", "one row per procedure", "header only")
+                         "không có thủ tục nào dưới hàng tên cột", "mỗi thủ tục một hàng", "chỉ có hàng tên cột")
         by_case: dict[str, tuple[str, int]] = {}
         for index, code in enumerate(procedures.columns["code"]):
             if not code:
                 continue
             if code in first:
                 report.error("duplicate_code", *procedures.where(index, "code"),
-                             f"code already used {_at(procedures, first[code])}", "a unique code", code)
+                             f"mã đã dùng {_at(procedures, first[code])}", "mỗi thủ tục một mã riêng", code)
                 continue
             first[code] = index
             # Each code is a directory of the site: codes equal but for case collide on Windows and macOS.
             other = by_case.setdefault(code.casefold(), (code, index))
             if other[0] != code:
                 report.error("duplicate_code", *procedures.where(index, "code"),
-                             f"code differs only in letter case from «{other[0]}» {_at(procedures, other[1])}",
-                             "a unique code, whatever the case", code)
+                             f"mã chỉ khác mã «{other[0]}» {_at(procedures, other[1])} ở chữ hoa, chữ thường",
+                             "mỗi thủ tục một mã riêng, không kể chữ hoa hay thường", code)
     for name in ("documents", "channels"):
         raw = tables.get(name)
         if raw is None or "procedure_code" not in raw.columns:
@@ -667,16 +671,16 @@ def check_tables(tables: dict[str, RawTable], report: Report) -> dict[str, int]:
         for index, value in enumerate(raw.columns["procedure_code"]):
             if value and value not in first:
                 report.error("unknown_procedure", *raw.where(index, "procedure_code"),
-                             "no procedure with this code in procedures", "a code from procedures", value)
+                             "không có thủ tục nào mang mã này trong procedures", "một mã có trong procedures", value)
     return first
 
 
 def _at(raw: RawTable, index: int) -> str:
-    """Where row INDEX of RAW is, in words: «on row 3» of the same file, or the location of the JSON it came from."""
+    """Where row INDEX of RAW is, in words: «ở hàng 3» of the same file, or the location of the JSON it came from."""
     file, row, path = raw.where(index, None)
     if file == raw.file and path is None:
-        return f"on row {row}"
-    return "at " + ":".join(str(part) for part in (file, row, path) if part is not None)
+        return f"ở hàng {row}"
+    return "ở " + ":".join(str(part) for part in (file, row, path) if part is not None)
 
 
 
@@ -731,7 +735,7 @@ def parse_statistics(tables: list[RawTable], report: Report) -> StatisticsCells:
             where = raw.cell(index, "agency") or raw.cell(index, "field")  # a printed form's row: its name cell
             if key in first:
                 report.error("duplicate_row", raw.file, row, "period",
-                             f"same scope and period as {first[key]}", "one row per scope and period",
+                             f"trùng phạm vi và kỳ báo cáo với {first[key]}", "mỗi phạm vi, mỗi kỳ một hàng",
                              " / ".join(k for k in key if k), where)
             else:
                 first[key] = where or f"{raw.file}:{row}"

@@ -17,7 +17,6 @@ Rules:
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from .cache import BuildCache, content_digest, write_new
-from .problems import UsageError
+from .problems import UsageError, os_reason as reason
 from .write import SiteFiles
 
 MARKER = ".congkhai/site.json"
@@ -48,16 +47,6 @@ class Summary:
     removed: int = 0
     unchanged: int = 0
     kept: list[str] = field(default_factory=list)  # files in the site directory the build did not write
-
-
-def reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "ổ đĩa đã đầy"
-    if exc.errno == errno.EROFS:
-        return "hệ thống tệp chỉ cho đọc"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "không có quyền ghi hoặc đọc"
-    return exc.strerror or str(exc)
 
 
 def check_site_dir(site_dir: Path, force: bool) -> None:

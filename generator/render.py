@@ -24,7 +24,7 @@ from markupsafe import Markup
 from .cache import BuildCache
 from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS
-from .problems import Report
+from .problems import SEVERITY_LABELS, SUMMARIES, Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE, ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .search import LIST_DATA, title_terms
@@ -377,7 +377,8 @@ class Renderer:
                                           unassigned=unassigned),
             "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
             "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,
-                                            presences=PRESENCE_LABELS),
+                                            presences=PRESENCE_LABELS, severities=SEVERITY_LABELS,
+                                            problems=sorted(SUMMARIES.items(), key=lambda kv: kv[1][0] != "error")),
         })
         return pages
 

@@ -36,10 +36,10 @@ def test_bad_data_exits_1_lists_every_error_and_keeps_the_published_site(data_di
     result = congkhai("build", "--data", str(data_dir), "--site-dir", str(site))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "catalogue/channels.csv:7:procedure_code: no procedure with this code" in result.stderr
-    assert "catalogue/channels.csv:8:channel: unknown channel" in result.stderr
-    assert "catalogue/documents.csv:9:copies: not a whole number ≥ 0" in result.stderr
-    assert "3 error(s)" in result.stderr and "nothing was published" in result.stderr
+    assert "catalogue/channels.csv:7:procedure_code: không có thủ tục nào mang mã này" in result.stderr
+    assert "catalogue/channels.csv:8:channel: cách thức thực hiện không hợp lệ" in result.stderr
+    assert "catalogue/documents.csv:9:copies: không phải số nguyên ≥ 0" in result.stderr
+    assert "3 lỗi, 3 cảnh báo: không xuất bản gì." in result.stderr
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")] == []  # no staging left
 
@@ -56,7 +56,7 @@ def test_bad_usage_exits_2(tmp_path):
 def test_missing_catalogue_is_bad_data(tmp_path):
     (tmp_path / "empty").mkdir()
     result = congkhai("check", "--data", str(tmp_path / "empty"))
-    assert result.returncode == 1 and "catalogue: directory not found [missing_file]" in result.stderr
+    assert result.returncode == 1 and "catalogue: không tìm thấy thư mục [missing_file]" in result.stderr
 
 
 def test_rebuild_updates_the_site_and_keeps_files_it_did_not_write(data_dir, tmp_path, capsys):
@@ -89,7 +89,7 @@ def test_plain_mkdocs_build_fails_on_bad_data(data_dir, tmp_path):
                             capture_output=True, text=True, cwd=ROOT,
                             env={**os.environ, "CONGKHAI_DATA": str(data_dir)}, timeout=300)
     assert result.returncode == 1
-    assert "catalogue/procedures.csv:2:code: value is required" in result.stderr
+    assert "catalogue/procedures.csv:2:code: ô này bắt buộc phải có giá trị" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -21,7 +21,7 @@ from conftest import FIXTURES, ROOT, TEMPLATES, run_cli
 
 SITE_URL = "https://example.org/tthc/"
 PROBLEM = re.compile(r"\[[a-z0-9_]+\]$")  # `file:row:column: message (…) [code]`
-SUMMARY = re.compile(r"^\d+ error\(s\), \d+ warning\(s\)")
+SUMMARY = re.compile(r"^[\d.]+ lỗi, [\d.]+ cảnh báo")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def test_random_edits_of_the_real_catalogue_publish_what_a_full_build_does(tmp_p
         history.append(what)
         lines = builds.compare(f"{number}: {what}", expect=1 if broken else 0)
         if broken:
-            assert sum("unknown level" in line for line in lines) == len(broken), (what, lines)
+            assert sum("cấp không hợp lệ" in line for line in lines) == len(broken), (what, lines)
     assert not broken
     done = {h.split()[0] for h in history}
     assert {"change", "add", "remove", "unknown", "level"} <= done, history

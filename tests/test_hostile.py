@@ -221,7 +221,7 @@ BAD = [
     Bad("utf-16-unpaired-surrogate", lambda d: put(d, "channels", surrogate), {(f"{C}:4:fee", "encoding")}),
     # CSV structure
     Bad("unclosed-quote", lambda d: put(d, "procedures", unclosed), {(f"{P}:3", "unreadable_file")}),
-    Bad("unquoted-comma-extra-cell", lambda d: put(d, "channels", fee_unquoted), {(f"{C}:5:column 6", "extra_cell")}),
+    Bad("unquoted-comma-extra-cell", lambda d: put(d, "channels", fee_unquoted), {(f"{C}:5:cột 6", "extra_cell")}),
     Bad("empty-file", lambda d: put(d, "procedures", b""), {(P, "empty_file")}),
     Bad("blank-lines-only", lambda d: put(d, "documents", "\r\n \r\n\r\n"), {(D, "empty_file")}),
     Bad("header-only-catalogue", steps(*(lambda d, n=n: put(d, n, rows(n)[:1])
@@ -313,7 +313,7 @@ def test_bad_input_is_an_error_with_its_location(case: Bad, data_dir: Path, caps
     printed = capsys.readouterr().err.splitlines()
     for location, code in case.errors:
         assert any(line.startswith(f"{location}: ") and line.endswith(f"[{code}]") for line in printed), printed
-    assert any(line.endswith("nothing was published.") for line in printed)
+    assert any(line.endswith(": không xuất bản gì.") for line in printed)
 
 
 # --- the corpus: odd but readable data → a site, the value as typed -----------------------------------------------
@@ -472,7 +472,7 @@ ODD = [
     Odd("csv-title-rows-above-the-header", csv_titles, marriage_page_intact, {(f"{P}:1", "title_rows")}),
     Odd("blank-and-comma-only-rows", blank_lines, title_is("1.004000", rows("procedures")[4][1]),
         {(f"{P}:7:agency", "missing_expected")}),
-    Odd("column-without-a-name", unnamed_column, not_shown("ghi chú nội bộ"), {(f"{C}:1:column 3", "unnamed_column")}),
+    Odd("column-without-a-name", unnamed_column, not_shown("ghi chú nội bộ"), {(f"{C}:1:cột 3", "unnamed_column")}),
     Odd("control-characters", edit("procedures", 2, "name", CONTROL_NAME), controls_removed,
         {(f"{P}:2:name", "control_characters")}),
     Odd("long-but-legal-cell", edit("procedures", 2, "steps", "Nộp hồ sơ. " * 5_000), long_steps),

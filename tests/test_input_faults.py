@@ -93,7 +93,8 @@ def test_named_pipe_is_not_opened(data_dir):
     replace(data_dir / PROCEDURES, os.mkfifo)
     problem = load_catalogue(data_dir)
     assert (problem.file, problem.code) == (PROCEDURES, "unreadable_file")
-    assert problem.message == "not a regular file: a named pipe" and problem.received == "a named pipe"
+    assert problem.message == "không phải tệp thông thường mà là ống có tên (named pipe)"
+    assert problem.received == "ống có tên (named pipe)"
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
@@ -101,26 +102,26 @@ def test_link_to_a_device_is_not_read(data_dir, device):
     replace(data_dir / PROCEDURES, lambda p: p.symlink_to(device))
     problem = load_catalogue(data_dir)
     assert (problem.file, problem.code, problem.message) == (PROCEDURES, "unreadable_file",
-                                                             "not a regular file: a character device")
+                                                             "không phải tệp thông thường mà là thiết bị ký tự")
 
 
 def test_directory_named_like_the_file(data_dir):
     replace(data_dir / PROCEDURES, Path.mkdir)
     problem = load_catalogue(data_dir)
-    assert (problem.file, problem.code, problem.received) == (PROCEDURES, "unreadable_file", "a directory")
+    assert (problem.file, problem.code, problem.received) == (PROCEDURES, "unreadable_file", "thư mục")
 
 
 def test_symbolic_link_loop(data_dir):
     replace(data_dir / PROCEDURES, lambda p: p.symlink_to(p.name))
     problem = load_catalogue(data_dir)
     assert (problem.file, problem.code) == (PROCEDURES, "unreadable_file")
-    assert "symbolic links" in problem.message
+    assert problem.message == "không mở được: vòng lặp liên kết tượng trưng" and problem.received == "ELOOP"
 
 
 def test_dangling_symbolic_link(data_dir):
     replace(data_dir / PROCEDURES, lambda p: p.symlink_to("gone.csv"))
     problem = load_catalogue(data_dir)
-    assert (problem.file, problem.code, problem.received) == (PROCEDURES, "unreadable_file", "a link to gone.csv")
+    assert (problem.file, problem.code, problem.received) == (PROCEDURES, "unreadable_file", "liên kết tới gone.csv")
 
 
 # --- the catalogue directory ------------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def test_catalogue_is_a_file(data_dir):
     (data_dir / "catalogue").write_text("code,name\n", encoding="utf-8")
     problem = load_catalogue(data_dir)
     assert (problem.file, problem.code, problem.message) == ("catalogue", "unreadable_file",
-                                                             "not a directory: a regular file")
+                                                             "không phải thư mục mà là tệp thông thường")
 
 
 def test_catalogue_is_a_symbolic_link_loop(data_dir):
@@ -172,7 +173,8 @@ def test_permission_denied(data_dir, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", denied)
     problem = load_catalogue(data_dir)
-    assert (problem.file, problem.code, problem.received) == (PROCEDURES, "unreadable_file", "Permission denied")
+    assert (problem.file, problem.code, problem.received) == (PROCEDURES, "unreadable_file", "EACCES")
+    assert problem.message == "không đọc được: không có quyền ghi hoặc đọc"
 
 
 # --- statistics -------------------------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def statistics_csv(data: Path, name: str = "bao-cao.csv") -> Path:
 def test_statistics_is_a_file(data_dir):
     (data_dir / "statistics").write_text("period\n", encoding="utf-8")
     errors, report = statistics_errors(data_dir)
-    assert errors == [("statistics", "unreadable_file")] and one_error(report).received == "a regular file"
+    assert errors == [("statistics", "unreadable_file")] and one_error(report).received == "tệp thông thường"
 
 
 @pytest.mark.parametrize("make", [os.mkfifo, lambda p: p.symlink_to("/dev/zero"), Path.mkdir,
@@ -280,7 +282,7 @@ def test_damaged_catalogue_workbook(data_dir, damage):
     rewritten(book, damage)
     problem = load_catalogue(data_dir)
     assert (problem.file, problem.code) == ("catalogue/danh-muc.xlsx", "unreadable_file")
-    assert problem.message.startswith("not a readable .xlsx workbook: ") and "\n" not in problem.message
+    assert problem.message.startswith("không đọc được tệp Excel .xlsx: ") and "\n" not in problem.message
 
 
 @pytest.mark.parametrize("damage", [malformed_sheet, malformed_link], ids=["sheet", "link"])
@@ -307,7 +309,7 @@ def test_check_reports_one_error(data_dir, make, capsys):
     assert check(data_dir) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert err.count("[unreadable_file]") == 1 and "1 error(s)" in err and f"{PROCEDURES}: " in err
+    assert err.count("[unreadable_file]") == 1 and "1 lỗi, " in err and f"{PROCEDURES}: " in err
 
 
 def test_check_statistics_named_pipe(data_dir, capsys):
@@ -315,7 +317,7 @@ def test_check_statistics_named_pipe(data_dir, capsys):
     os.mkfifo(data_dir / "statistics" / "2022.csv")
     assert check(data_dir) == 1
     err = capsys.readouterr().err
-    assert "statistics/2022.csv: not a regular file: a named pipe" in err and "1 error(s)" in err
+    assert "statistics/2022.csv: không phải tệp thông thường mà là ống có tên" in err and "1 lỗi, " in err
 
 
 def test_check_damaged_workbook(data_dir, capsys):
@@ -326,14 +328,14 @@ def test_check_damaged_workbook(data_dir, capsys):
     rewritten(book, malformed_sheet)
     assert check(data_dir) == 1
     err = capsys.readouterr().err
-    assert "catalogue/danh-muc.xlsx: not a readable .xlsx workbook" in err and "1 error(s)" in err
+    assert "catalogue/danh-muc.xlsx: không đọc được tệp Excel .xlsx" in err and "1 lỗi, " in err
 
 
 def test_check_catalogue_is_a_file(data_dir, capsys):
     shutil.rmtree(data_dir / "catalogue")
     (data_dir / "catalogue").write_text("", encoding="utf-8")
     assert check(data_dir) == 1
-    assert "catalogue: not a directory: a regular file" in capsys.readouterr().err
+    assert "catalogue: không phải thư mục mà là tệp thông thường" in capsys.readouterr().err
 
 
 
@@ -345,4 +347,4 @@ def test_a_data_readme_that_is_not_utf8_is_an_error_not_a_traceback(data_dir: Pa
     capsys.readouterr()
     assert run_cli("check", "--data", str(data_dir)) == 1
     err = capsys.readouterr().err
-    assert "README.md: not UTF-8 text" in err and "[encoding]" in err and "Traceback" not in err
+    assert "README.md: không phải văn bản UTF-8" in err and "[encoding]" in err and "Traceback" not in err

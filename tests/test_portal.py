@@ -241,7 +241,7 @@ def test_a_duplicate_code_across_files(tmp_path):
     report = prepared(data_dir(tmp_path, {"a.json": record("1.010038"), "b.jsonl": b"\n" + json.dumps(
         record("1.010038")).encode()}))
     assert [str(p) for p in report.errors] == [
-        "catalogue/b.jsonl:2:$.code: code already used at catalogue/a.json:$ (expected a unique code, received "
+        "catalogue/b.jsonl:2:$.code: mã đã dùng ở catalogue/a.json:$ (cần mỗi thủ tục một mã riêng, nhận được "
         "'1.010038') [duplicate_code]"]
 
 

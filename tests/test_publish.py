@@ -144,7 +144,7 @@ def test_an_error_in_a_changed_procedure_publishes_nothing_and_is_reported_like_
           "Thủ tục đăng ký khai sinh,Hộ tịch,phường,")
     failed = build()
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
-    assert "catalogue/procedures.csv:3:level: unknown level" in failed.stderr
+    assert "catalogue/procedures.csv:3:level: cấp không hợp lệ" in failed.stderr
     assert manifest(site) == published
     _edit(data / "catalogue/procedures.csv", ",Hộ tịch,phường,", ",Hộ tịch,Cấp huyện,")
     fixed = build()

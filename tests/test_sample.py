@@ -291,11 +291,13 @@ def test_check_on_the_sample_groups_its_warnings(capsys):
 
     grouped = check()
     assert grouped[-1] == "Hợp lệ: 1.597 thủ tục, không có lỗi."
-    total = int(re.fullmatch(r"(\d+) warning\(s\); `congkhai check --verbose` lists them all\.", grouped[-2])[1])
-    counts = [int(m[1]) for line in grouped if (m := re.match(r"\s*(\d+) × \S+: .+ \[\w+\]$", line))]
+    total = int(re.fullmatch(r"([\d.]+) cảnh báo; `congkhai check --verbose` liệt kê từng cảnh báo\.",
+                             grouped[-2])[1].replace(".", ""))
+    counts = [int(m[1].replace(".", "")) for line in grouped
+              if (m := re.match(r"\s*([\d.]+) × \S+: .+ \[\w+\]$", line))]
     assert sum(counts) == total > 1000 and len(grouped) < 60
     assert "   381 × catalogue/channels.csv:time: thời hạn chỉ có số, không có đơn vị [time_no_unit]" in grouped
-    assert sum(line.lstrip().startswith("e.g. ") for line in grouped) <= 3 * len(counts)
+    assert sum(line.lstrip().startswith("ví dụ: ") for line in grouped) <= 3 * len(counts)
 
     every = check("--verbose")
     assert len(every) == total + 1

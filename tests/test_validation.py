@@ -80,8 +80,8 @@ def test_every_error_is_collected_with_its_location(tmp_path):
 def test_messages_say_expected_and_received(tmp_path):
     data = write(tmp_path, procedures="1.1,A,F,Cấp vùng,S\n")
     [line] = problems(data)
-    assert line.startswith("catalogue/procedures.csv:2:level: unknown level (expected bo ; tinh")
-    assert line.endswith("received 'Cấp vùng') [unknown_level]")
+    assert line.startswith("catalogue/procedures.csv:2:level: cấp không hợp lệ (cần bo ; tinh")
+    assert line.endswith("nhận được 'Cấp vùng') [unknown_level]")
 
 
 def test_missing_columns_and_files(tmp_path):
