@@ -504,51 +504,45 @@ def parse_text(text: str, table: Table, file: str, report: Report) -> tuple[RawT
 
 
 # --- a large CSV file, block by block --------------------------------------------------------------------------
-# A large catalogue file is read in blocks of whole records, each memoised by its text: after a small edit only the
+# A large catalogue file is read in blocks of whole records, each memoised by its bytes: after a small edit only the
 # block that holds it is parsed again (a procedure renamed in a 70 MB procedures.csv costs one block, not the file).
 # Each block is parsed with the file's title and header rows in front of it, by the same parse_text as a whole
 # file, so it gives the same cells and problems; its row numbers are moved by the records before it, and the
 # problems of the rows in front of it are reported once.
 
-BLOCK = 2**20  # characters
+BLOCK = 2**20  # bytes
 
 
-def _cuts(text: str, start: int, size: int) -> list[int]:
-    """Offsets in TEXT after START where blocks of about SIZE characters end, each at the end of a record: at a line
-    break outside quotes (in CSV a quote opens or closes a quoted cell, and a doubled quote does both), and the end."""
-    cuts, position, outside, begun = [], start, True, start
-    for part in text[start:].split('"'):
-        end = position + len(part)
-        if outside and end - begun >= size:
-            at = part.rfind("\n")
-            if at != -1 and position + at + 1 < len(text):
-                begun = position + at + 1
-                cuts.append(begun)
-        position, outside = end + 1, not outside
-    return cuts + [len(text)]
+def _record_end(data: bytes, start: int, at: int | None = None) -> int:
+    """The offset after the first line break at or after AT (default START) that is outside quotes, for a record
+    that starts at START (in CSV a quote opens or closes a quoted cell, and a doubled quote does both); the length
+    of DATA if there is none."""
+    end = data.find(b"\n", start if at is None else at)
+    quotes = data.count(b'"', start, end) if end != -1 else 0
+    while end != -1 and quotes % 2:
+        following = data.find(b"\n", end + 1)
+        quotes += data.count(b'"', end, following) if following != -1 else 0
+        end = following
+    return len(data) if end == -1 else end + 1
 
 
-def _record_end(text: str, records: int) -> int:
-    """The offset after the first RECORDS records of TEXT."""
-    position, outside = 0, True
-    for part in text.split('"'):
-        if outside:
-            at = -1
-            for _ in range(records):
-                at = part.find("\n", at + 1)
-                if at == -1:
-                    break
-                records -= 1
-            if records == 0:
-                return position + at + 1
-        position, outside = position + len(part) + 1, not outside
-    return len(text)
+def _cuts(data: bytes, start: int, size: int) -> list[int]:
+    """Offsets after START where blocks of about SIZE bytes end, each at the end of a record; the last is the end
+    of DATA. A line break is a byte of its own in UTF-8, so each block is whole characters too."""
+    cuts = [start]
+    while cuts[-1] + size < len(data):
+        cuts.append(_record_end(data, cuts[-1], cuts[-1] + size - 1))
+    return cuts[1:] if cuts[-1] == len(data) else cuts[1:] + [len(data)]
 
 
-def _parse_block(text: str, table: Table, file: str, head: int) -> tuple | None:
+def _parse_block(data: bytes, table: Table, file: str, head: int) -> tuple | None:
     """A block parsed with the HEAD records in front of it: its cells (stored), its row numbers and problems as if
     it came right after them, and its records; None if it cannot be read alone."""
     own = Report()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
     raw, records = parse_text(text, table, file, own)
     if raw is None or raw.header_row != head:
         return None
@@ -557,24 +551,34 @@ def _parse_block(text: str, table: Table, file: str, head: int) -> tuple | None:
 
 
 def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tuple[RawTable | None, list]] | None:
-    """A large UTF-8 CSV file read block by block through the memo table MEMO (cache.Memo); None when it cannot be
-    (another encoding, a header not in its first block, a record that does not parse alone), to be read whole."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    """A large UTF-8 CSV file read block by block through the memo table MEMO (cache.Memo), which also keeps, by
+    the digest of the whole file, its header and the keys of its blocks; None when it cannot be (another encoding,
+    a header not in its first block, a record that does not parse alone), to be read whole."""
+    if b"\x00" in data or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
-    first = parse_text(text[:_cuts(text, 0, BLOCK)[0]], table, file, Report())[0] if "\x00" not in text else None
-    if first is None:
-        return None
-    header, header_row = first.header, first.header_row
-    head = _record_end(text, header_row)
-    if head >= len(text):
-        return None
-    prefix = text[:head]
-    cuts = _cuts(text, head, BLOCK)
-    bounds = list(zip([head] + cuts[:-1], cuts))
-    keys = [digest(file, table.name, prefix, text[a:b]) for a, b in bounds]
-    missing = [(key, prefix + text[a:b]) for key, (a, b) in zip(keys, bounds) if key not in memo.old]
+    whole = digest("blocks", file, table.name, data)
+    known = memo.old.get(whole)
+    if known is not None and all(key in memo.old for key in known[2]):  # the same file as before
+        header, header_row, keys = memo(whole, lambda: None)
+        missing = []
+    else:
+        try:
+            first = parse_text(data[:_cuts(data, 0, BLOCK)[0]].decode("utf-8-sig"), table, file, Report())[0]
+        except UnicodeDecodeError:
+            return None
+        if first is None:
+            return None
+        header, header_row = first.header, first.header_row
+        head = 0
+        for _ in range(header_row):  # the title rows and the header row, in front of every block
+            head = _record_end(data, head)
+        if head >= len(data):
+            return None
+        cuts = _cuts(data, head, BLOCK)
+        bounds = list(zip([head] + cuts[:-1], cuts))
+        keys = [digest(file, table.name, data[:head], data[a:b]) for a, b in bounds]
+        missing = [(key, data[:head] + data[a:b]) for key, (a, b) in zip(keys, bounds) if key not in memo.old]
+        memo.new[whole] = header, header_row, keys
 
     def parse_missing() -> list:
         return [_parse_block(block, table, file, header_row) for _, block in missing]
@@ -585,7 +589,10 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
     def result() -> tuple[RawTable | None, list]:
         for (key, _), value in zip(missing, later()):
             if value is None:
-                return _whole()
+                memo.new.pop(whole, None)
+                own = Report()
+                raw = parse_csv(data, table, file, own)
+                return (stored({table.name: raw})[table.name] if raw is not None else None), own.problems
             memo.new[key] = value
         columns: dict[str, list[str]] = {}
         rows, problems, shown, before = [], [], set(), 0
@@ -603,11 +610,6 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
             before += records
         memo.save()
         return RawTable(table, file, header, columns, rows, header_row), problems
-
-    def _whole() -> tuple[RawTable | None, list]:
-        own = Report()
-        raw = parse_csv(data, table, file, own)
-        return (stored({table.name: raw})[table.name] if raw is not None else None), own.problems
 
     return result
 
