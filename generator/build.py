@@ -176,7 +176,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
 
     def read_ahead() -> None:  # what later stages ask the build cache for, read while the other core parses
         if cache:
-            cache.memo("records"), cache.memo("pieces"), publish.published(cache.site_dir, cache)
+            cache.memo("records"), publish.published(cache.site_dir, cache)
 
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo if cache else None,
                          meanwhile=read_ahead)

@@ -5,6 +5,7 @@ The build itself is build.py's; this module parses arguments and prints what hap
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -138,7 +139,7 @@ def cmd_new(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="congkhai", description="Công khai thủ tục hành chính thành một trang web tĩnh.")
-    commands = root.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     def common(p):
         p.add_argument("--data", metavar="DIR", help="thư mục dữ liệu (mặc định: data/ cạnh mkdocs.yml)")
@@ -200,10 +201,40 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+# argparse's own words (usage, help, its errors), in Vietnamese: argparse looks each up through gettext when it
+# prints, so they are swapped for the time of parsing only (`_vietnamese_argparse`), not for the whole process.
+ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tuỳ chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không nhận ra: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không có: %(value)r (chọn một trong %(choices)s)",
+    "expected one argument": "cần một giá trị",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "not allowed with argument %s": "không dùng cùng tham số %s",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "ambiguous option: %(option)s could match %(matches)s": "tuỳ chọn không rõ: %(option)s có thể là %(matches)s",
+}
+
+
+@contextlib.contextmanager
+def _vietnamese_argparse():
+    saved = argparse._
+    argparse._ = lambda text: ARGPARSE_VI.get(text, text)
+    try:
+        yield
+    finally:
+        argparse._ = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     # Material prints a multi-line end-of-life notice on every build; README's design notes record it once.
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    args = parser().parse_args(argv)
+    with _vietnamese_argparse():
+        args = parser().parse_args(argv)
     try:
         return args.run(args)
     except UsageError as exc:

@@ -81,3 +81,22 @@ def test_problem_lines_and_counts_are_vietnamese():
     assert lines[1].strip().startswith("ví dụ: catalogue/procedures.csv:2:agency: ô trống (cần Cơ quan, nhận được '')")
     assert lines[-1] == "1.500 cảnh báo; `congkhai check --verbose` liệt kê từng cảnh báo."
     assert format_warnings(report, verbose=True).count("\n") == 1499
+
+
+def test_command_line_usage_and_its_errors_are_vietnamese(capsys):
+    """argparse's own words too: usage, help, a missing or unknown argument — and only while congkhai parses."""
+    import argparse
+
+    import pytest
+
+    from generator.cli import main
+
+    for argv, expected in ((["--help"], "cách dùng: congkhai"), (["convert"], "thiếu tham số bắt buộc: --data, --out"),
+                           (["build", "--bogus"], "tham số không nhận ra: --bogus"),
+                           (["blah"], "lựa chọn không có: 'blah'")):
+        with pytest.raises(SystemExit):
+            main(argv)
+        said = capsys.readouterr()
+        assert expected in said.out + said.err, argv
+        assert "usage:" not in said.out + said.err and "error:" not in said.out + said.err, argv
+    assert argparse._("usage: ") == "usage: "  # argparse is left as it was for everyone else
