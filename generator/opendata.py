@@ -190,12 +190,12 @@ def plain_records(frame: pd.DataFrame) -> list[dict]:
     """FRAME's rows as dicts of plain values. Built column by column, with plain() once for each distinct value of a
     column (a column holds values of one type, so equal values have the same plain value): on a large table a
     row-wise DataFrame.to_dict and a call per cell took longer than writing the files."""
-    columns = []
-    for name in frame.columns:
-        values = frame[name].tolist()  # Python values (int, float, str), NA where a value is missing
+    names, columns = frame.columns.tolist(), []
+    for name in names:
+        values = frame[name].to_numpy(dtype=object).tolist()  # Python values (int, float, str), NA where missing
         plains = {value: plain(value) for value in set(values)}
         columns.append([plains[value] for value in values])
-    return [dict(zip(frame.columns, row)) for row in zip(*columns)]
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, bytes]:
