@@ -18,6 +18,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -86,16 +87,29 @@ def _series(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["in_time_calc"].notna() & rows["resolved_calc"].notna()]
 
 
-def _flagged(findings: pd.Series) -> tuple[int, ...]:
-    """The rows of a group that have findings: where the «⚠ N» of the group's table row leads."""
-    return tuple(findings.index[findings > 0])
+def _flagged(rows: pd.DataFrame, number: np.ndarray, groups: int) -> list[tuple[int, ...]]:
+    """For each of GROUPS groups (NUMBER: each row's), the rows (index labels) that have findings: where the «⚠ N»
+    of the group's table row leads."""
+    marked = rows["findings"].to_numpy() > 0
+    labels = rows.index.to_numpy()[marked]
+    members = pd.Series(labels).groupby(number[marked]).indices  # group → positions in labels
+    return [tuple(labels[members[n]].tolist()) if n in members else () for n in range(groups)]
+
+
+def _totals(rows: pd.DataFrame, keys: list[str], sums: dict[str, str]) -> pd.DataFrame:
+    """One row per group of KEYS, in order of appearance: the keys, SUMS (name: the column summed; NA where a row of
+    the group does not publish it), the findings, the rows flagged and whether any row is synthetic. Summed in one
+    built-in reduction: a named aggregation per column, or a Python function per group, took several times
+    longer."""
+    groups = rows.groupby(keys, sort=False)
+    totals = groups[[*sums.values(), "findings"]].sum(skipna=False).set_axis([*sums, "findings"], axis="columns")
+    totals["flagged"] = _flagged(rows, groups.ngroup().to_numpy(), len(totals))
+    totals["synthetic"] = groups["synthetic"].any()
+    return totals.reset_index()
 
 
 def _rates(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    rows = _series(rows)
-    grouped = rows.groupby(keys, sort=False).agg(
-        resolved=("resolved_calc", "sum"), in_time=("in_time_calc", "sum"),
-        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
+    grouped = _totals(_series(rows), keys, {"resolved": "resolved_calc", "in_time": "in_time_calc"})
     grouped["rate"] = (grouped["in_time"].astype(float) / grouped["resolved"].astype(float).where(grouped["resolved"] > 0)
                        * 100).round(2)
     return grouped
@@ -306,8 +320,7 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     periods = grouped.drop_duplicates("period")[["period", "x"]]
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
-    per_period = grouped.groupby("period", sort=False).agg(findings=("findings", "sum"), synthetic=("synthetic", "any"))
-    flagged = rows.groupby("period", sort=False)["findings"].agg(_flagged)
+    per_period = _totals(rows, ["period"], {}).set_index("period")
     shown, raw, marks = [], [], []
     for p in periods.itertuples():
         cells = [rates.get((p.period, lvl)) for lvl in order]  # None: no row of that level in the period
@@ -324,7 +337,7 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     note = _rate_note(start, "Biểu đồ đường: độ cao của điểm là tỷ lệ", "trục dọc")
     synthetic = bool(rows["synthetic"].any())
     return Chart("xu-huong", title, summary, _figure(fig), columns, shown, marks,
-                 [flagged[p] for p in periods["period"]], synthetic,
+                 [per_period.at[p, "flagged"] for p in periods["period"]], synthetic,
                  _table_csv(["period"] + columns[1:], raw), fig.layout.height, note,
                  _image(title, synthetic, _sources(rows), note, "xu-huong", fig.layout.height))
 
@@ -339,10 +352,8 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
         return None
     rows = rows.sort_values("period_start")
     rows = rows.assign(x=_short_periods(rows))
-    grouped = rows.groupby(["period", "x", "period_start"], sort=False).agg(
-        online=("received_online", "sum"), offline=("received_offline", "sum"),
-        overdue=("pending_overdue", lambda v: v.sum() if v.notna().all() else pd.NA),
-        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
+    grouped = _totals(rows, ["period", "x", "period_start"],
+                      {"online": "received_online", "offline": "received_offline", "overdue": "pending_overdue"})
     grouped["share"] = (grouped["online"] / (grouped["online"] + grouped["offline"]) * 100).astype(float).round(2)
     kind = rows["period_kind"].iloc[0]
     x = _period_x(grouped, kind)
