@@ -310,13 +310,14 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     start = _rate_start(grouped["rate"])
     kind = rows["period_kind"].iloc[0]
     attributes, x_axis = _period_axis(kind)
-    fig = go.Figure(layout=_layout(xaxis=x_axis, yaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100],
-                                                             ticksuffix="%")))
+    lines = []
     for level in order:
         part = grouped[grouped["level"] == level]
-        fig.add_trace(go.Scatter(x=_period_x(part, kind), y=part["rate"], customdata=part["x"], mode="lines+markers", name=STAT_LEVELS[level],
-                                 hovertemplate="%{customdata}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>",
-                                 **attributes))
+        lines.append(go.Scatter(x=_period_x(part, kind), y=part["rate"], customdata=part["x"], mode="lines+markers", name=STAT_LEVELS[level],
+                                hovertemplate="%{customdata}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>",
+                                **attributes))
+    fig = go.Figure(lines, _layout(xaxis=x_axis, yaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100],
+                                                             ticksuffix="%")))
     periods = grouped.drop_duplicates("period")[["period", "x"]]
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
@@ -362,17 +363,16 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     fig = make_subplots(rows=2 if overdue else 1, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         row_heights=[0.65, 0.35] if overdue else None)
     hover = "%{customdata}: %{y:,} hồ sơ<extra>"
-    for name, column, colour in (("Trực tuyến", "online", INDIGO), ("Trực tiếp, bưu chính", "offline", LIGHT_INDIGO)):
-        fig.add_trace(go.Bar(x=x, y=grouped[column], customdata=grouped["x"], name=name, marker_color=colour,
-                             hovertemplate=hover + name + "</extra>", **attributes), row=1, col=1)
-    received = (grouped["online"] + grouped["offline"]).max()
-    fig.update_layout(_layout(barmode="stack", height=480 if overdue else 380, xaxis=x_axis,
-                              yaxis=_count_axis("Hồ sơ mới tiếp nhận", received)))
+    bars = [("Trực tuyến", "online", INDIGO, 1), ("Trực tiếp, bưu chính", "offline", LIGHT_INDIGO, 1)]
+    axes = dict(xaxis=x_axis, yaxis=_count_axis("Hồ sơ mới tiếp nhận", (grouped["online"] + grouped["offline"]).max()))
     if overdue:
-        name = "Đang quá hạn"
-        fig.add_trace(go.Bar(x=x, y=grouped["overdue"], customdata=grouped["x"], name=name, marker_color=RED,
-                             hovertemplate=hover + name + "</extra>", **attributes), row=2, col=1)
-        fig.update_layout(xaxis2=x_axis, yaxis2=_count_axis(name, grouped["overdue"].max()))
+        bars.append(("Đang quá hạn", "overdue", RED, 2))
+        axes.update(xaxis2=x_axis, yaxis2=_count_axis("Đang quá hạn", grouped["overdue"].max()))
+    # One call each for the traces and the layout: Plotly's updates of a figure cost more than building it.
+    fig.add_traces([go.Bar(x=x, y=grouped[column], customdata=grouped["x"], name=name, marker_color=colour,
+                           hovertemplate=hover + name + "</extra>", **attributes) for name, column, colour, _ in bars],
+                   rows=[row for *_, row in bars], cols=1)
+    fig.update_layout(_layout(barmode="stack", height=480 if overdue else 380, **axes))
     columns = ["Kỳ", "Trực tuyến", "Trực tiếp, bưu chính", "Tỷ lệ trực tuyến", "Đang quá hạn"]
     shown = [[r.x, format_count(r.online), format_count(r.offline), format_percent(r.share), format_count(r.overdue)] for r in grouped.itertuples()]
     raw = [[r.period, int(r.online), int(r.offline), float(r.share), None if pd.isna(r.overdue) else int(r.overdue),
