@@ -34,6 +34,10 @@ INDIGO, LIGHT_INDIGO, RED = "#3f51b5", "#9fa8da", "#c62828"
 PERIOD_STEP = {"month": "M1", "quarter": "M3", "year": "M12"}  # Plotly's xperiod for each kind of period
 IMAGE_WIDTH = 1000  # px of a downloaded picture, whatever the screen it was taken from
 MAX_SOURCES = 3  # sources named on a picture; beyond, it points to the chart's CSV
+# The statistics' columns the charts read.
+INPUT_COLUMNS = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
+                 "procedure_code", "resolved_calc", "in_time_calc", "received_online", "received_offline",
+                 "pending_overdue", "findings", "synthetic", "source"]
 
 
 @dataclass
@@ -247,8 +251,8 @@ def _dot_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tup
 
 def build_charts(stats: pd.DataFrame) -> list[Chart]:
     """The charts the statistics page shows, for whatever the data publishes (a chart with no data is left out)."""
-    s = stats.copy()
-    s["level_label"] = s["level"].map(STAT_LEVELS)
+    # Only the columns the charts read: each selection below copies every column it keeps.
+    s = stats[INPUT_COLUMNS].assign(level_label=stats["level"].map(STAT_LEVELS))
     plain = (s["field"] == "") & (s["procedure_code"] == "")
     charts: list[Chart] = []
 
