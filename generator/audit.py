@@ -187,7 +187,7 @@ def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str
     group = s.groupby(keys, sort=False).ngroup()
     by_group = s.loc[parts, _COUNTS].groupby(group[parts].to_numpy())
     size = by_group.size()
-    sums = by_group.sum().where(by_group.count().eq(size, axis=0))[size >= 2]
+    sums = by_group.sum(skipna=False)[size >= 2]  # NA where a part does not publish the count
     position = np.flatnonzero(totals.to_numpy())
     expected = sums.reindex(group.iloc[position].to_numpy())
     published = s.iloc[position]
