@@ -322,18 +322,15 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
                                 **attributes))
     fig = go.Figure(lines, _layout(xaxis=x_axis, yaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100],
                                                              ticksuffix="%")))
-    periods = grouped.drop_duplicates("period")[["period", "x"]]
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
-    per_period = _totals(rows, ["period"], {}).set_index("period")
-    shown, raw, marks = [], [], []
+    periods = _totals(rows, ["period", "x"], {})  # x: the period's short name
+    shown, raw = [], []
     for p in periods.itertuples():
         cells = [rates.get((p.period, lvl)) for lvl in order]  # None: no row of that level in the period
-        findings = int(per_period.at[p.period, "findings"])
         shown.append([p.x] + [format_percent(rate) for rate in cells])
         raw.append([p.period] + [None if pd.isna(rate) else float(rate) for rate in cells]
-                   + [findings, "1" if per_period.at[p.period, "synthetic"] else "0"])
-        marks.append(findings)
+                   + [int(p.findings), "1" if p.synthetic else "0"])
     headline = order[0]
     line = grouped[grouped["level"] == headline]
     summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {format_percent(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
@@ -341,8 +338,8 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     title = "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ"
     note = _rate_note(start, "Biểu đồ đường: độ cao của điểm là tỷ lệ", "trục dọc")
     synthetic = bool(rows["synthetic"].any())
-    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, marks,
-                 [per_period.at[p, "flagged"] for p in periods["period"]], synthetic,
+    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, periods["findings"].astype(int).tolist(),
+                 periods["flagged"].tolist(), synthetic,
                  _table_csv(["period"] + columns[1:], raw), fig.layout.height, note,
                  _image(title, synthetic, _sources(rows), note, "xu-huong", fig.layout.height))
 
