@@ -92,8 +92,8 @@ def _series(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _flagged(rows: pd.DataFrame, number: np.ndarray, groups: int) -> list[tuple[int, ...]]:
-    """For each of GROUPS groups (NUMBER: each row's), the rows (index labels) that have findings: where the «⚠ N»
-    of the group's table row leads."""
+    """The rows (index labels) with findings of each group, where the «⚠ N» of the group's table row leads. NUMBER
+    is each row's group, from 0 to GROUPS - 1 (GroupBy.ngroup)."""
     marked = rows["findings"].to_numpy() > 0
     labels = rows.index.to_numpy()[marked]
     members = pd.Series(labels).groupby(number[marked]).indices  # group → positions in labels
