@@ -178,14 +178,16 @@ def _carry_over(s: pd.DataFrame) -> list[Candidate]:
     return found
 
 
-def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str], what, part_name) -> list[Candidate]:
+def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str], what,
+            part_names: pd.Series) -> list[Candidate]:
     """Total rows vs the sum of the part rows of their group (KEYS). The rows published for a group are taken as
     all its parts, so a check needs at least two of them; a count is checked only where every part publishes it.
-    PART_NAME names a part row in the arithmetic."""
+    PART_NAMES gives each row's name as a part in the arithmetic: a column, taken at the parts' positions, since a
+    finding names every one of its parts and reading them a row at a time cost more than the check."""
     group = s.groupby(keys, sort=False).ngroup()
     by_group = s.loc[parts, _COUNTS].groupby(group[parts].to_numpy())
     size = by_group.size()
-    sums = by_group.sum().where(by_group.count().eq(size, axis=0))[size >= 2]
+    sums = by_group.sum(skipna=False)[size >= 2]  # NA where a part does not publish the count
     position = np.flatnonzero(totals.to_numpy())
     expected = sums.reindex(group.iloc[position].to_numpy())
     published = s.iloc[position]
@@ -197,8 +199,8 @@ def _rollup(s: pd.DataFrame, totals: pd.Series, parts: pd.Series, keys: list[str
         label = STATISTICS.column(column).label
         for k in _flagged(published[column].array != expected[column].array):
             value, total, row = int(published[column].iat[k]), int(expected[column].iat[k]), published.iloc[k]
-            terms = [(part_name(s.iloc[m]), int(s[column].iat[m]))
-                     for m in part_positions[members[group.iat[position[k]]]]]
+            members_of = part_positions[members[group.iat[position[k]]]]
+            terms = list(zip(part_names.iloc[members_of].tolist(), s[column].iloc[members_of].tolist()))
             found.append((int(position[k]), "rollup", column, value, total,
                           f"{label}: dòng tổng công bố {_n(value)}, cộng {int(count.iat[k])} dòng {what(row)} "
                           f"được {_n(total)}.", *_addition(terms, (f"{TERMS[column]} (dòng tổng)", value))))
@@ -213,9 +215,9 @@ def _rollups(s: pd.DataFrame) -> list[Candidate]:
     whole_level = s["agency"] == ""
     scope = ["period", "field", "procedure_code"]
     return (_rollup(s, s["level"] == "tong", part_level & whole_level, scope, lambda row: "các cấp",
-                    lambda part: STAT_LEVELS[part["level"]])
+                    s["level"].map(STAT_LEVELS))
             + _rollup(s, part_level & whole_level, part_level & ~whole_level, scope + ["level"],
-                      lambda row: f"cơ quan {STAT_LEVELS[row['level']].lower()}", lambda part: part["agency"]))
+                      lambda row: f"cơ quan {STAT_LEVELS[row['level']].lower()}", s["agency"]))
 
 
 def _finding(row: dict, check: str, column: str, published, expected, message: str, terms: tuple[Term, ...],

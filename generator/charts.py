@@ -18,6 +18,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -33,6 +34,10 @@ INDIGO, LIGHT_INDIGO, RED = "#3f51b5", "#9fa8da", "#c62828"
 PERIOD_STEP = {"month": "M1", "quarter": "M3", "year": "M12"}  # Plotly's xperiod for each kind of period
 IMAGE_WIDTH = 1000  # px of a downloaded picture, whatever the screen it was taken from
 MAX_SOURCES = 3  # sources named on a picture; beyond, it points to the chart's CSV
+# The statistics' columns the charts read.
+INPUT_COLUMNS = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
+                 "procedure_code", "resolved_calc", "in_time_calc", "received_online", "received_offline",
+                 "pending_overdue", "findings", "synthetic", "source"]
 
 
 @dataclass
@@ -86,16 +91,29 @@ def _series(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["in_time_calc"].notna() & rows["resolved_calc"].notna()]
 
 
-def _flagged(findings: pd.Series) -> tuple[int, ...]:
-    """The rows of a group that have findings: where the «⚠ N» of the group's table row leads."""
-    return tuple(findings.index[findings > 0])
+def _flagged(rows: pd.DataFrame, number: np.ndarray, groups: int) -> list[tuple[int, ...]]:
+    """The rows (index labels) with findings of each group, where the «⚠ N» of the group's table row leads. NUMBER
+    is each row's group, from 0 to GROUPS - 1 (GroupBy.ngroup)."""
+    marked = rows["findings"].to_numpy() > 0
+    labels = rows.index.to_numpy()[marked]
+    members = pd.Series(labels).groupby(number[marked]).indices  # group → positions in labels
+    return [tuple(labels[members[n]].tolist()) if n in members else () for n in range(groups)]
+
+
+def _totals(rows: pd.DataFrame, keys: list[str], sums: dict[str, str]) -> pd.DataFrame:
+    """One row per group of KEYS, in order of appearance: the keys, SUMS (name: the column summed; NA where a row of
+    the group does not publish it), the findings, the rows flagged and whether any row is synthetic. Summed in one
+    built-in reduction: a named aggregation per column, or a Python function per group, took several times
+    longer."""
+    groups = rows.groupby(keys, sort=False)
+    totals = groups[[*sums.values(), "findings"]].sum(skipna=False).set_axis([*sums, "findings"], axis="columns")
+    totals["flagged"] = _flagged(rows, groups.ngroup().to_numpy(), len(totals))
+    totals["synthetic"] = groups["synthetic"].any()
+    return totals.reset_index()
 
 
 def _rates(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    rows = _series(rows)
-    grouped = rows.groupby(keys, sort=False).agg(
-        resolved=("resolved_calc", "sum"), in_time=("in_time_calc", "sum"),
-        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
+    grouped = _totals(_series(rows), keys, {"resolved": "resolved_calc", "in_time": "in_time_calc"})
     grouped["rate"] = (grouped["in_time"].astype(float) / grouped["resolved"].astype(float).where(grouped["resolved"] > 0)
                        * 100).round(2)
     return grouped
@@ -233,8 +251,8 @@ def _dot_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tup
 
 def build_charts(stats: pd.DataFrame) -> list[Chart]:
     """The charts the statistics page shows, for whatever the data publishes (a chart with no data is left out)."""
-    s = stats.copy()
-    s["level_label"] = s["level"].map(STAT_LEVELS)
+    # Only the columns the charts read: each selection below copies every column it keeps.
+    s = stats[INPUT_COLUMNS].assign(level_label=stats["level"].map(STAT_LEVELS))
     plain = (s["field"] == "") & (s["procedure_code"] == "")
     charts: list[Chart] = []
 
@@ -296,26 +314,23 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     start = _rate_start(grouped["rate"])
     kind = rows["period_kind"].iloc[0]
     attributes, x_axis = _period_axis(kind)
-    fig = go.Figure(layout=_layout(xaxis=x_axis, yaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100],
-                                                             ticksuffix="%")))
+    lines = []
     for level in order:
         part = grouped[grouped["level"] == level]
-        fig.add_trace(go.Scatter(x=_period_x(part, kind), y=part["rate"], customdata=part["x"], mode="lines+markers", name=STAT_LEVELS[level],
-                                 hovertemplate="%{customdata}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>",
-                                 **attributes))
-    periods = grouped.drop_duplicates("period")[["period", "x"]]
+        lines.append(go.Scatter(x=_period_x(part, kind), y=part["rate"], customdata=part["x"], mode="lines+markers", name=STAT_LEVELS[level],
+                                hovertemplate="%{customdata}: %{y:.2f}%<extra>" + STAT_LEVELS[level] + "</extra>",
+                                **attributes))
+    fig = go.Figure(lines, _layout(xaxis=x_axis, yaxis=_axis(title=dict(text=RATE_AXIS), range=[start, 100],
+                                                             ticksuffix="%")))
     columns = ["Kỳ"] + [STAT_LEVELS[lvl] for lvl in order]
     rates = dict(zip(zip(grouped["period"], grouped["level"]), grouped["rate"].tolist()))
-    per_period = grouped.groupby("period", sort=False).agg(findings=("findings", "sum"), synthetic=("synthetic", "any"))
-    flagged = rows.groupby("period", sort=False)["findings"].agg(_flagged)
-    shown, raw, marks = [], [], []
+    periods = _totals(rows, ["period", "x"], {})  # x: the period's short name
+    shown, raw = [], []
     for p in periods.itertuples():
         cells = [rates.get((p.period, lvl)) for lvl in order]  # None: no row of that level in the period
-        findings = int(per_period.at[p.period, "findings"])
         shown.append([p.x] + [format_percent(rate) for rate in cells])
         raw.append([p.period] + [None if pd.isna(rate) else float(rate) for rate in cells]
-                   + [findings, "1" if per_period.at[p.period, "synthetic"] else "0"])
-        marks.append(findings)
+                   + [int(p.findings), "1" if p.synthetic else "0"])
     headline = order[0]
     line = grouped[grouped["level"] == headline]
     summary = (f"Tỷ lệ đúng hạn ({STAT_LEVELS[headline].lower()}) từ {format_percent(line.iloc[0]['rate'])} ({line.iloc[0]['x']}) "
@@ -323,8 +338,8 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
     title = "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ"
     note = _rate_note(start, "Biểu đồ đường: độ cao của điểm là tỷ lệ", "trục dọc")
     synthetic = bool(rows["synthetic"].any())
-    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, marks,
-                 [flagged[p] for p in periods["period"]], synthetic,
+    return Chart("xu-huong", title, summary, _figure(fig), columns, shown, periods["findings"].astype(int).tolist(),
+                 periods["flagged"].tolist(), synthetic,
                  _table_csv(["period"] + columns[1:], raw), fig.layout.height, note,
                  _image(title, synthetic, _sources(rows), note, "xu-huong", fig.layout.height))
 
@@ -339,10 +354,8 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
         return None
     rows = rows.sort_values("period_start")
     rows = rows.assign(x=_short_periods(rows))
-    grouped = rows.groupby(["period", "x", "period_start"], sort=False).agg(
-        online=("received_online", "sum"), offline=("received_offline", "sum"),
-        overdue=("pending_overdue", lambda v: v.sum() if v.notna().all() else pd.NA),
-        findings=("findings", "sum"), flagged=("findings", _flagged), synthetic=("synthetic", "any")).reset_index()
+    grouped = _totals(rows, ["period", "x", "period_start"],
+                      {"online": "received_online", "offline": "received_offline", "overdue": "pending_overdue"})
     grouped["share"] = (grouped["online"] / (grouped["online"] + grouped["offline"]) * 100).astype(float).round(2)
     kind = rows["period_kind"].iloc[0]
     x = _period_x(grouped, kind)
@@ -351,17 +364,16 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     fig = make_subplots(rows=2 if overdue else 1, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         row_heights=[0.65, 0.35] if overdue else None)
     hover = "%{customdata}: %{y:,} hồ sơ<extra>"
-    for name, column, colour in (("Trực tuyến", "online", INDIGO), ("Trực tiếp, bưu chính", "offline", LIGHT_INDIGO)):
-        fig.add_trace(go.Bar(x=x, y=grouped[column], customdata=grouped["x"], name=name, marker_color=colour,
-                             hovertemplate=hover + name + "</extra>", **attributes), row=1, col=1)
-    received = (grouped["online"] + grouped["offline"]).max()
-    fig.update_layout(_layout(barmode="stack", height=480 if overdue else 380, xaxis=x_axis,
-                              yaxis=_count_axis("Hồ sơ mới tiếp nhận", received)))
+    bars = [("Trực tuyến", "online", INDIGO, 1), ("Trực tiếp, bưu chính", "offline", LIGHT_INDIGO, 1)]
+    axes = dict(xaxis=x_axis, yaxis=_count_axis("Hồ sơ mới tiếp nhận", (grouped["online"] + grouped["offline"]).max()))
     if overdue:
-        name = "Đang quá hạn"
-        fig.add_trace(go.Bar(x=x, y=grouped["overdue"], customdata=grouped["x"], name=name, marker_color=RED,
-                             hovertemplate=hover + name + "</extra>", **attributes), row=2, col=1)
-        fig.update_layout(xaxis2=x_axis, yaxis2=_count_axis(name, grouped["overdue"].max()))
+        bars.append(("Đang quá hạn", "overdue", RED, 2))
+        axes.update(xaxis2=x_axis, yaxis2=_count_axis("Đang quá hạn", grouped["overdue"].max()))
+    # One call each for the traces and the layout: Plotly's updates of a figure cost more than building it.
+    fig.add_traces([go.Bar(x=x, y=grouped[column], customdata=grouped["x"], name=name, marker_color=colour,
+                           hovertemplate=hover + name + "</extra>", **attributes) for name, column, colour, _ in bars],
+                   rows=[row for *_, row in bars], cols=1)
+    fig.update_layout(_layout(barmode="stack", height=480 if overdue else 380, **axes))
     columns = ["Kỳ", "Trực tuyến", "Trực tiếp, bưu chính", "Tỷ lệ trực tuyến", "Đang quá hạn"]
     shown = [[r.x, format_count(r.online), format_count(r.offline), format_percent(r.share), format_count(r.overdue)] for r in grouped.itertuples()]
     raw = [[r.period, int(r.online), int(r.offline), float(r.share), None if pd.isna(r.overdue) else int(r.overdue),

@@ -331,10 +331,10 @@ class Renderer:
         from .audit import CHECK_NAMES, CHECKS, row_anchor
         from .charts import RATE_DEFINITION
 
-        rows, published, by_check, by_row, chart_rows = [], [], {}, {}, []
+        published, by_check, by_row, chart_rows = [], {}, {}, []
         if stats is not None:
-            rows = stats.to_dict("records")
-            published = [r for r in rows if not r["synthetic"]]
+            # Only the published rows are shown one by one (simulated ones are counted): records of these alone.
+            published = stats[~stats["synthetic"]].to_dict("records")
             for n, record in enumerate(found.to_dict("records"), 1):
                 record["id"] = f"sai-lech-{n}"
                 by_check.setdefault(record["check"], []).append(record)
@@ -345,7 +345,9 @@ class Renderer:
                     if flagged:
                         chart_rows.append({"chart": c, "anchor": chart_anchor(c.id, i), "label": c.rows[i][0],
                                            "findings": [f for label in flagged for f in by_row[places[label]]]})
-        context = dict(stats=stats, rows=rows, published=published, charts=charts, by_check=by_check,
+        context = dict(stats=stats, row_count=0 if stats is None else len(stats),
+                       synthetic_count=0 if stats is None else int(stats["synthetic"].sum()), published=published,
+                       charts=charts, by_check=by_check,
                        by_row=list(by_row.values()), chart_rows=chart_rows, checks=CHECKS, check_names=CHECK_NAMES,
                        column_label=lambda name: STATISTICS.column(name).label, row_anchor=row_anchor,
                        chart_anchor=chart_anchor, findings_total=0 if found is None else len(found),
