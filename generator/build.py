@@ -11,6 +11,7 @@ small change runs the same functions as the first build, on less. `--full` reads
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -427,7 +428,19 @@ def _epoch_from_env() -> str | None:
 
 
 def build(options: Options) -> tuple[Publication, Summary]:
-    """Build and publish. Raises UsageError, DataError or BuildFailed; the published site is then as it was."""
+    """Build and publish. Raises UsageError, DataError or BuildFailed; the published site is then as it was.
+    The cyclic garbage collector is off meanwhile: a build makes millions of objects that live until it ends, and
+    each of the collector's passes over them found nothing to free (a tenth of a build at 20,000 procedures)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(options: Options) -> tuple[Publication, Summary]:
     explicit = _epoch_from_env()
     site_dir = options.site_dir.resolve()
     publish.check_site_dir(site_dir, options.force)
