@@ -2,9 +2,9 @@
 publishes beside its mkdocs.yml with the package installed from its wheel alone.
 
 The end-to-end test is one of the few where a subprocess is the point: the wheel is built from a copy of the
-package and its metadata (nothing else of this repository), installed without dependencies into a directory of
-its own (`pip install --target`; the dependencies come from this environment), and its `congkhai` command is run
-from a folder outside the repository with only that directory on PYTHONPATH. That the code, templates, theme and
+package and its metadata (nothing else of this repository), installed by pip into a fresh virtual environment
+(without dependencies: they come from this environment, on the fresh one's path), and its `congkhai` command is
+run from a folder outside the repository. That the code, templates, theme and
 assets came from the wheel is proved, not assumed: the interpreter reports where it imported the package from.
 """
 
@@ -55,18 +55,27 @@ def test_new_and_build_outside_the_repository_from_the_installed_wheel(tmp_path:
                     "theme/assets/congkhai.js", "skeleton/mkdocs.yml", "vendor/plotly/plotly-partial.min.js"):
         assert f"generator/{shipped}" in names
 
-    installed = tmp_path / "installed"
-    result = run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", installed,
+    # A fresh virtual environment, the wheel installed into it by pip; the dependencies are this environment's,
+    # on its path by a .pth line (which does not run this environment's own .pth files: no editable install).
+    fresh = tmp_path / "venv"
+    made = run([sys.executable, "-m", "venv", "--without-pip", fresh], tmp_path, env)
+    assert made.returncode == 0, made.stderr
+    python = fresh / "bin" / "python"
+    dependencies = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    packages = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp_path,
+                        env).stdout.strip())
+    (packages / "dependencies.pth").write_text("\n".join(dependencies) + "\n", encoding="utf-8")
+    result = run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q",
                   wheel], tmp_path, env)
     assert result.returncode == 0, result.stderr
-    env["PYTHONPATH"] = str(installed)
-    congkhai = installed / "bin" / "congkhai"  # the wheel's console script
+    installed = packages
+    congkhai = fresh / "bin" / "congkhai"  # the wheel's console script
     agency = tmp_path / "agency"
     agency.mkdir()
     assert ROOT not in agency.parents
 
-    where = run([sys.executable, "-c", "import generator.mkdocs_plugin as p; print(p.__file__, p.THEME_DIR, "
-                                       "p.TEMPLATES_DIR, sep='\\n')"], agency, env)
+    where = run([python, "-c", "import generator.mkdocs_plugin as p; print(p.__file__, p.THEME_DIR, "
+                               "p.TEMPLATES_DIR, sep='\\n')"], agency, env)
     assert where.returncode == 0, where.stderr
     assert all(Path(line).is_relative_to(installed) for line in where.stdout.split()), where.stdout
 
