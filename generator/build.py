@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
-from .cache import BuildCache, content_digest, code_digest, digest, forked, tree_digest, write_new
+from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
 from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -29,7 +29,7 @@ from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, par
 from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
-from .write import EPOCH_ENV, build_date, build_epoch, site_files
+from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
 
 if TYPE_CHECKING:
@@ -236,15 +236,32 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
 def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source: str,
                     cache: BuildCache) -> dict[str, tuple[Path, str]]:
     """The catalogue's open-data files, kept in the build cache under the digest of every procedure's record key,
-    from each procedure's pieces (opendata.pieces), memoised by that key."""
+    from each procedure's pieces (opendata.pieces), memoised by that key. A file whose pieces are those of the files
+    kept before (the same procedures in the same order, and each procedure whose key changed has the same piece of
+    it: a rename leaves the documents' file as it was) is the kept file, linked once its digest is checked."""
     def write(directory: Path) -> dict[str, str]:
         pieces = cache.memo("pieces")
         parts = [pieces(key, lambda: opendata.pieces([procedures[code]])[0]) for code, key in keys]
+        before = cache.get("open-data-keys", source) or []
+        changed = None  # the procedures whose key changed: their old and new pieces
+        if [code for code, _ in before] == [code for code, _ in keys]:
+            changed = [(pieces.old.get(old), part) for (_, old), (_, new), part in zip(before, keys, parts)
+                       if old != new]
+        kept = cache.tree_index("open-data")
         digests = {}
-        for path, chunks in opendata.files(parts).items():
+        for i, (path, chunks) in enumerate(opendata.files(parts).items()):
+            source_file = cache.root / "open-data" / "files" / path
+            if (changed is not None and i < len(opendata.CATALOGUE_FILES) and path in kept
+                    and all(old is not None and old[i] == new[i] for old, new in changed)
+                    and source_file.is_file() and file_digest(source_file) == kept[path]):
+                (directory / path).parent.mkdir(parents=True, exist_ok=True)
+                link_or_copy(source_file, directory / path)
+                digests[path] = kept[path]
+                continue
             write_new(directory / path, *chunks)
             digests[path] = content_digest(*chunks)
         pieces.save()
+        cache.put("open-data-keys", source, keys)
         return digests
 
     key = digest(source, *(key for _, key in keys))

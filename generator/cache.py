@@ -249,6 +249,15 @@ class BuildCache:
             return None
         return files
 
+    def tree_index(self, name: str) -> dict[str, str]:
+        """The digests, by path, that the files kept under NAME had when they were kept, whatever their key (empty
+        when none are kept); the files may have changed since."""
+        try:
+            files = json.loads((self.root / name / "index.json").read_text(encoding="utf-8"))["files"]
+            return files if self.enabled and isinstance(files, dict) else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
     def keep_tree(self, name: str, key: str,
                   build: Callable[[Path], dict[str, str] | None]) -> dict[str, tuple[Path, str]]:
         """Let BUILD write a tree into a fresh directory, keep it under NAME for KEY (replacing what was kept

@@ -443,7 +443,10 @@ def test_work_done_on_another_core_publishes_what_a_full_build_does(tmp_path: Pa
     builds.compare("damaged kept open data")
     damage(builds.site / "du-lieu" / "thu-tuc.json")
     set_cell(catalogue / "procedures.csv", "code", "1.001193", "name", "Đăng ký kết hôn")
+    documents = tmp_path / "www" / ".site.cache" / "open-data" / "files" / "du-lieu" / "ho-so.csv"
+    documents_file = documents.stat().st_ino
     builds.compare("damaged published open data, rename")
+    assert documents.stat().st_ino == documents_file  # a rename leaves the documents' file: kept, not written again
     set_cell(catalogue / "procedures.csv", "code", "1.001193", "level", "phường")
     assert any("unknown_level" in line for line in builds.compare("error", expect=1))
     assert "Đăng ký kết hôn" in (builds.site / "thu-tuc/1.001193/index.html").read_text(encoding="utf-8")
