@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -35,6 +36,12 @@ def wait_for(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
 
 def run_cli(*args: str) -> int:
     return main([*args, "-f", CONFIG])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def html(path: Path) -> BeautifulSoup:
@@ -94,6 +101,17 @@ def data_dir(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(FIXTURES / "small", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> tuple[Path, str]:
+    """The sample site (data/), built once per test process for the sample and browser tests: in strict mode and
+    with a site_url on localhost, as on a real deployment (canonical links, sitemap), at which the browser tests
+    serve it. Returns the site directory and that address."""
+    base = f"http://127.0.0.1:{free_port()}/"
+    site = tmp_path_factory.mktemp("sample") / "site"
+    assert run_cli("build", "--data", str(ROOT / "data"), "--site-dir", str(site), "--strict", "--site-url", base) == 0
+    return site, base
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (CONFIG, FIXTURES, OTHER_PAGE_BUDGET, PAGE_BUDGET, ROOT, first_load, gzipped_size, run_cli,
+from conftest import (CONFIG, FIXTURES, OTHER_PAGE_BUDGET, PAGE_BUDGET, ROOT, first_load, free_port, gzipped_size,
                       wait_for)
 from generator.build import PLOTLY_JS
 from generator.render import LIST_PAGE
@@ -35,7 +35,6 @@ if not Path(CHROMIUM).exists():
 import axe_playwright_python  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from test_cli import free_port  # noqa: E402
 
 
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"  # axe-core from npm, as this package bundles it
@@ -47,12 +46,8 @@ def http_server(port: int, directory: Path) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> tuple[Path, str]:
-    port = free_port()
-    site = tmp_path_factory.mktemp("browser") / "site"
-    base = f"http://127.0.0.1:{port}/"
-    assert run_cli("build", "--data", str(ROOT / "data"), "--site-dir", str(site), "--site-url", base) == 0
-    return site, base
+def site(sample_build) -> tuple[Path, str]:
+    return sample_build
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
-from conftest import CONFIG, FIXTURES, ROOT, html, run_cli, wait_for
+from conftest import CONFIG, FIXTURES, ROOT, free_port, html, run_cli, wait_for
 
 
 def congkhai(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -91,12 +90,6 @@ def test_plain_mkdocs_build_fails_on_bad_data(data_dir, tmp_path):
     assert result.returncode == 1
     assert "catalogue/procedures.csv:2:code: ô này bắt buộc phải có giá trị" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_shows_procedure_pages():

@@ -422,7 +422,7 @@ def test_work_done_on_another_core_publishes_what_a_full_build_does(tmp_path: Pa
     import generator.load
 
     monkeypatch.setattr(generator.load, "LARGE_FILE", 0)
-    monkeypatch.setattr(generator.load, "BLOCK", 300)  # a few blocks per file (load._read_blocks)
+    monkeypatch.setattr(generator.load, "BLOCK", 1000)  # a few blocks per file (load._read_blocks)
     monkeypatch.setattr(generator.build, "FORK_ABOVE", 0)
     forks = []
     real_forked = generator.cache.forked
