@@ -537,6 +537,9 @@ def test_list_shows_its_first_page_and_pages_through_all(served, browser, site, 
     # The keyboard goes on from the first new entry.
     assert page.evaluate("document.activeElement.href") == page.locator("[data-ck-items] > li > a").nth(
         LIST_PAGE).evaluate("a => a.href")
+    if device == "desktop":  # paging on to the last procedure is the same script on both: done once, on the phone
+        assert sum(u.split("?")[0].endswith(LIST_DATA) for u in fetched) == 1
+        return
     hrefs = list_results(page)
     assert hrefs[:LIST_PAGE] == first
     assert len(hrefs) == len(set(hrefs)) and set(hrefs) == {served + r["url"] for r in open_data(site)}
