@@ -508,7 +508,9 @@ def parse_text(text: str, table: Table, file: str, report: Report) -> tuple[RawT
 # block that holds it is parsed again (a procedure renamed in a 70 MB procedures.csv costs one block, not the file).
 # Each block is parsed with the file's title and header rows in front of it, by the same parse_text as a whole
 # file, so it gives the same cells and problems; its row numbers are moved by the records before it, and the
-# problems of the rows in front of it are reported once.
+# problems of the rows in front of it are reported once. Blocks are cut where the quotes before a line break are
+# even; a stray quote inside an unquoted cell (`5" ống`) can put a cut inside a quoted cell, and the block that ends
+# there then ends in an open quote: it does not parse, and the file is read whole.
 
 BLOCK = 2**20  # bytes
 
