@@ -129,12 +129,24 @@ def build(size: str, site_url: str = "") -> Path:
     return site
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(description: str) -> argparse.Namespace:
+    """--sizes and --keep, as this script and page_weight.py take them."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", default=["sample", "20000"], metavar="N")
     parser.add_argument("--keep", action="store_true", help="keep the built sites (default: delete them)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def remove(site: Path, size: str) -> None:
+    """A site build() made, and its scaled data."""
+    shutil.rmtree(site)
+    shutil.rmtree(OUT / f"lighthouse-data-{size}", ignore_errors=True)
+
+
+def main() -> None:
+    args = arguments(__doc__)
     install()
     rows = []
     for size in args.sizes:
@@ -150,8 +162,7 @@ def main() -> None:
         finally:
             server.shutdown()
         if not args.keep:
-            shutil.rmtree(site)
-            shutil.rmtree(OUT / f"lighthouse-data-{size}", ignore_errors=True)
+            remove(site, size)
     (OUT / "lighthouse.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     columns = ["size", "page", *CATEGORIES, "LCP s", "TBT ms", "CLS", "KB"]
     table = [columns] + [[f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c]) for c in columns] for r in rows]

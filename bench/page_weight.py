@@ -12,14 +12,12 @@ site leaves off, would fetch on every first load.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
-import shutil
 import sys
 from pathlib import Path
 
-from lighthouse import OUT, ROOT, build
+from lighthouse import OUT, ROOT, arguments, build, remove
 
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import OTHER_PAGE_BUDGET, PAGE_BUDGET, PAGE_KINDS, first_load, gzipped_size, heaviest  # noqa: E402
@@ -43,19 +41,14 @@ def measure(site: Path, size: str) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", default=["sample", "20000"], metavar="N")
-    parser.add_argument("--keep", action="store_true", help="keep the built sites (default: delete them)")
-    args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    args = arguments(__doc__)
     rows = []
     for size in args.sizes:
         print(f"{size}: building ...", file=sys.stderr, flush=True)
         site = build(size, site_url="https://congkhai.example.vn/")
         rows += measure(site, size)
         if not args.keep:
-            shutil.rmtree(site)
-            shutil.rmtree(OUT / f"lighthouse-data-{size}", ignore_errors=True)
+            remove(site, size)
     (OUT / "page-weight.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     columns = ["size", "kind", "page", "raw KB", "first load gz KB", "budget KB"]
     table = [columns] + [["" if r[c] is None else f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c])
