@@ -447,7 +447,7 @@ def _epoch_from_env() -> str | None:
 def build(options: Options) -> tuple[Publication, Summary]:
     """Build and publish. Raises UsageError, DataError or BuildFailed; the published site is then as it was.
     The cyclic garbage collector is off meanwhile: a build makes millions of objects that live until it ends, and
-    each of the collector's passes over them found nothing to free (a tenth of a build at 20,000 procedures)."""
+    each of the collector's passes over them found nothing to free (README: where a build's time goes)."""
     collecting = gc.isenabled()
     gc.disable()
     try:

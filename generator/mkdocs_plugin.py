@@ -44,8 +44,9 @@ class CongkhaiConfig(Config):
 
 class ThemeLoader(jinja2.FileSystemLoader):
     """The theme's template loader, whose list of templates leaves out hidden directories. MkDocs lists every file
-    of the theme to copy its static files, then drops those under hidden directories; Material keeps its 15,000
-    icons in `.icons/`, whose walk took a third of a small site's build (0.3 s) for nothing."""
+    of the theme to copy its static files, then drops those under hidden directories; Material keeps its 14,500
+    icons in `.icons/`, whose walk and filtering cost every MkDocs run 0.05 s for nothing (the same 43 files are
+    copied either way)."""
 
     def list_templates(self) -> list[str]:
         found = set()
