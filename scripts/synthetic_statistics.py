@@ -164,8 +164,8 @@ def procedure_rows(rng: random.Random) -> list[dict]:
     rows: list[dict] = []
     by_field: dict[str, list[list[dict]]] = {}
     for scope in busiest_procedures():
-        size = rng.choice([15, 40, 120, 400])
-        quality = rng.uniform(0.9, 0.995)
+        size = rng.choice([80, 200, 600, 1500])
+        quality = rng.uniform(0.88, 0.99)
         carried = round(size * 0.15)
         series = []
         for m, period in enumerate(MONTHS):
