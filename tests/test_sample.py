@@ -207,8 +207,8 @@ def test_statistics_open_data(sample_site):
     assert lam_dong["on_time_rate_calc"] == "98.81" and lam_dong["synthetic"] == "0"
     assert (lam_dong["received_total"], lam_dong["received_online"], lam_dong["on_time_rate"]) == ("659245", "", "98.81")
     assert {r["period"] for r in rows} >= {"2021-Q3", "2021-09", "2024-01", "2025-12"}
-    assert sum(r["synthetic"] == "1" for r in rows) == 448
-    assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 459
+    assert sum(r["synthetic"] == "1" for r in rows) == 1368
+    assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 1379
 
 
 def test_every_link_and_anchor_of_the_sample_site_resolves(sample_build):
