@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -69,6 +69,7 @@ class StatisticsProduct:
     charted: bool = False  # charts drawn: the site needs the chart library
     statistics: pd.DataFrame | None = None  # the rows with their rates (metrics.statistics_metrics)
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
+    procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -294,6 +295,9 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
         product.charted = bool(charts)
         product.statistics, product.findings = statistics, checks
+        from .figures import procedure_figures
+
+        product.procedures = procedure_figures(statistics, checks)
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
 
@@ -340,7 +344,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures)
+    renderer.use(index, procedures, statistics.procedures)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}

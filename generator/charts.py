@@ -24,12 +24,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .audit import LEVEL_PARTS
+from .metrics import RATE_DEFINITION
 from .schema import STAT_LEVELS
 from .opendata import plain, csv_bytes
 from .vietnamese import format_count, format_percent
 
 RATE_AXIS = "Tỷ lệ đúng hạn (%)"
-RATE_DEFINITION = "(trước hạn + đúng hạn) / đã giải quyết × 100, theo Biểu số 06/VPCP/KSTT"
 INDIGO, LIGHT_INDIGO, RED = "#3f51b5", "#9fa8da", "#c62828"
 PERIOD_STEP = {"month": "M1", "quarter": "M3", "year": "M12"}  # Plotly's xperiod for each kind of period
 IMAGE_WIDTH = 1000  # px of a downloaded picture, whatever the screen it was taken from

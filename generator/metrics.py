@@ -57,6 +57,9 @@ def catalogue_summary(index: Index, report: Report) -> dict:
 
 # --- statistics (Biểu 06) ----------------------------------------------------------------------------------------
 
+# What every on-time rate of the site is, said where it is shown (charts, methodology, procedure pages).
+RATE_DEFINITION = "(trước hạn + đúng hạn) / đã giải quyết × 100, theo Biểu số 06/VPCP/KSTT"
+
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     """part / whole × 100, 2 decimals; empty where whole is 0 or either is not published."""
     whole = whole.astype("Float64")

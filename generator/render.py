@@ -22,6 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from .cache import BuildCache
+from .figures import sparkline
+from .metrics import RATE_DEFINITION
 from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS
 from .problems import SEVERITY_LABELS, SUMMARIES, Report
@@ -36,6 +38,7 @@ from .vietnamese import fold, format_count, format_day, format_number, format_pe
 PROCEDURE_SECTIONS = (
     ("ho-so", "Thành phần hồ sơ"),
     ("cach-thuc", "Cách thức thực hiện"),
+    ("so-lieu", "Kết quả giải quyết hồ sơ"),
     ("thong-tin", "Thông tin chung"),
     ("trinh-tu", "Trình tự thực hiện"),
     ("dieu-kien", "Yêu cầu, điều kiện"),
@@ -211,6 +214,7 @@ class Renderer:
         self.templates = templates
         self.index = Index([], {}, {})
         self.procedures: dict[str, Procedure] = {}
+        self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
             bytecode_cache=CompiledTemplates(cache),
@@ -236,6 +240,8 @@ class Renderer:
             by_value=by_value,
             time_reading=time_reading,
             host=host,
+            sparkline=sparkline,
+            stat_level=lambda code: STAT_LEVELS.get(code, code),
         )
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,
@@ -266,15 +272,17 @@ class Renderer:
             key=_key("procedure", p), full_text_key=_key("full text", p) if full_text else "",
         )
 
-    def use(self, index: Index, procedures: dict[str, Procedure]) -> None:
-        """The catalogue to render: its listings, and the procedures whose own pages may be rendered."""
-        self.index, self.procedures = index, procedures
+    def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None) -> None:
+        """The catalogue to render: its listings, and the procedures whose own pages may be rendered; and the
+        statistics' figures of each procedure they name."""
+        self.index, self.procedures, self.figures = index, procedures, figures or {}
 
     def page(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
 
     def procedure_body(self, code: str) -> str:
-        return self._procedure.render(p=self.procedures[code], root="../../")
+        return self._procedure.render(p=self.procedures[code], figures=self.figures.get(code, ()), root="../../",
+                                      rate_definition=RATE_DEFINITION)
 
     def full_text_body(self, code: str) -> str:
         procedure = self.procedures[code]
@@ -297,8 +305,11 @@ class Renderer:
     def shell_pages(self) -> list[ShellPage]:
         """Procedure, field and agency pages: all at depth two, all filled into a shell (see write.py)."""
         index = self.index
+        # A procedure page receives the procedure and its figures: its key is the procedure's, with the figures'
+        # repr when the statistics name it.
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
-                           p.key, partial(self.procedure_body, p.code))
+                           _key(p.key, self.figures[p.code]) if p.code in self.figures else p.key,
+                           partial(self.procedure_body, p.code))
                  for p in index.listings]
         pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
                             f"Toàn văn các mục dài của thủ tục {p.code}", p.full_text_key,
@@ -329,8 +340,6 @@ class Renderer:
         those behind each marked row of a chart's table under an anchor of that row: every «⚠ N» of the
         statistics page leads to the N findings it counts."""
         from .audit import CHECK_NAMES, CHECKS, row_anchor
-        from .charts import RATE_DEFINITION
-
         published, by_check, by_row, chart_rows = [], {}, {}, []
         if stats is not None:
             # Only the published rows are shown one by one (simulated ones are counted): records of these alone.

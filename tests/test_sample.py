@@ -198,7 +198,7 @@ def test_online_means_the_same_on_every_page(sample_site):
 
 def test_statistics_open_data(sample_site):
     rows = read_bom_csv(sample_site / "du-lieu/thong-ke.csv")
-    assert len(rows) == 459
+    assert len(rows) == 1379
     columns = list(rows[0])
     for name in ("period", "level", "agency", "received_total", "on_time_rate", "source", "synthetic",
                  "on_time_rate_calc", "online_share", "overdue_share", "findings"):
@@ -206,9 +206,9 @@ def test_statistics_open_data(sample_site):
     lam_dong = next(r for r in rows if r["period"] == "2019-12-01..2020-02-29" and r["level"] == "tong")
     assert lam_dong["on_time_rate_calc"] == "98.81" and lam_dong["synthetic"] == "0"
     assert (lam_dong["received_total"], lam_dong["received_online"], lam_dong["on_time_rate"]) == ("659245", "", "98.81")
-    assert {r["period"] for r in rows} >= {"2021-Q3", "2021-09", "2024-01", "2025-Q4"}
-    assert sum(r["synthetic"] == "1" for r in rows) == 448
-    assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 459
+    assert {r["period"] for r in rows} >= {"2021-Q3", "2021-09", "2024-01", "2025-12"}
+    assert sum(r["synthetic"] == "1" for r in rows) == 1368
+    assert len(json.loads((sample_site / "du-lieu/thong-ke.json").read_text(encoding="utf-8"))) == 1379
 
 
 def test_every_link_and_anchor_of_the_sample_site_resolves(sample_build):
@@ -309,12 +309,13 @@ def test_check_on_the_sample_groups_its_warnings(capsys):
 
 
 def test_procedure_pages_stay_light_and_long_texts_are_whole_on_a_full_text_page(sample_site):
-    """Every procedure page is at most 60 KB; sections too long for that are whole on thu-tuc/<code>/toan-van/."""
+    """Every procedure page is at most 64 KB (60 KB before its statistics section: about 3.5 KB where rows name
+    it); sections too long for that are whole on thu-tuc/<code>/toan-van/."""
     from generator.build import prepare
     from generator.render import has_full_text, long_sections
 
     sizes = {p.parent.name: p.stat().st_size for p in sample_site.glob("thu-tuc/*/index.html")}
-    assert len(sizes) == 1597 and max(sizes.values()) <= 60 * 1024
+    assert len(sizes) == 1597 and max(sizes.values()) <= 64 * 1024
     procedures = list(prepare(ROOT / "data", TEMPLATES).renderer.procedures.values())
     with_full_text = [p for p in procedures if has_full_text(p)]
     assert sorted(p.parent.parent.name for p in sample_site.glob("thu-tuc/*/toan-van/index.html")) == sorted(
@@ -352,7 +353,7 @@ def test_provenance_is_in_vietnamese(sample_site):
     headings = [h.get_text().removesuffix("¶") for h in provenance]
     assert headings[:4] == ["Dữ liệu mẫu", "catalogue/ — dữ liệu thật, 1.597 thủ tục",
                             "statistics/published-2019-2021.csv — dữ liệu thật, 11 dòng",
-                            "statistics/synthetic-2024-2025.csv — MÔ PHỎNG, 448 dòng"]
+                            "statistics/synthetic-2024-2025.csv — MÔ PHỎNG, 1.368 dòng"]
     text = page.select_one("article").get_text()
     assert "dichvucong.gov.vn" in text and "Số liệu bịa ra, không do ai công bố." in text
     for english in ("Sample data", "Copied unchanged", "Known flaws", "Invented figures"):
