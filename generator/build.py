@@ -70,6 +70,8 @@ class StatisticsProduct:
     statistics: pd.DataFrame | None = None  # the rows with their rates (metrics.statistics_metrics)
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
     procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
+    units: dict = field(default_factory=dict)  # figures.unit_figures: (kind, group key) → its scorecards
+    scores: list = field(default_factory=list)  # indicators.statistics_scores: QĐ 766 indicators of every unit row
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -295,9 +297,12 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
         product.charted = bool(charts)
         product.statistics, product.findings = statistics, checks
-        from .figures import procedure_figures
+        from .figures import procedure_figures, unit_figures
+        from .indicators import statistics_scores
 
         product.procedures = procedure_figures(statistics, checks)
+        product.scores = statistics_scores(statistics)
+        product.units = unit_figures(statistics, checks, product.scores)
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
 
@@ -344,7 +349,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures, statistics.procedures)
+    renderer.use(index, procedures, statistics.procedures, statistics.units)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}

@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # imported where used: pages and the build cache read this mo
 TREND = 12  # periods of the trend on a procedure page
 # The statistics' columns a procedure page reads, each a count or NA (metrics.statistics_metrics).
 _COUNTS = ["in_time_calc", "resolved_calc", "received_calc", "received_online", "resolved_late", "pending_overdue"]
+_COLUMNS = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
+            "procedure_code", "synthetic", "file", "row", "on_time_rate_calc", "online_share", *_COUNTS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,27 @@ class Scope:
     findings: tuple[Finding, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Rank:
+    """Where a unit's on-time rate stands among the units of its kind, level and period: POSITION of OF (1 is the
+    highest; equal rates share a position)."""
+
+    position: int
+    of: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    """An agency's or field's figures at one level: its latest period and trend (as a procedure's), its rank, and
+    the QĐ 766 indicators its latest row allows (indicators.statistics_scores)."""
+
+    kind: str  # "agency" or "field"
+    name: str  # as the statistics write it
+    scope: Scope
+    rank: Rank | None
+    scores: tuple  # of indicators.Score
+
+
 def _count(value) -> int | None:
     return None if _missing(value) else int(value)
 
@@ -94,31 +117,21 @@ def _rate(row: dict) -> Rate:
 def procedure_figures(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, tuple[Scope, ...]]:
     """Each procedure code named by some row → its scopes, in the order of their rows. A scope's periods are those
     of its most common kind (months and quarters are never mixed), the latest TREND of them by end date."""
-    from .audit import CHECK_NAMES, row_anchor
-    from .charts import short_period
-
     named = stats["procedure_code"] != ""
     if not named.any():
         return {}
-    columns = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
-               "procedure_code", "synthetic", "file", "row", "on_time_rate_calc", "online_share", *_COUNTS]
-    rows = stats.loc[named, columns]
+    rows = stats.loc[named, _COLUMNS]
     # Field and agency rows of each period, for context: the field's at the procedure's level, else of all levels.
-    plain = stats.loc[~named, columns]
+    plain = stats.loc[~named, _COLUMNS]
     context: dict[tuple, dict] = {}
     for row in plain.to_dict("records"):
         context.setdefault((row["level"], row["agency"], row["field"], row["period"]), row)
-    problems: dict[tuple[str, int], list[dict]] = {}
-    for f in found.loc[found["procedure_code"] != "", ["file", "row", "check", "message", "period_label"]] \
-            .to_dict("records"):
-        problems.setdefault((f["file"], f["row"]), []).append(f)
+    problems = _problems(found, found["procedure_code"] != "")
 
     figures: dict[str, list[Scope]] = {}
     for (code, level, agency, field), group in rows.groupby(["procedure_code", "level", "agency", "field"],
                                                             sort=False):
-        kind = group["period_kind"].value_counts().idxmax()
-        series = group[group["period_kind"] == kind].sort_values("period_end", kind="stable").tail(TREND)
-        records = series.to_dict("records")
+        records = _trend(group)
         last = records[-1]
         around = []
         if field:
@@ -130,18 +143,76 @@ def procedure_figures(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, tup
             row = context.get((level, agency, "", last["period"]))
             if row is not None:
                 around.append(Context("agency", agency, _rate(row), bool(row["synthetic"])))
-        findings = tuple(Finding(row_anchor(r["file"], r["row"]), r["period_label"], CHECK_NAMES[f["check"]],
-                                 f["message"])
-                         for r in records for f in problems.get((r["file"], r["row"]), []))
-        figures.setdefault(code, []).append(Scope(
-            level=level, agency=agency, field=field, period=last["period_label"], rate=_rate(last),
-            received=_count(last["received_calc"]), online=_count(last["received_online"]),
-            online_share=_share(last["online_share"]), late=_count(last["resolved_late"]),
-            overdue=_count(last["pending_overdue"]), synthetic=bool(last["synthetic"]),
-            trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _rate(r),
-                               bool(r["synthetic"])) for r in records),
-            context=tuple(around), findings=findings))
+        figures.setdefault(code, []).append(_scope(records, tuple(around), problems))
     return {code: tuple(scopes) for code, scopes in figures.items()}
+
+
+def _problems(found: pd.DataFrame, rows: pd.Series) -> dict[tuple[str, int], list[dict]]:
+    """The findings of the rows ROWS selects, by their row's (file, row)."""
+    problems: dict[tuple[str, int], list[dict]] = {}
+    for f in found.loc[rows, ["file", "row", "check", "message", "period_label"]].to_dict("records"):
+        problems.setdefault((f["file"], f["row"]), []).append(f)
+    return problems
+
+
+def _trend(group: pd.DataFrame) -> list[dict]:
+    """A scope's periods: those of its most common kind (months and quarters are never mixed), the latest TREND
+    of them by end date."""
+    kind = group["period_kind"].value_counts().idxmax()
+    return group[group["period_kind"] == kind].sort_values("period_end", kind="stable").tail(TREND) \
+        .to_dict("records")
+
+
+def _scope(records: list[dict], context: tuple[Context, ...], problems: dict) -> Scope:
+    from .audit import CHECK_NAMES, row_anchor
+    from .charts import short_period
+
+    last = records[-1]
+    findings = tuple(Finding(row_anchor(r["file"], r["row"]), r["period_label"], CHECK_NAMES[f["check"]],
+                             f["message"])
+                     for r in records for f in problems.get((r["file"], r["row"]), []))
+    return Scope(
+        level=last["level"], agency=last["agency"], field=last["field"], period=last["period_label"],
+        rate=_rate(last), received=_count(last["received_calc"]), online=_count(last["received_online"]),
+        online_share=_share(last["online_share"]), late=_count(last["resolved_late"]),
+        overdue=_count(last["pending_overdue"]), synthetic=bool(last["synthetic"]),
+        trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _rate(r),
+                           bool(r["synthetic"])) for r in records),
+        context=context, findings=findings)
+
+
+def unit_figures(stats: pd.DataFrame, found: pd.DataFrame, statistics_scores: list
+                 ) -> dict[tuple[str, str], tuple[Scorecard, ...]]:
+    """The scorecard of each agency and field the statistics name alone (rows with an agency and no field, or the
+    reverse, and no procedure), one per level, keyed by ("agency" | "field", parse.group_key(name)) — the key its
+    page in the catalogue has. Its rank is among the rows of the same kind, level and period that have a rate.
+    STATISTICS_SCORES: indicators.statistics_scores of the same rows."""
+    from .parse import group_key
+
+    unit = stats["procedure_code"] == ""
+    kinds = {"agency": unit & (stats["agency"] != "") & (stats["field"] == ""),
+             "field": unit & (stats["field"] != "") & (stats["agency"] == "")}
+    problems = _problems(found, found["procedure_code"] == "")
+    scores: dict[tuple, list] = {}
+    for score in statistics_scores:
+        scores.setdefault((score.period, score.level, score.agency, score.field), []).append(score)
+    cards: dict[tuple[str, str], list[Scorecard]] = {}
+    for kind, selected in kinds.items():
+        rows = stats.loc[selected, _COLUMNS]
+        rated = rows[rows["on_time_rate_calc"].notna()]
+        peers = {key: sorted(group.tolist(), reverse=True)
+                 for key, group in rated.groupby(["level", "period"])["on_time_rate_calc"]}
+        for (name, level), group in rows.groupby([kind, "level"], sort=False):
+            records = _trend(group)
+            scope = _scope(records, (), problems)
+            last = records[-1]
+            rank = None
+            if scope.rate.rate is not None:
+                others = peers[(level, last["period"])]
+                rank = Rank(1 + sum(rate > scope.rate.rate for rate in others), len(others))
+            cards.setdefault((kind, group_key(name)), []).append(Scorecard(
+                kind, name, scope, rank, tuple(scores.get((last["period"], level, last["agency"], last["field"]), ()))))
+    return {key: tuple(value) for key, value in cards.items()}
 
 
 def sparkline(trend: tuple[Period, ...], width: int = 120, height: int = 28) -> dict | None:

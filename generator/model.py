@@ -110,6 +110,8 @@ class Listing:
     detail: str  # what search results show under its name
     key: str  # content key of its page
     full_text_key: str  # of its full-text page, "" without one
+    complete: bool = False  # every part published (indicators.complete, QĐ 766 indicator 1.3)
+    published_in_time: bool | None = None  # indicators.published_in_time (1.2); None without both dates
 
 
 @dataclass

@@ -23,9 +23,10 @@ from markupsafe import Markup
 
 from .cache import BuildCache
 from .figures import sparkline
+from .indicators import BY_ID as INDICATORS, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
 from .model import Channel, Index, Listing, Procedure, sort_key
-from .parse import AGENCY_KINDS
+from .parse import AGENCY_KINDS, group_key
 from .problems import SEVERITY_LABELS, SUMMARIES, Report
 from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE, ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
@@ -215,6 +216,9 @@ class Renderer:
         self.index = Index([], {}, {})
         self.procedures: dict[str, Procedure] = {}
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
+        self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
+        self.catalogue_scores: list = []  # indicators.catalogue_scores
+        self._unit_scores: dict[tuple[str, str], list] = {}  # those by (agency, field)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
             bytecode_cache=CompiledTemplates(cache),
@@ -252,6 +256,7 @@ class Renderer:
             SECTIONS=PROCEDURE_SECTIONS,
             LONG_TEXT=LONG_TEXT,
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
+            INDICATORS=INDICATORS,
         )
         self._procedure = self.env.get_template("procedure.html")
         self._full_text = self.env.get_template("full_text.html")
@@ -270,12 +275,19 @@ class Renderer:
             full_text=full_text, alphabetical=_alphabetical(p.name), terms=terms, words=words,
             detail=" · ".join(part for part in (p.code, levels, p.field) if part),
             key=_key("procedure", p), full_text_key=_key("full text", p) if full_text else "",
+            complete=complete(p), published_in_time=published_in_time(p),
         )
 
-    def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None) -> None:
-        """The catalogue to render: its listings, and the procedures whose own pages may be rendered; and the
-        statistics' figures of each procedure they name."""
-        self.index, self.procedures, self.figures = index, procedures, figures or {}
+    def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None,
+            units: dict[tuple[str, str], tuple] | None = None) -> None:
+        """The catalogue to render: its listings, and the procedures whose own pages may be rendered; the
+        statistics' figures of each procedure they name, and the scorecards of the agencies and fields they name
+        (figures.unit_figures); the QĐ 766 indicators of the catalogue's agencies and fields."""
+        self.index, self.procedures, self.figures, self.units = index, procedures, figures or {}, units or {}
+        self.catalogue_scores = catalogue_scores(index)
+        self._unit_scores = {}
+        for score in self.catalogue_scores:
+            self._unit_scores.setdefault((score.agency, score.field), []).append(score)
 
     def page(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
@@ -326,11 +338,16 @@ class Renderer:
             members = sorted(members, key=sort_key)
             heading = name or "Thủ tục chưa công bố cơ quan thực hiện"
             description = f"{'Lĩnh vực' if kind == 'field' else 'Cơ quan'} {heading}: danh sách thủ tục hành chính"
+            cards = self.units.get((kind, group_key(name)), ()) if name else ()
+            scores = self._unit_scores.get((name, "") if kind == "agency" else ("", name), []) if name else []
             # The template receives the members' listings, each made from its procedure alone (`listing`): the
-            # digest of each procedure, which its page key is, stands for its listing.
-            key = _key(kind, heading, [p.key for p in members])
+            # digest of each procedure, which its page key is, stands for its listing. The scores are made from
+            # the listings; the scorecards are frozen data, their repr stands for them.
+            key = _key(kind, heading, [p.key for p in members], cards, scores)
             pages.append(ShellPage(path, GROUP_SHELL, heading, description, key,
-                                   partial(self.page, "group.html", kind=kind, heading=heading, procedures=members)))
+                                   partial(self.page, "group.html", kind=kind, heading=heading, procedures=members,
+                                           cards=cards, scores=scores, root="../../",
+                                           rate_definition=RATE_DEFINITION)))
         return pages
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
