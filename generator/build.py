@@ -72,6 +72,7 @@ class StatisticsProduct:
     procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
     units: dict = field(default_factory=dict)  # figures.unit_figures: (kind, group key) → its scorecards
     scores: list = field(default_factory=list)  # indicators.statistics_scores: QĐ 766 indicators of every unit row
+    latest: dict = field(default_factory=dict)  # figures.latest_periods: each unit's latest period
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -297,14 +298,42 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
         product.charted = bool(charts)
         product.statistics, product.findings = statistics, checks
-        from .figures import procedure_figures, unit_figures
+        from .figures import latest_periods, procedure_figures, unit_figures
         from .indicators import statistics_scores
 
         product.procedures = procedure_figures(statistics, checks)
         product.scores = statistics_scores(statistics)
         product.units = unit_figures(statistics, checks, product.scores)
+        product.latest = latest_periods(statistics)
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
+
+
+def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: str, cache: BuildCache | None
+                     ) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The QĐ 766 indicators of every unit, from the catalogue (renderer.catalogue_scores) and the statistics: their
+    page, /du-lieu/chi-so-766.csv/json and the chart of the whole. The chart is kept in the build cache by what it
+    shows, as plain values: a build that leaves the whole's figures as they were imports no chart library."""
+    from .indicators import INDICATORS, UNIT_KINDS, totals, units
+
+    table = units(renderer.catalogue_scores, statistics.scores, statistics.latest)
+    total = totals(table)
+    files = opendata.indicator_files(renderer.catalogue_scores + statistics.scores)
+    chart = None
+    if total is not None and total.scores:
+        def draw() -> dict:
+            from dataclasses import asdict
+
+            from .charts import indicator_chart
+
+            when = "danh mục hiện hành" + (f", số liệu {total.period}" if total.period else "")
+            return asdict(indicator_chart(total, when))
+
+        chart = cache.remember("indicator-chart", digest(source, repr(total)), draw) if cache else draw()
+        files[f"thong-ke/{chart['id']}.csv"] = chart["csv"]
+    page = renderer.page("indicators.md", units=table, chart=chart, indicators=INDICATORS, unit_kinds=UNIT_KINDS,
+                         synthetic=any(u.synthetic for u in table))
+    return {"thong-ke/chi-so-766.md": page}, files
 
 
 def statistics_key(data_dir: Path, source: str) -> str:
@@ -359,11 +388,13 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     search_files = in_background(lambda: search.index_files(index), len(keys))
     try:
         files |= statistics.files
-        if statistics.charted:
+        indicator_pages, indicator_files = indicators_stage(renderer, statistics, source, cache)
+        files |= indicator_files
+        if statistics.charted or "thong-ke/chi-so-766.csv" in indicator_files:
             files[PLOTLY_JS] = plotly_source().read_bytes()
             files[PLOTLY_JS + ".map"] = plotly_source().with_suffix(".js.map").read_bytes()  # for developer tools
         summary = catalogue_summary(index, report)
-        pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages)
+        pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages | indicator_pages)
         shell_pages = renderer.shell_pages()
     except BaseException:
         kept()  # awaited whatever happens: a forked process must not outlive the build

@@ -181,6 +181,17 @@ def _scope(records: list[dict], context: tuple[Context, ...], problems: dict) ->
         context=context, findings=findings)
 
 
+def latest_periods(stats: pd.DataFrame) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Each unit's (a row without a procedure: a level, agency or field) (level, agency, field) → the period of
+    its latest row and that period's label, chosen as its trend's last period."""
+    units = stats.loc[stats["procedure_code"] == "", _COLUMNS]
+    latest = {}
+    for key, group in units.groupby(["level", "agency", "field"], sort=False):
+        last = _trend(group)[-1]
+        latest[key] = (last["period"], last["period_label"])
+    return latest
+
+
 def unit_figures(stats: pd.DataFrame, found: pd.DataFrame, statistics_scores: list
                  ) -> dict[tuple[str, str], tuple[Scorecard, ...]]:
     """The scorecard of each agency and field the statistics name alone (rows with an agency and no field, or the

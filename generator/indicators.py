@@ -180,3 +180,77 @@ def catalogue_scores(index: Index) -> list[Score]:
         scores += _catalogue_unit(by_field.get(slug, []), "", name)
     return scores
 
+
+
+# --- the table of every unit -------------------------------------------------------------------------------------
+
+UNIT_KINDS = {"all": "Toàn bộ", "agency": "Cơ quan", "field": "Lĩnh vực", "agency_field": "Cơ quan × lĩnh vực"}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A row of the indicators page: a unit's indicators from the catalogue (over the procedures of its page) and,
+    at one level, from its latest statistics row."""
+
+    kind: str  # a key of UNIT_KINDS
+    agency: str
+    field: str
+    level: str  # of its statistics row; "" for the catalogue alone
+    period: str  # its statistics row's period label; ""
+    scores: tuple[Score, ...]
+
+    @property
+    def name(self) -> str:
+        return " · ".join(part for part in (self.agency, self.field) if part) or "Toàn bộ"
+
+    @property
+    def synthetic(self) -> bool:
+        return any(s.synthetic for s in self.scores)
+
+    def score(self, indicator: str) -> Score | None:
+        return next((s for s in self.scores if s.indicator == indicator), None)
+
+
+def _kind(agency: str, field: str) -> str:
+    return ("agency_field" if field else "agency") if agency else ("field" if field else "all")
+
+
+def units(catalogue: list[Score], statistics: list[Score], latest: dict[tuple[str, str, str], tuple[str, str]]
+          ) -> list[Unit]:
+    """Every unit with its indicators: the catalogue's scores (catalogue_scores) joined, by the names' group key
+    (the rule that makes one page of two spellings), to the scores of each level's latest statistics row (LATEST:
+    (level, agency, field) → (period, its label)). A unit the statistics name at several levels has a row per
+    level, each with its catalogue scores."""
+    from .parse import group_key
+
+    def key(agency: str, field: str) -> tuple[str, str]:
+        return group_key(agency), group_key(field)
+
+    from_catalogue: dict[tuple[str, str], list[Score]] = {}
+    for s in catalogue:
+        from_catalogue.setdefault(key(s.agency, s.field), []).append(s)
+    from_statistics: dict[tuple[str, str, str], list[Score]] = {}
+    for s in statistics:
+        if latest.get((s.level, s.agency, s.field), ("",))[0] == s.period:
+            from_statistics.setdefault((s.level, s.agency, s.field), []).append(s)
+    rows, joined = [], set()
+    for (level, agency, field), scores in from_statistics.items():
+        unit = key(agency, field)
+        joined.add(unit)
+        rows.append(Unit(_kind(agency, field), agency, field, level, latest[(level, agency, field)][1],
+                         tuple(from_catalogue.get(unit, [])) + tuple(scores)))
+    for unit, scores in from_catalogue.items():
+        if unit not in joined:
+            rows.append(Unit(_kind(scores[0].agency, scores[0].field), scores[0].agency, scores[0].field, "", "",
+                             tuple(scores)))
+    from .vietnamese import fold
+
+    order = list(UNIT_KINDS)
+    return sorted(rows, key=lambda u: (order.index(u.kind), fold(u.name), u.name, u.level))
+
+
+def totals(table: list[Unit]) -> Unit | None:
+    """The whole: the catalogue's indicators over all its procedures, with those of the statistics' all-levels
+    row (level `tong`) when one is published."""
+    whole = [u for u in table if u.kind == "all"]
+    return next((u for u in whole if u.level == "tong"), next((u for u in whole if not u.level), None))

@@ -220,3 +220,17 @@ def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, byte
         "du-lieu/kiem-tra.json": json.dumps(finding_records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
     }
 
+
+
+def indicator_files(scores: list) -> dict[str, bytes]:
+    """chi-so-766.csv/json: every unit × indicator (indicators.Score), the catalogue's first (period empty), then
+    the statistics' rows in their order. Names and periods are text; the figures are numbers."""
+    from .indicators import COLUMNS
+
+    rows = [[int(v) if isinstance(v, bool) else v for v in s.row()] for s in scores]
+    numeric = frozenset({"numerator", "denominator", "rate", "threshold", "points", "max_points", "synthetic"})
+    return {
+        "du-lieu/chi-so-766.csv": csv_bytes(COLUMNS, rows, numeric),
+        "du-lieu/chi-so-766.json": json.dumps([dict(zip(COLUMNS, row)) for row in rows], ensure_ascii=False,
+                                              separators=(",", ":")).encode("utf-8"),
+    }

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from .cache import BuildCache
 from .figures import sparkline
-from .indicators import BY_ID as INDICATORS, catalogue_scores, complete, published_in_time
+from .indicators import BY_ID as INDICATORS, INDICATORS as INDICATOR_LIST, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
 from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS, group_key
@@ -383,7 +383,7 @@ class Renderer:
             "thong-ke/index.md": self.page("statistics.md", **context),
             "thong-ke/kiem-tra.md": self.page("findings.md", **context),
             "du-lieu/phuong-phap.md": self.page("methodology.md", **context, columns=STATISTICS.columns,
-                                                agency_kinds=AGENCY_KINDS),
+                                                agency_kinds=AGENCY_KINDS, indicators=INDICATOR_LIST),
         }
 
     def markdown_pages(self, stats: dict, provenance: str) -> dict[str, str]:

@@ -225,7 +225,8 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
         ("empty unnamed column", lambda: unnamed_column("")),
         ("value in the unnamed column", lambda: unnamed_column("giá trị lạc")),
         ("value removed from the unnamed column", lambda: unnamed_column("")),
-        ("template", lambda: replace_text(templates / "group.html", "thủ tục.</p>", "thủ tục hành chính.</p>")),
+        ("template", lambda: replace_text(templates / "group.html", "thủ tục · <a href=\"#thu-tuc\">",
+                                          "thủ tục hành chính · <a href=\"#thu-tuc\">")),
         ("group list shows the field", lambda: replace_text(
             templates / "_macros.html", "{{ p.code }}{% for l in p.levels %}",
             "{{ p.code }} · {{ p.field }}{% for l in p.levels %}")),
@@ -267,7 +268,7 @@ def test_every_kind_of_edit_publishes_what_a_full_build_does(tmp_path: Path, own
     site = builds.site
     assert "643.271" in (site / "thong-ke/index.html").read_text(encoding="utf-8")
     assert "Một đoạn mới." in (site / "gioi-thieu/index.html").read_text(encoding="utf-8")
-    assert "thủ tục hành chính.</p>" in (site / "linh-vuc/thuy-loi/index.html").read_text(encoding="utf-8")
+    assert "thủ tục hành chính · <a href=\"#thu-tuc\">" in (site / "linh-vuc/thuy-loi/index.html").read_text(encoding="utf-8")
     assert (site / "thu-tuc/9.000001/index.html").is_file() and not (site / "thu-tuc/2.002000").exists()
     assert b"#DAMAGED#" not in (site / "du-lieu/thu-tuc.json").read_bytes()
     assert b"#DAMAGED#" not in (site / "thu-tuc/1.000894/index.html").read_bytes()

@@ -84,7 +84,7 @@ def test_statistics_page_has_charts_tables_summaries_and_csvs(sample_site):
     # Plotly comes from the site itself and only where there is a chart.
     pages_with_plotly = {p.relative_to(sample_site).as_posix() for p in sample_site.rglob("*.html")
                          if PLOTLY_JS.rsplit("/", 1)[1] in p.read_text(encoding="utf-8")}
-    assert pages_with_plotly == {"thong-ke/index.html"}
+    assert pages_with_plotly == {"thong-ke/index.html", "thong-ke/chi-so-766/index.html"}
 
 
 def test_statistics_page_loads_a_partial_plotly_and_stays_light(sample_site):
