@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from markupsafe import Markup
 
 from generator.build import prepare
 from generator.charts import build_charts
@@ -57,7 +58,8 @@ def test_every_chart_has_an_embed_page_with_only_the_chart_its_table_summary_and
         assert page.select_one("meta[name=description]")["content"] == summary
         # The chart's rows, as the statistics page shows them (less its column of findings marks).
         assert cells(page.table) == [row[:-1] for row in cells(block.table)]
-        assert [th.get_text() for th in page.select("thead th")] == [th.get_text() for th in block.select("thead th")][:-1]
+        header = [th.get_text() for th in block.select("thead th")]
+        assert [th.get_text() for th in page.select("thead th")] == header[:-1]
         assert bool(page.select(".ck-badge--synthetic")) == bool(badge) == bool(page.select(".ck-synthetic"))
         source = page.select_one("p.ck-source")
         assert source.get_text().startswith("Nguồn: synthetic: scripts/synthetic_statistics.py")
@@ -94,7 +96,7 @@ def test_an_embed_loads_little_besides_the_chart_library(sample: Path):
 
 def test_statistics_page_has_one_embed_control_per_chart(sample: Path):
     for block in chart_blocks(sample):
-        id, title = block.h2["id"], block.select_one("[data-ck-chart]")
+        id = block.h2["id"]
         [control] = block.select("details[data-ck-embed]")
         assert control.summary.get_text() == "Nhúng"
         assert control["data-ck-embed"] == f"../nhung/{id}/"
@@ -144,7 +146,8 @@ def test_embeds_show_the_charts_rows_and_escape_every_value(hostile):
         assert json.loads(root.xpath("//*[@data-ck-chart]")[0].get("data-ck-figure")) == json.loads(chart.figure)
         source = root.xpath("//p[@class='ck-source']")[0]
         assert HOSTILE_SOURCE in source.text_content()
-        assert [a.get("href") for a in source.xpath("a[@rel='noopener nofollow']")] == ["https://b.example/bao-cao?a=1&b=2"]
+        linked = source.xpath("a[@rel='noopener nofollow']/@href")
+        assert linked == ["https://b.example/bao-cao?a=1&b=2"]
         assert not root.xpath("//*[contains(@class, 'ck-synthetic')]")  # published rows: no «mô phỏng»
     by_agency = lxml.html.document_fromstring(hostile.files["nhung/theo-co-quan/index.html"])
     assert HOSTILE in [td.text_content() for td in by_agency.xpath("//td")]
@@ -157,8 +160,6 @@ def test_embeds_show_the_charts_rows_and_escape_every_value(hostile):
 def test_an_embed_of_a_drawing_made_by_the_build_needs_no_script(hostile):
     """For scorecards: a chart drawn as SVG by the build is shown as it is, with its table, and no script."""
     svg = '<svg viewBox="0 0 10 10" role="img" aria-label="x"><polyline points="0,10 10,0"/></svg>'
-    from markupsafe import Markup
-
     embed = Embed(path="nhung/co-quan/so-b/", title=HOSTILE, summary="Tóm tắt.", columns=("Kỳ", "Tỷ lệ"),
                   rows=(("01/2021", "90,00%"),), sources=(), synthetic=True, page_link="co-quan/so-b/#chi-so",
                   height=40, svg=Markup(svg))
