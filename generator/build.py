@@ -287,6 +287,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
     if tables is not None:
         from .audit import count_per_row, findings
         from .charts import build_charts
+        from .embeds import chart_embed, embed_files
         from .metrics import statistics_metrics
         from .parse import statistics_frame
 
@@ -296,6 +297,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         charts = build_charts(statistics)
         product.files.update(opendata.statistics_files(statistics, checks))
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
+        product.files.update(embed_files(renderer, [chart_embed(chart) for chart in charts]))
         product.charted = bool(charts)
         product.statistics, product.findings = statistics, checks
         from .figures import latest_periods, procedure_figures, unit_figures

@@ -55,6 +55,7 @@ class Chart:
     height: int  # px, reserved on the page before Plotly draws
     note: str  # how to read the chart when its value axis does not start at 0; empty when it does
     image: str  # JSON: what a downloaded picture adds to the figure (congkhai.js)
+    sources: list[str]  # the sources of the rows drawn, named under the chart where it is embedded (embeds.py)
 
 
 def script_json(value: str) -> str:
@@ -246,7 +247,7 @@ def _dot_chart(id: str, title: str, frame: pd.DataFrame, label_columns: list[tup
     return Chart(id, title, summary, _figure(go.Figure(dots, layout)), columns, shown,
                  frame["findings"].astype(int).tolist(), frame["flagged"].tolist(), synthetic, _table_csv(columns, raw),
                  height, note,
-                 _image(title, synthetic, sources, note, id, height))
+                 _image(title, synthetic, sources, note, id, height), sources)
 
 
 def build_charts(stats: pd.DataFrame) -> list[Chart]:
@@ -337,11 +338,11 @@ def _trend(rows: pd.DataFrame) -> Chart | None:
                f"đến {format_percent(line.iloc[-1]['rate'])} ({line.iloc[-1]['x']}).")
     title = "Xu hướng tỷ lệ giải quyết đúng hạn theo kỳ"
     note = _rate_note(start, "Biểu đồ đường: độ cao của điểm là tỷ lệ", "trục dọc")
-    synthetic = bool(rows["synthetic"].any())
+    synthetic, sources = bool(rows["synthetic"].any()), _sources(rows)
     return Chart("xu-huong", title, summary, _figure(fig), columns, shown, periods["findings"].astype(int).tolist(),
                  periods["flagged"].tolist(), synthetic,
                  _table_csv(["period"] + columns[1:], raw), fig.layout.height, note,
-                 _image(title, synthetic, _sources(rows), note, "xu-huong", fig.layout.height))
+                 _image(title, synthetic, sources, note, "xu-huong", fig.layout.height), sources)
 
 
 def _volumes(rows: pd.DataFrame) -> Chart | None:
@@ -382,10 +383,10 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
     summary = (f"Tỷ lệ hồ sơ nộp trực tuyến từ {format_percent(first['share'])} ({first['x']}) "
                f"đến {format_percent(last['share'])} ({last['x']}).")
     title = "Hồ sơ mới tiếp nhận (trực tuyến và trực tiếp) và hồ sơ đang quá hạn"
-    synthetic = bool(grouped["synthetic"].any())
+    synthetic, sources = bool(grouped["synthetic"].any()), _sources(rows)
     return Chart("khoi-luong", title, summary, _figure(fig), columns, shown, grouped["findings"].astype(int).tolist(),
                  grouped["flagged"].tolist(), synthetic, _table_csv(["period"] + columns[1:], raw), fig.layout.height, "",
-                 _image(title, synthetic, _sources(rows), "", "khoi-luong", fig.layout.height))
+                 _image(title, synthetic, sources, "", "khoi-luong", fig.layout.height), sources)
 
 
 def indicator_chart(total, when: str) -> Chart:
@@ -428,4 +429,4 @@ def indicator_chart(total, when: str) -> Chart:
     return Chart("chi-so-766", title, summary, _figure(go.Figure(bars, layout)), columns, shown, [0] * len(scores),
                  [()] * len(scores), synthetic, _table_csv(["indicator"] + ["numerator", "denominator", "rate",
                                                                            "threshold", "points", "max_points"], raw),
-                 height, note, _image(title, synthetic, sources, note, "chi-so-766", height))
+                 height, note, _image(title, synthetic, sources, note, "chi-so-766", height), sources)

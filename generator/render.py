@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from .cache import BuildCache
+from .embeds import chart_embed
 from .figures import sparkline
 from .indicators import BY_ID as INDICATORS, INDICATORS as INDICATOR_LIST, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
@@ -378,7 +379,8 @@ class Renderer:
                        column_label=lambda name: STATISTICS.column(name).label, row_anchor=row_anchor,
                        chart_anchor=chart_anchor, findings_total=0 if found is None else len(found),
                        findings_synthetic=0 if found is None else int(found["synthetic"].sum()),
-                       rate_definition=RATE_DEFINITION, level_label=lambda code: STAT_LEVELS.get(code, code))
+                       rate_definition=RATE_DEFINITION, level_label=lambda code: STAT_LEVELS.get(code, code),
+                       embed=chart_embed)
         return {
             "thong-ke/index.md": self.page("statistics.md", **context),
             "thong-ke/kiem-tra.md": self.page("findings.md", **context),

@@ -5,6 +5,7 @@ The site is built with a site_url, as on a real deployment (canonical links, sit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import json
@@ -387,8 +388,9 @@ def test_results_page_pages_through_results(served, browser):
     assert "hiển thị 40 đầu tiên" in page.inner_text("[data-ck-status]")
 
 
-def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
-    directory, _ = site
+@contextlib.contextmanager
+def under_sub_path(directory: Path, tmp_path: Path):
+    """The site in DIRECTORY served at http://127.0.0.1:<port>/a/b/, the address yielded."""
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "b").symlink_to(directory, target_is_directory=True)
     port = free_port()
@@ -396,6 +398,15 @@ def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
     try:
         base = f"http://127.0.0.1:{port}/a/b/"
         wait_for(base, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
+    directory, _ = site
+    with under_sub_path(directory, tmp_path) as base:
         page = browser.new_page()
         page.goto(base + "thu-tuc/1.001193/", wait_until="load")
         _, titles = header_search(page, "dang ky ket hon")
@@ -404,12 +415,56 @@ def test_search_from_a_sub_path_and_from_a_file(site, browser, tmp_path):
         assert href.startswith(base + "thu-tuc/")
         page.goto(href)
         assert page.inner_text("article h1") in titles
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     page = browser.new_page()
     page.goto((directory / "tim-kiem" / "index.html").as_uri() + "?q=dang+ky")
     page.wait_for_function("document.querySelector('[data-ck-status]').textContent.includes('file://')")
+
+
+def test_an_embed_pasted_into_another_page_under_a_sub_path(site, browser, tmp_path):
+    """On a phone, the «Nhúng» control of the statistics page, served under a sub-path, copies an <iframe> code whose
+    address is the embed's, absolute; pasted into a page of another origin, it shows the chart drawn by Plotly and
+    nothing of the site's furniture, fetches nothing from any other host, and passes axe. Without script the embed
+    page shows its table."""
+    directory, _ = site
+    with under_sub_path(directory, tmp_path) as base:
+        context = browser.new_context(**VIEWPORTS["phone"])
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = context.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "thong-ke/", wait_until="load")
+        control = page.locator("[data-ck-embed='../nhung/theo-cap/']")
+        control.locator("summary").click()
+        assert control.locator("[data-ck-embed-hint]").is_hidden()
+        control.locator("[data-ck-embed-copy]").click()
+        page.wait_for_function("document.querySelector('[data-ck-embed-status]').textContent === 'Đã chép mã.'")
+        code = page.evaluate("navigator.clipboard.readText()")
+        assert code == control.locator("textarea").input_value()
+        src = re.search(r'<iframe src="([^"]+)"', code)[1]
+        assert src == base + "nhung/theo-cap/"
+        page.set_content(f"<!doctype html><html lang='vi'><meta name='viewport' content='width=device-width'>"
+                         f"<title>Trang của đơn vị</title><main>{code}</main>")
+        frame = page.frame_locator("iframe")
+        frame.locator(".main-svg").first.wait_for(timeout=20_000)
+        assert frame.locator("h1").inner_text().startswith("Tỷ lệ giải quyết đúng hạn theo cấp")
+        assert frame.locator("header, nav, footer, form, .md-header").count() == 0
+        embed = next(f for f in page.frames if f.url == src)
+        assert embed.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        embed.add_script_tag(path=str(AXE))
+        result = embed.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
+                                "resultTypes: ['violations']})", AXE_TAGS)
+        assert [v["id"] for v in result["violations"]] == []
+        assert errors == []
+        assert [u for u in requests if not u.startswith(base)] == []
+        context.close()
+        plain = browser.new_context(java_script_enabled=False, **VIEWPORTS["phone"])
+        page = plain.new_page()
+        page.goto(src, wait_until="load")
+        assert page.locator("table tbody tr").count() == 3 and page.locator("table").is_visible()
+        assert page.locator("[data-ck-chart]").inner_text() == "Biểu đồ cần JavaScript; số liệu có trong bảng dưới."
+        plain.close()
 
 
 def test_search_under_congkhai_serve(browser):

@@ -539,11 +539,14 @@
   }
 
   // A downloaded picture travels without the page: it gets the chart's title, «mô phỏng», sources and note (made by
-  // generator/charts.py, data-ck-image) and the page's address, drawn by Plotly's own export at a desktop width.
+  // generator/charts.py, data-ck-image) and the address of the chart on the site (an embed page names it in
+  // data-ck-page), drawn by Plotly's own export at a desktop width.
   function downloadImage(Plotly, gd, box) {
     var image = JSON.parse(box.getAttribute("data-ck-image"));
     var title = image.layout.title;
-    var address = window.location.href.split(/[?#]/)[0] + "#" + image.filename;
+    var page = box.getAttribute("data-ck-page");
+    var address = page ? new URL(page, window.location.href).href
+      : window.location.href.split(/[?#]/)[0] + "#" + image.filename;
     title.subtitle.text += "<br>" + address.replace(/&/g, "&amp;").replace(/</g, "&lt;");
     return Plotly.downloadImage({data: gd.data, layout: Object.assign({}, gd.layout, image.layout),
       config: {locale: "vi"}}, {format: "png", width: image.width, height: image.height, filename: image.filename});
@@ -588,6 +591,35 @@
     Array.prototype.forEach.call(boxes, function (box) { watcher.observe(box); });
   }
 
+  // «Nhúng» (templates/_embed.html): the <iframe> code gets the embed page's absolute address, made from the address
+  // this page was opened at, so that it works on another site whatever the host and sub-path this one is served
+  // at; then the sentence for doing it by hand goes and the copy button comes.
+  function embedControls() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-ck-embed]:not([data-ck-ready])"), function (box) {
+      box.setAttribute("data-ck-ready", "1");
+      var code = box.querySelector("[data-ck-embed-code]");
+      // A URL's href has its quotes and angle brackets percent-encoded; & is the one character left to escape.
+      var src = new URL(box.getAttribute("data-ck-embed"), window.location.href).href.replace(/&/g, "&amp;");
+      code.value = code.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+      code.addEventListener("focus", function () { code.select(); });
+      box.querySelector("[data-ck-embed-hint]").hidden = true;
+      box.querySelector("[data-ck-embed-copy]").hidden = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-ck-embed-copy]");
+    if (!button) return;
+    var box = button.closest("[data-ck-embed]"), code = box.querySelector("[data-ck-embed-code]");
+    var status = box.querySelector("[data-ck-embed-status]");
+    code.select();
+    // The clipboard API where the page may use it (https, localhost), else the older command on the selection.
+    var copied = navigator.clipboard && window.isSecureContext ? navigator.clipboard.writeText(code.value)
+      : Promise.reject(new Error("clipboard"));
+    copied.catch(function () { if (!document.execCommand("copy")) throw new Error("copy"); }).then(
+      function () { status.textContent = "Đã chép mã."; },
+      function () { status.textContent = "Không chép được: hãy chọn mã ở trên rồi chép (Ctrl+C)."; });
+  });
+
   // Printing: the button that prints a procedure's checklist works only with script, so it is shown by script; a
   // printout names its page's address (the canonical one when the site has one, see theme/main.html).
   function printing() {
@@ -614,8 +646,9 @@
   window.addEventListener("resize", scrollables);
 
   // Each step marks what it has done, so running twice is harmless. Every page is a plain page load: the site leaves
-  // Material's instant navigation off (README, design notes).
-  function onPage() { searchSetup(); setup(); charts(); printing(); scrollables(); }
+  // Material's instant navigation off (README, design notes); the embed pages (/nhung/) load this script alone, for
+  // their chart, without the theme.
+  function onPage() { searchSetup(); setup(); charts(); embedControls(); printing(); scrollables(); }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
   else onPage();
