@@ -18,10 +18,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
+from .embeds import chart_embed, embed_files
 from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -40,7 +42,8 @@ if TYPE_CHECKING:
 PROVENANCE_FILE = "README.md"
 FORK_ABOVE = 1000  # procedures: from here on the search index and open data are made by a forked process
 PLOTLY_JS = "assets/javascripts/plotly-partial.min.js"
-DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
+DATA_ENV = "CONGKHAI_DATA"
+INDICATORS_PAGE = "thong-ke/chi-so-766/"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 
 
 class BuildFailed(Exception):
@@ -321,7 +324,7 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
     table = units(renderer.catalogue_scores, statistics.scores, statistics.latest)
     total = totals(table)
     files = opendata.indicator_files(renderer.catalogue_scores + statistics.scores)
-    chart = None
+    chart = embed = None
     if total is not None and total.scores:
         def draw() -> dict:
             from dataclasses import asdict
@@ -332,10 +335,12 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
             return asdict(indicator_chart(total, when))
 
         chart = cache.remember("indicator-chart", digest(source, repr(total)), draw) if cache else draw()
-        files[f"thong-ke/{chart['id']}.csv"] = chart["csv"]
-    page = renderer.page("indicators.md", units=table, chart=chart, indicators=INDICATORS, unit_kinds=UNIT_KINDS,
-                         synthetic=any(u.synthetic for u in table))
-    return {"thong-ke/chi-so-766.md": page}, files
+        embed = chart_embed(SimpleNamespace(**chart), INDICATORS_PAGE)
+        files[embed.csv] = chart["csv"]
+        files |= embed_files(renderer, [embed])
+    page = renderer.page("indicators.md", units=table, chart=chart, embed=embed, indicators=INDICATORS,
+                         unit_kinds=UNIT_KINDS, synthetic=any(u.synthetic for u in table))
+    return {INDICATORS_PAGE.removesuffix("/") + ".md": page}, files
 
 
 def statistics_key(data_dir: Path, source: str) -> str:
@@ -392,12 +397,16 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         files |= statistics.files
         indicator_pages, indicator_files = indicators_stage(renderer, statistics, source, cache)
         files |= indicator_files
-        if statistics.charted or "thong-ke/chi-so-766.csv" in indicator_files:
+        if statistics.charted or any(path.startswith(INDICATORS_PAGE) for path in indicator_files):
             files[PLOTLY_JS] = plotly_source().read_bytes()
             files[PLOTLY_JS + ".map"] = plotly_source().with_suffix(".js.map").read_bytes()  # for developer tools
         summary = catalogue_summary(index, report)
         pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages | indicator_pages)
         shell_pages = renderer.shell_pages()
+        # The scorecards' embed pages, made with the group pages; kept in the build cache by what they show.
+        files |= (cache.remember("scorecard-embeds", digest(source, repr(renderer.embeds)),
+                                 lambda: embed_files(renderer, renderer.embeds)) if cache
+                  else embed_files(renderer, renderer.embeds))
     except BaseException:
         kept()  # awaited whatever happens: a forked process must not outlive the build
         raise

@@ -22,7 +22,7 @@ TREND = 12  # periods of the trend on a procedure page
 # The statistics' columns a procedure page reads, each a count or NA (metrics.statistics_metrics).
 _COUNTS = ["in_time_calc", "resolved_calc", "received_calc", "received_online", "resolved_late", "pending_overdue"]
 _COLUMNS = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
-            "procedure_code", "synthetic", "file", "row", "on_time_rate_calc", "online_share", *_COUNTS]
+            "procedure_code", "synthetic", "file", "row", "source", "on_time_rate_calc", "online_share", *_COUNTS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ class Scope:
     trend: tuple[Period, ...]
     context: tuple[Context, ...]
     findings: tuple[Finding, ...]
+    sources: tuple[str, ...] = ()  # of the trend's rows, as published
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,8 @@ def _scope(records: list[dict], context: tuple[Context, ...], problems: dict) ->
         overdue=_count(last["pending_overdue"]), synthetic=bool(last["synthetic"]),
         trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _rate(r),
                            bool(r["synthetic"])) for r in records),
-        context=context, findings=findings)
+        context=context, findings=findings,
+        sources=tuple(dict.fromkeys(r["source"] for r in records if not _missing(r["source"]) and r["source"])))
 
 
 def latest_periods(stats: pd.DataFrame) -> dict[tuple[str, str, str], tuple[str, str]]:

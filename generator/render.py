@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from .cache import BuildCache
 from .embeds import chart_embed
+from .embeds import EMBED_DIR, Embed
 from .figures import sparkline
 from .indicators import BY_ID as INDICATORS, INDICATORS as INDICATOR_LIST, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
@@ -260,6 +261,8 @@ class Renderer:
             INDICATORS=INDICATORS,
         )
         self._procedure = self.env.get_template("procedure.html")
+        self._figures = self.env.get_template("_figures.html")
+        self.embeds: list[Embed] = []  # of the scorecards, made with the group pages (shell_pages)
         self._full_text = self.env.get_template("full_text.html")
 
     def listing(self, p: Procedure) -> Listing:
@@ -318,6 +321,7 @@ class Renderer:
     def shell_pages(self) -> list[ShellPage]:
         """Procedure, field and agency pages: all at depth two, all filled into a shell (see write.py)."""
         index = self.index
+        self.embeds = []
         # A procedure page receives the procedure and its figures: its key is the procedure's, with the figures'
         # repr when the statistics name it.
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
@@ -340,6 +344,8 @@ class Renderer:
             heading = name or "Thủ tục chưa công bố cơ quan thực hiện"
             description = f"{'Lĩnh vực' if kind == 'field' else 'Cơ quan'} {heading}: danh sách thủ tục hành chính"
             cards = self.units.get((kind, group_key(name)), ()) if name else ()
+            embeds = [self.scorecard_embed(path, heading, card) for card in cards]
+            self.embeds += [e for e in embeds if e.svg]
             scores = self._unit_scores.get((name, "") if kind == "agency" else ("", name), []) if name else []
             # The template receives the members' listings, each made from its procedure alone (`listing`): the
             # digest of each procedure, which its page key is, stands for its listing. The scores are made from
@@ -347,9 +353,33 @@ class Renderer:
             key = _key(kind, heading, [p.key for p in members], cards, scores)
             pages.append(ShellPage(path, GROUP_SHELL, heading, description, key,
                                    partial(self.page, "group.html", kind=kind, heading=heading, procedures=members,
-                                           cards=cards, scores=scores, root="../../",
+                                           cards=cards, embeds=embeds, scores=scores, root="../../",
                                            rate_definition=RATE_DEFINITION)))
         return pages
+
+    def scorecard_embed(self, page: str, heading: str, card) -> Embed:
+        """The embed of a scorecard's trend (figures.Scorecard on the group page at PAGE): drawn by the build."""
+        f, noun = card.scope, "cơ quan" if card.kind == "agency" else "lĩnh vực"
+        level = STAT_LEVELS.get(f.level, f.level)
+        if f.rate.rate is None:
+            summary = f"{f.period}: chưa tính được tỷ lệ đúng hạn (số hồ sơ đã giải quyết không được công bố)."
+        else:
+            summary = (f"{f.period}: {format_percent(f.rate.rate)} hồ sơ giải quyết đúng hạn "
+                       f"({format_count(f.rate.in_time)}/{format_count(f.rate.resolved)})"
+                       + (f", xếp {card.rank.position}/{card.rank.of} {noun} {level.lower()} cùng kỳ" if card.rank
+                          else "") + ".")
+        line = sparkline(f.trend)
+        note = (f"Biểu đồ đường: độ cao của điểm là tỷ lệ đúng hạn; trục dọc từ {line['low']}% đến 100%"
+                + (", không bắt đầu từ 0, để thấy rõ chênh lệch nhỏ." if line["low"] else ".")
+                + f" Tỷ lệ đúng hạn = {RATE_DEFINITION}.") if line else ""
+        return Embed(
+            path=f"{EMBED_DIR}/{page}/{f.level}/", title=f"Tỷ lệ giải quyết đúng hạn: {heading} ({level.lower()})",
+            summary=summary, columns=("Kỳ", "Đúng hạn", "Trước và đúng hạn / đã giải quyết"),
+            rows=tuple((t.label, format_percent(t.rate.rate),
+                        f"{format_count(t.rate.in_time)} / {format_count(t.rate.resolved)}") for t in reversed(f.trend)),
+            sources=f.sources, synthetic=f.synthetic or any(t.synthetic for t in f.trend),
+            page_link=f"{page}/#so-lieu", height=150, note=note,
+            svg=self._figures.module.trend_chart(f) if line else None, findings=len(f.findings))
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
         """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so.

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import shutil
 import socket
@@ -112,6 +114,18 @@ def sample_build(tmp_path_factory) -> tuple[Path, str]:
     site = tmp_path_factory.mktemp("sample") / "site"
     assert run_cli("build", "--data", str(ROOT / "data"), "--site-dir", str(site), "--strict", "--site-url", base) == 0
     return site, base
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_build) -> Path:
+    return sample_build[0]
+
+
+def read_bom_csv(path: Path) -> list[dict[str, str]]:
+    """An open-data CSV's rows; it starts with a BOM, so that Excel reads it as UTF-8."""
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
 @pytest.fixture(scope="session")

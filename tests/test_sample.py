@@ -11,14 +11,9 @@ import pytest
 from plotly.offline import get_plotlyjs_version
 
 from conftest import (OTHER_PAGE_BUDGET, PAGE_BUDGET, PAGE_KINDS, ROOT, first_load, gzipped_size, heaviest, html,
-                      TEMPLATES, list_data)
+                      TEMPLATES, list_data, read_bom_csv)
 from generator.build import PLOTLY_JS, plotly_source
 from generator.render import LIST_PAGE
-
-
-@pytest.fixture(scope="module")
-def sample_site(sample_build):
-    return sample_build[0]
 
 
 def test_every_sample_procedure_has_a_page(sample_site):
@@ -56,12 +51,6 @@ def test_sample_open_data_matches_the_input(sample_site):
     channels = list(csv.DictReader(io.StringIO(raw)))
     assert len(channels) == 4572
     assert sum(1 for c in channels if c["time"] and not c["time_days"]) == 381
-
-
-def read_bom_csv(path):
-    raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
 def test_statistics_page_has_charts_tables_summaries_and_csvs(sample_site):

@@ -634,6 +634,42 @@
     if (event.target.closest && event.target.closest("[data-ck-print]")) window.print();
   });
 
+  // A table marked data-ck-sortable sorts by a column when its heading is pressed: numbers by the cell's
+  // data-ck-value, text in Vietnamese order; pressed again, the other way. Cells without a value go last either way.
+  // Without script the table stays in the order the build wrote.
+  function sortables() {
+    Array.prototype.forEach.call(document.querySelectorAll("table[data-ck-sortable]:not([data-ck-sorting])"), function (table) {
+      table.setAttribute("data-ck-sorting", "");
+      var collator = new Intl.Collator("vi", {numeric: true});
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
+        var kind = th.getAttribute("data-ck-sort");
+        if (!kind) return;
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "ck-sort";
+        while (th.firstChild) button.appendChild(th.firstChild);
+        th.appendChild(button);
+        button.addEventListener("click", function () {
+          var descending = th.getAttribute("aria-sort") === "ascending";
+          Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) { other.removeAttribute("aria-sort"); });
+          th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+          var body = table.tBodies[0];
+          var rows = Array.prototype.slice.call(body.rows).map(function (row, i) {
+            var cell = row.cells[column];
+            var value = kind === "number" ? cell.getAttribute("data-ck-value") : cell.textContent.trim();
+            return {row: row, i: i, empty: value === "" || value === null, value: kind === "number" ? Number(value) : value};
+          });
+          rows.sort(function (a, b) {
+            if (a.empty !== b.empty) return a.empty ? 1 : -1;
+            var order = a.empty ? 0 : kind === "number" ? a.value - b.value : collator.compare(a.value, b.value);
+            return (descending ? -order : order) || a.i - b.i;
+          });
+          rows.forEach(function (r) { body.appendChild(r.row); });
+        });
+      });
+    });
+  }
+
   // A table wider than the screen scrolls sideways inside the box Material wraps it in; a keyboard must reach what is
   // off-screen (WCAG 2.1.1), so the box takes the focus (arrow keys then scroll it) while, and only while, it
   // overflows.
@@ -648,7 +684,7 @@
   // Each step marks what it has done, so running twice is harmless. Every page is a plain page load: the site leaves
   // Material's instant navigation off (README, design notes); the embed pages (/nhung/) load this script alone, for
   // their chart, without the theme.
-  function onPage() { searchSetup(); setup(); charts(); embedControls(); printing(); scrollables(); }
+  function onPage() { searchSetup(); setup(); charts(); embedControls(); printing(); scrollables(); sortables(); }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
   else onPage();
