@@ -20,7 +20,7 @@ from pathlib import Path
 from lighthouse import OUT, ROOT, arguments, build, remove
 
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import OTHER_PAGE_BUDGET, PAGE_BUDGET, PAGE_KINDS, first_load, gzipped_size, heaviest  # noqa: E402
+from conftest import PAGE_KINDS, first_load, gzipped_size, heaviest, page_budget  # noqa: E402
 
 from generator.search import LIST_DATA  # noqa: E402
 
@@ -32,7 +32,7 @@ def measure(site: Path, size: str) -> list[dict]:
         rows.append({"size": size, "kind": kind, "page": page,
                      "raw KB": (site / page / "index.html").stat().st_size / 1000,
                      "first load gz KB": gzipped_size(first_load(site, page)) / 1000,
-                     "budget KB": PAGE_BUDGET.get(page, OTHER_PAGE_BUDGET) / 1000})
+                     "budget KB": page_budget(site, page) / 1000})
     for kind, path in (("list data, on first filter", LIST_DATA), ("sitemap.xml (not fetched)", "sitemap.xml")):
         data = (site / path).read_bytes()
         rows.append({"size": size, "kind": kind, "page": path, "raw KB": len(data) / 1000,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (CONFIG, FIXTURES, OTHER_PAGE_BUDGET, PAGE_BUDGET, ROOT, first_load, free_port, gzipped_size,
+from conftest import (CHART_PAGE_BUDGET, CONFIG, FIXTURES, OTHER_PAGE_BUDGET, ROOT, first_load, free_port, gzipped_size,
                       wait_for)
 from generator.build import PLOTLY_JS
 from generator.render import LIST_PAGE
@@ -278,7 +278,7 @@ def test_statistics_first_load_stays_within_its_budget(served, browser, site):
     files = {f / "index.html" if f.is_dir() else f for f in files}
     assert files <= set(counted), files - set(counted)
     assert (directory / PLOTLY_JS).resolve() in files
-    assert gzipped_size(counted) <= PAGE_BUDGET["thong-ke/"]
+    assert gzipped_size(counted) <= CHART_PAGE_BUDGET
     page.close()
 
 
@@ -467,6 +467,37 @@ def test_an_embed_pasted_into_another_page_under_a_sub_path(site, browser, tmp_p
         plain.close()
 
 
+def test_a_scorecard_embed_draws_its_trend_without_script(served, browser):
+    """A scorecard's embed is drawn by the build: with script off, on a phone, its chart and table show."""
+    page = browser.new_context(java_script_enabled=False, **VIEWPORTS["phone"]).new_page()
+    page.goto(served + "nhung/linh-vuc/dat-dai/tong/", wait_until="load")
+    line = page.locator(".ck-chart svg polyline")
+    assert line.bounding_box()["width"] > 200 and page.locator("table tbody tr").count() == 12
+    assert page.locator("header, nav, footer, form").count() == 0
+    page.context.close()
+
+
+def test_the_indicators_table_sorts_by_any_column(served, browser):
+    """On a phone, a column heading of the indicators page sorts the units by it, up then down; units the
+    indicator cannot be computed for stay last."""
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(served + "thong-ke/chi-so-766/", wait_until="load")
+    column = "table[data-ck-sortable] tbody td:nth-child(5)"  # 2.1
+
+    def values() -> list[str]:
+        return page.eval_on_selector_all(column, "cells => cells.map(c => c.getAttribute('data-ck-value'))")
+
+    heading = page.get_by_role("button", name="2.1")
+    for order in ("ascending", "descending"):
+        heading.click()
+        shown = values()
+        known = [float(v) for v in shown if v]
+        assert known == sorted(known, reverse=order == "descending") and len(known) > 10
+        assert shown[len(known):] == [""] * (len(shown) - len(known))
+        assert page.get_attribute("th:has(> button.ck-sort:text-is('2.1'))", "aria-sort") == order
+    page.close()
+
+
 def test_search_under_congkhai_serve(browser):
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -500,14 +531,15 @@ def test_first_query_transfer_is_small(served, browser, site):
 
 # ---- Pages on a phone, the list's filters, a procedure page, accessibility -----------------------------------
 
-PAGES = ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "thong-ke/kiem-tra/", "tim-kiem/?q=dang+ky+ket+hon"]
+PAGES = ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "thong-ke/kiem-tra/", "tim-kiem/?q=dang+ky+ket+hon",
+         "thong-ke/chi-so-766/", "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/"]
 
 
 def ready(page, path: str) -> None:
     """What a page adds after it has loaded is there: search results, the statistics page's charts."""
     if path.startswith("tim-kiem/"):
         page.wait_for_selector("[data-ck-list] a")
-    if path == "thong-ke/":
+    if path in ("thong-ke/", "thong-ke/chi-so-766/"):
         draw_every_chart(page)
 
 
@@ -723,7 +755,8 @@ def test_printing_a_procedure_gives_an_a4_checklist(served, browser):
 
 
 KINDS = ["", "thu-tuc/", "thu-tuc/1.000894/", "thu-tuc/1.000894/toan-van/", "linh-vuc/ho-tich/",
-         "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thong-ke/", "thong-ke/kiem-tra/", "du-lieu/", "gioi-thieu/",
+         "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thong-ke/", "thong-ke/chi-so-766/", "thong-ke/kiem-tra/",
+         "du-lieu/", "gioi-thieu/",
          "tim-kiem/?q=ket+hon", "404.html"]
 ENGLISH = re.compile(r"\b(Tabs|Not found|Skip to content|Back to top|Made with|Initializing search|Share|Previous|"
                      r"Next|Search|Copy to clipboard)\b")
@@ -757,7 +790,9 @@ def test_every_page_kind_has_the_footer_and_no_english(served, browser, width, h
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 at level AA (issue #13)
-AXE_PAGES = KINDS + ["linh-vuc/", "co-quan/", "du-lieu/tu-dien/", "du-lieu/phuong-phap/"]
+# The scorecard of a field, and an embed of one (its trend drawn by the build), on a phone.
+AXE_PAGES = KINDS + ["linh-vuc/", "co-quan/", "du-lieu/tu-dien/", "du-lieu/phuong-phap/", "linh-vuc/dat-dai/",
+                     "nhung/linh-vuc/dat-dai/tong/"]
 
 
 @pytest.mark.parametrize("width, height", [(375, 812), (1366, 900)])

@@ -21,7 +21,7 @@ from generator.charts import build_charts
 from generator.embeds import Embed, chart_embed, embed_files
 from generator.schema import STATISTICS
 
-from conftest import FIXTURES, PAGE_BUDGET, TEMPLATES, first_load, gzipped_size, html
+from conftest import CHART_PAGE_BUDGET, FIXTURES, TEMPLATES, first_load, gzipped_size, html
 
 THEME = (".md-header", ".md-tabs", ".md-nav", ".md-sidebar", ".md-footer", ".md-search", "header", "nav", "footer",
          "form", "[data-ck-search]")
@@ -90,7 +90,7 @@ def test_an_embed_loads_little_besides_the_chart_library(sample: Path):
         page = f"nhung/{path.parent.name}/"
         files = first_load(sample, page)
         assert {f.name for f in files} == {"index.html", "nhung.css", "congkhai.js", "plotly-partial.min.js"}
-        assert gzipped_size(files) <= PAGE_BUDGET["thong-ke/"]
+        assert gzipped_size(files) <= CHART_PAGE_BUDGET
         assert gzipped_size([f for f in files if f.name != "plotly-partial.min.js"]) < 30_000
 
 
