@@ -84,7 +84,8 @@ def test_an_agency_page_shows_its_scorecard_recomputed_from_its_rows(published):
         rate, points = expected(indicator, numerator, denominator)
         cells = [text(td) for td in row.select("td")]
         assert cells[1] == f"{vi(rate)}% ({numerator} / {denominator})"
-        assert cells[2] == f"{vi(points)} / {MAX_POINTS[indicator]} (thiếu {vi(MAX_POINTS[indicator] - points)})"
+        assert cells[2] == (f"{vi(points)} / {MAX_POINTS[indicator]} (đủ điểm từ {THRESHOLD[indicator]}%; "
+                            f"thiếu {vi(MAX_POINTS[indicator] - points)})")
     # The catalogue's indicators of the agency's page are there too, and the page says these are not official.
     assert {"1.3", "3.1"} <= {tr["data-ck-score"] for tr in page.select("tr[data-ck-score]")}
     assert "không phải điểm chính thức" in text(page.select_one("[data-ck-scorecard]"))
