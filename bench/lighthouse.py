@@ -81,8 +81,11 @@ def install() -> None:
 
 
 def pages(site: Path) -> dict[str, str]:
-    """The pages of the issue: home, list, the longest procedure page, statistics, findings, search results."""
+    """The pages of the issues: home, list, the longest procedure page, statistics, findings, search results, the
+    indicators page, the longest agency page with a scorecard, and a chart's embed."""
     longest = max(site.glob("thu-tuc/*/index.html"), key=lambda p: p.stat().st_size)
+    scorecards = [p for p in site.glob("co-quan/*/index.html") if "data-ck-scope" in p.read_text(encoding="utf-8")]
+    agency = max(scorecards, key=lambda p: p.stat().st_size).parent.name if scorecards else None
     return {
         "home": "",
         "list": "thu-tuc/",
@@ -90,6 +93,9 @@ def pages(site: Path) -> dict[str, str]:
         "statistics": "thong-ke/",
         "findings": "thong-ke/kiem-tra/",
         "search «đăng ký kết hôn»": "tim-kiem/?q=%C4%91%C4%83ng%20k%C3%BD%20k%E1%BA%BFt%20h%C3%B4n",
+        "indicators (QĐ 766)": "thong-ke/chi-so-766/",
+        **({f"agency {agency}": f"co-quan/{agency}/"} if agency else {}),
+        "embed": "nhung/chi-so-766/",
     }
 
 

@@ -89,7 +89,8 @@ def test_an_embed_loads_little_besides_the_chart_library(sample: Path):
     for path in sorted((sample / "nhung").glob("*/index.html")):
         page = f"nhung/{path.parent.name}/"
         files = first_load(sample, page)
-        assert {f.name for f in files} == {"index.html", "nhung.css", "congkhai.js", "plotly-partial.min.js"}
+        assert {f.name for f in files} == {"index.html", "favicon.png", "nhung.css", "congkhai.js",
+                                            "plotly-partial.min.js"}
         assert gzipped_size(files) <= CHART_PAGE_BUDGET
         assert gzipped_size([f for f in files if f.name != "plotly-partial.min.js"]) < 30_000
 
@@ -167,7 +168,7 @@ def test_an_embed_of_a_drawing_made_by_the_build_needs_no_script(hostile):
     root = lxml.html.document_fromstring(raw)
     assert not root.xpath("//script | //img") and root.findtext(".//title") == HOSTILE
     assert root.xpath("//div[@class='ck-chart']/svg/polyline")
-    assert root.xpath("//link/@href") == ["../../../assets/nhung.css"]
+    assert root.xpath("//link/@href") == ["../../../assets/images/favicon.png", "../../../assets/nhung.css"]
     assert root.xpath("//p[@class='ck-source']/a/@href") == ["../../../co-quan/so-b/#chi-so"]
     assert "Nguồn: không ghi nguồn." in root.xpath("string(//p[@class='ck-source'])")
     assert root.xpath("//*[@class='ck-synthetic']")
