@@ -18,12 +18,11 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
-from .embeds import chart_embed, embed_files
+from .embeds import Embed, embed_files, embed_path
 from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -290,7 +289,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
     if tables is not None:
         from .audit import count_per_row, findings
         from .charts import build_charts
-        from .embeds import chart_embed, embed_files
+        from .embeds import chart_embed
         from .metrics import statistics_metrics
         from .parse import statistics_frame
 
@@ -314,29 +313,24 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
     return product
 
 
-def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: str, cache: BuildCache | None
-                     ) -> tuple[dict[str, str], dict[str, bytes]]:
+def indicators_stage(renderer: Renderer, statistics: StatisticsProduct) -> tuple[dict[str, str], dict[str, bytes]]:
     """The QĐ 766 indicators of every unit, from the catalogue (renderer.catalogue_scores) and the statistics: their
-    page, /du-lieu/chi-so-766.csv/json and the chart of the whole. The chart is kept in the build cache by what it
-    shows, as plain values: a build that leaves the whole's figures as they were imports no chart library."""
-    from .indicators import INDICATORS, UNIT_KINDS, totals, units
+    page with the chart of the whole (drawn by the build, so no chart library), its embed, its table as a CSV, and
+    /du-lieu/chi-so-766.csv/json."""
+    from .indicators import INDICATORS, UNIT_KINDS, points_chart, totals, units
 
     table = units(renderer.catalogue_scores, statistics.scores, statistics.latest)
     total = totals(table)
+    chart = points_chart(total) if total is not None else None
     files = opendata.indicator_files(renderer.catalogue_scores + statistics.scores)
-    chart = embed = None
-    if total is not None and total.scores:
-        def draw() -> dict:
-            from dataclasses import asdict
-
-            from .charts import indicator_chart
-
-            when = "danh mục hiện hành" + (f", số liệu {total.period}" if total.period else "")
-            return asdict(indicator_chart(total, when))
-
-        chart = cache.remember("indicator-chart", digest(source, repr(total)), draw) if cache else draw()
-        embed = chart_embed(SimpleNamespace(**chart), INDICATORS_PAGE)
-        files[embed.csv] = chart["csv"]
+    embed = None
+    if chart is not None:
+        svg = renderer.drawn("points_chart", chart)
+        embed = Embed(path=embed_path(chart.id), title=chart.title, summary=chart.summary, columns=chart.columns,
+                      rows=chart.rows, sources=chart.sources, synthetic=chart.synthetic,
+                      page_link=f"{INDICATORS_PAGE}#{chart.id}", height=chart.height, note=chart.note, svg=svg,
+                      csv=f"{INDICATORS_PAGE}{chart.id}.csv")
+        files[embed.csv] = opendata.indicator_files(list(chart.scores))["du-lieu/chi-so-766.csv"]
         files |= embed_files(renderer, [embed])
     page = renderer.page("indicators.md", units=table, chart=chart, embed=embed, indicators=INDICATORS,
                          unit_kinds=UNIT_KINDS, synthetic=any(u.synthetic for u in table))
@@ -395,9 +389,9 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     search_files = in_background(lambda: search.index_files(index), len(keys))
     try:
         files |= statistics.files
-        indicator_pages, indicator_files = indicators_stage(renderer, statistics, source, cache)
+        indicator_pages, indicator_files = indicators_stage(renderer, statistics)
         files |= indicator_files
-        if statistics.charted or any(path.startswith(INDICATORS_PAGE) for path in indicator_files):
+        if statistics.charted:
             files[PLOTLY_JS] = plotly_source().read_bytes()
             files[PLOTLY_JS + ".map"] = plotly_source().with_suffix(".js.map").read_bytes()  # for developer tools
         summary = catalogue_summary(index, report)

@@ -27,7 +27,7 @@ from .audit import LEVEL_PARTS
 from .metrics import RATE_DEFINITION
 from .schema import STAT_LEVELS
 from .opendata import plain, csv_bytes
-from .vietnamese import format_count, format_number, format_percent
+from .vietnamese import format_count, format_percent
 
 RATE_AXIS = "Tỷ lệ đúng hạn (%)"
 INDIGO, LIGHT_INDIGO, RED = "#3f51b5", "#9fa8da", "#c62828"
@@ -388,45 +388,3 @@ def _volumes(rows: pd.DataFrame) -> Chart | None:
                  grouped["flagged"].tolist(), synthetic, _table_csv(["period"] + columns[1:], raw), fig.layout.height, "",
                  _image(title, synthetic, sources, "", "khoi-luong", fig.layout.height), sources)
 
-
-def indicator_chart(total, when: str) -> Chart:
-    """The whole's QĐ 766 indicators (indicators.totals) as bars of points from 0, each with what it lacks of its
-    maximum in a light colour beside it: the length of the whole bar is the indicator's maximum. WHEN: what the
-    figures cover, for the title."""
-    from .indicators import BY_ID
-
-    scores = [s for s in total.scores if s.points is not None]
-    names = [f"{s.indicator} {BY_ID[s.indicator].name}" for s in scores]
-    rows = list(range(len(scores)))
-    hover = [[plotly_text(name), format_percent(s.rate), s.numerator, s.denominator] for name, s in zip(names, scores)]
-    bars = [go.Bar(x=[s.points for s in scores], y=rows, orientation="h", name="Điểm", marker_color=INDIGO,
-                   customdata=hover, hovertemplate="%{customdata[0]}<br>%{customdata[1]} = %{customdata[2]:,} / "
-                   "%{customdata[3]:,}<br>%{x:.2f} điểm<extra></extra>"),
-            go.Bar(x=[s.missing_points for s in scores], y=rows, orientation="h", name="Còn thiếu để đủ điểm",
-                   marker_color=LIGHT_INDIGO, hoverinfo="skip")]
-    height = 56 * len(scores) + 110
-    top = max((BY_ID[s.indicator].max_points for s in scores), default=1)
-    layout = _layout(barmode="stack", height=height,
-                     xaxis=_axis(title=dict(text="Điểm"), range=[0, top], rangemode="tozero"),
-                     yaxis=_axis(tickmode="array", tickvals=rows, ticktext=[_wrapped(name, 26) for name in names],
-                                 range=[len(scores) - 0.5, -0.5], zeroline=False))
-    columns = ["Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng đủ điểm", "Điểm", "Tối đa"]
-    shown = [[name, format_count(s.numerator), format_count(s.denominator), format_percent(s.rate),
-              format_percent(BY_ID[s.indicator].threshold), format_number(s.points, 2),
-              format_number(BY_ID[s.indicator].max_points)] for name, s in zip(names, scores)]
-    raw = [[s.indicator, s.numerator, s.denominator, s.rate, BY_ID[s.indicator].threshold, s.points,
-            BY_ID[s.indicator].max_points, 0, "1" if s.synthetic else "0"] for s in scores]
-    lacking = max(scores, key=lambda s: s.missing_points, default=None)
-    summary = (f"Tính lại từ số liệu công bố ({when}), chỉ số còn thiếu nhiều điểm nhất là {lacking.indicator} "
-               f"{BY_ID[lacking.indicator].name}: {format_number(lacking.points, 2)} trên "
-               f"{format_number(BY_ID[lacking.indicator].max_points)} điểm ({format_percent(lacking.rate)})."
-               if lacking else "Chưa tính được chỉ số nào.")
-    title = f"Chỉ số 766 tính lại cho toàn bộ, {when}"
-    note = ("Thanh dài bằng điểm tối đa của chỉ số: phần đậm là điểm tính lại, phần nhạt là phần còn thiếu; trục từ 0. "
-            "Không phải điểm chính thức.")
-    synthetic = any(s.synthetic for s in scores)
-    sources = ["dữ liệu mở của trang này: du-lieu/thong-ke.csv, du-lieu/thu-tuc.csv"]
-    return Chart("chi-so-766", title, summary, _figure(go.Figure(bars, layout)), columns, shown, [0] * len(scores),
-                 [()] * len(scores), synthetic, _table_csv(["indicator"] + ["numerator", "denominator", "rate",
-                                                                           "threshold", "points", "max_points"], raw),
-                 height, note, _image(title, synthetic, sources, note, "chi-so-766", height), sources)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
 from .schema import ONLINE_AVAILABLE
-from .vietnamese import _missing
+from .vietnamese import _missing, format_number, format_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -254,3 +254,48 @@ def totals(table: list[Unit]) -> Unit | None:
     row (level `tong`) when one is published."""
     whole = [u for u in table if u.kind == "all"]
     return next((u for u in whole if u.level == "tong"), next((u for u in whole if not u.level), None))
+
+
+@dataclass(frozen=True, slots=True)
+class PointsChart:
+    """The whole's indicators as the indicators page draws them (templates/_figures.html `points_chart`): a bar of
+    points from 0 per indicator, as long as its maximum, the part earned dark and what it lacks light."""
+
+    id: str
+    title: str
+    summary: str
+    note: str
+    scores: tuple[Score, ...]  # those with points
+    synthetic: bool
+    sources: tuple[str, ...]
+
+    @property
+    def height(self) -> int:
+        return 34 * len(self.scores) + 40
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng đủ điểm", "Điểm", "Tối đa")
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        return tuple((f"{s.indicator} {BY_ID[s.indicator].name}", format_number(s.numerator),
+                      format_number(s.denominator), format_percent(s.rate), format_percent(BY_ID[s.indicator].threshold),
+                      format_number(s.points, 2), format_number(BY_ID[s.indicator].max_points)) for s in self.scores)
+
+
+def points_chart(total: Unit) -> PointsChart | None:
+    """The chart of the whole (totals); None when no indicator of it has points."""
+    scores = tuple(s for s in total.scores if s.points is not None)
+    if not scores:
+        return None
+    when = "danh mục hiện hành" + (f", số liệu {total.period}" if total.period else "")
+    lacking = max(scores, key=lambda s: s.missing_points)
+    summary = (f"Tính lại từ số liệu công bố ({when}), chỉ số còn thiếu nhiều điểm nhất là {lacking.indicator} "
+               f"{BY_ID[lacking.indicator].name}: {format_number(lacking.points, 2)} trên "
+               f"{format_number(BY_ID[lacking.indicator].max_points)} điểm ({format_percent(lacking.rate)}).")
+    note = ("Mỗi thanh dài bằng điểm tối đa của chỉ số: phần đậm là điểm tính lại, phần nhạt là phần còn thiếu; "
+            "trục từ 0. Không phải điểm chính thức.")
+    return PointsChart("chi-so-766", f"Chỉ số 766 tính lại cho toàn bộ, {when}", summary, note, scores,
+                       any(s.synthetic for s in scores),
+                       ("dữ liệu mở của trang này: du-lieu/thong-ke.csv, du-lieu/thu-tuc.csv",))

@@ -248,6 +248,7 @@ class Renderer:
             host=host,
             sparkline=sparkline,
             stat_level=lambda code: STAT_LEVELS.get(code, code),
+            max_points=lambda indicator: INDICATORS[indicator].max_points,
         )
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,
@@ -379,7 +380,11 @@ class Renderer:
                         f"{format_count(t.rate.in_time)} / {format_count(t.rate.resolved)}") for t in reversed(f.trend)),
             sources=f.sources, synthetic=f.synthetic or any(t.synthetic for t in f.trend),
             page_link=f"{page}/#so-lieu", height=150, note=note,
-            svg=self._figures.module.trend_chart(f) if line else None, findings=len(f.findings))
+            svg=self.drawn("trend_chart", f) if line else None, findings=len(f.findings))
+
+    def drawn(self, macro: str, value) -> Markup:
+        """A chart the build draws as SVG (templates/_figures.html), for a page and its embed."""
+        return getattr(self._figures.module, macro)(value)
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
         """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so.

@@ -186,9 +186,19 @@ def test_the_766_page_has_every_unit_its_chart_and_embed(sample_site):
     published = read_bom_csv(sample_site / "du-lieu/chi-so-766.csv")
     units = {" · ".join(part for part in (r["agency"], r["field"]) if part) or "Toàn bộ" for r in published}
     assert names == units and len(units) > 200
-    spec = json.loads(page.select_one("[data-ck-chart]")["data-ck-figure"])
-    assert spec["layout"]["xaxis"]["range"][0] == 0  # bars of points from 0
+    # The chart of the whole, drawn by the build: per indicator, a bar from 0 as long as its maximum, the points
+    # earned first; the lengths are in proportion to the points of its table.
+    block = page.select_one(".ck-chart-block")
+    bars = block.select("svg rect")
+    table = [[td.get_text() for td in tr.select("td")] for tr in block.select("tbody tr")]
+    assert len(bars) == 2 * len(table) == 10
+    scale = float(bars[0]["width"]) / float(table[0][5].replace(",", "."))
+    for (earned, lacking), row in zip(zip(bars[::2], bars[1::2]), table):
+        points, top = float(row[5].replace(",", ".")), float(row[6])
+        assert float(earned["x"]) == 0 and float(lacking["x"]) == float(earned["width"])
+        assert math.isclose(float(earned["width"]), points * scale, abs_tol=0.1)
+        assert math.isclose(float(earned["width"]) + float(lacking["width"]), top * scale, abs_tol=0.2)
     assert page.select_one("[data-ck-embed]")["data-ck-embed"] == "../../nhung/chi-so-766/"
     embed = html(sample_site / "nhung/chi-so-766/index.html")
-    assert not embed.select("header, nav, footer") and embed.select_one("[data-ck-chart]")
+    assert not embed.select("header, nav, footer, script") and embed.select_one(".ck-chart svg rect")
     assert embed.select_one(".ck-badge--synthetic")  # its statistics are the sample's simulated rows
