@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
-from .embeds import Embed, embed_files, embed_path
+from .embeds import Embed, chart_embed, embed_files, embed_path
 from .load import RawTable, load_all, load_tables, read_bytes
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 PROVENANCE_FILE = "README.md"
 FORK_ABOVE = 1000  # procedures: from here on the search index and open data are made by a forked process
 PLOTLY_JS = "assets/javascripts/plotly-partial.min.js"
-DATA_ENV = "CONGKHAI_DATA"
-INDICATORS_PAGE = "thong-ke/chi-so-766/"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
+DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
+INDICATORS_PAGE = "thong-ke/chi-so-766/"  # the QĐ 766 indicators of every unit
 
 
 class BuildFailed(Exception):
@@ -73,8 +73,9 @@ class StatisticsProduct:
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
     procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
     units: dict = field(default_factory=dict)  # figures.unit_figures: (kind, group key) → its scorecards
-    scores: list = field(default_factory=list)  # indicators.statistics_scores: QĐ 766 indicators of every unit row
     latest: dict = field(default_factory=dict)  # figures.latest_periods: each unit's latest period
+    latest_scores: list = field(default_factory=list)  # QĐ 766 indicators of each unit's latest row
+    score_parts: tuple = (b"", b"")  # opendata.indicator_parts of every unit row's indicators
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -289,7 +290,6 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
     if tables is not None:
         from .audit import count_per_row, findings
         from .charts import build_charts
-        from .embeds import chart_embed
         from .metrics import statistics_metrics
         from .parse import statistics_frame
 
@@ -303,38 +303,48 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         product.charted = bool(charts)
         product.statistics, product.findings = statistics, checks
         from .figures import latest_periods, procedure_figures, unit_figures
-        from .indicators import statistics_scores
+        from .indicators import latest_scores, statistics_scores
 
         product.procedures = procedure_figures(statistics, checks)
-        product.scores = statistics_scores(statistics)
-        product.units = unit_figures(statistics, checks, product.scores)
-        product.latest = latest_periods(statistics)
+        scores, product.latest = statistics_scores(statistics), latest_periods(statistics)
+        product.latest_scores = latest_scores(scores, product.latest)
+        product.units = unit_figures(statistics, checks, product.latest_scores)
+        product.score_parts = opendata.indicator_parts(scores)
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
 
 
-def indicators_stage(renderer: Renderer, statistics: StatisticsProduct) -> tuple[dict[str, str], dict[str, bytes]]:
+def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: str, cache: BuildCache | None
+                     ) -> tuple[dict[str, str], dict[str, bytes]]:
     """The QĐ 766 indicators of every unit, from the catalogue (renderer.catalogue_scores) and the statistics: their
     page with the chart of the whole (drawn by the build, so no chart library), its embed, its table as a CSV, and
-    /du-lieu/chi-so-766.csv/json."""
+    /du-lieu/chi-so-766.csv/json. Kept in the build cache by the indicators they show: a build that changes
+    none renders none of it."""
     from .indicators import INDICATORS, UNIT_KINDS, points_chart, totals, units
 
-    table = units(renderer.catalogue_scores, statistics.scores, statistics.latest)
-    total = totals(table)
-    chart = points_chart(total) if total is not None else None
-    files = opendata.indicator_files(renderer.catalogue_scores + statistics.scores)
-    embed = None
-    if chart is not None:
-        svg = renderer.drawn("points_chart", chart)
-        embed = Embed(path=embed_path(chart.id), title=chart.title, summary=chart.summary, columns=chart.columns,
-                      rows=chart.rows, sources=chart.sources, synthetic=chart.synthetic,
-                      page_link=f"{INDICATORS_PAGE}#{chart.id}", height=chart.height, note=chart.note, svg=svg,
-                      csv=f"{INDICATORS_PAGE}{chart.id}.csv")
-        files[embed.csv] = opendata.indicator_files(list(chart.scores))["du-lieu/chi-so-766.csv"]
-        files |= embed_files(renderer, [embed])
-    page = renderer.page("indicators.md", units=table, chart=chart, embed=embed, indicators=INDICATORS,
-                         unit_kinds=UNIT_KINDS, synthetic=any(u.synthetic for u in table))
-    return {INDICATORS_PAGE.removesuffix("/") + ".md": page}, files
+    table = units(renderer.catalogue_scores, statistics.latest_scores, statistics.latest)
+
+    def make() -> tuple[dict[str, str], dict[str, bytes]]:
+        total = totals(table)
+        chart = points_chart(total) if total is not None else None
+        files = opendata.indicator_files(opendata.indicator_parts(renderer.catalogue_scores), statistics.score_parts)
+        embed = None
+        if chart is not None:
+            embed = Embed(path=embed_path(chart.id), title=chart.title, summary=chart.summary,
+                          columns=chart.columns, rows=chart.rows, sources=chart.sources, synthetic=chart.synthetic,
+                          page_link=f"{INDICATORS_PAGE}#{chart.id}", height=chart.height, note=chart.note,
+                          svg=renderer.drawn("points_chart", chart), csv=f"{INDICATORS_PAGE}{chart.id}.csv")
+            files[embed.csv] = opendata.indicator_files(opendata.indicator_parts(list(chart.scores)))[
+                "du-lieu/chi-so-766.csv"]
+            files |= embed_files(renderer, [embed])
+        page = renderer.page("indicators.md", units=table, chart=chart, embed=embed, indicators=INDICATORS,
+                             unit_kinds=UNIT_KINDS, synthetic=any(u.synthetic for u in table))
+        return {INDICATORS_PAGE.removesuffix("/") + ".md": page}, files
+
+    if cache is None:
+        return make()
+    # The catalogue's scores are in the table; the statistics' by their bytes in the open data.
+    return cache.remember("indicators", digest(source, repr(table), *statistics.score_parts), make)
 
 
 def statistics_key(data_dir: Path, source: str) -> str:
@@ -389,7 +399,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     search_files = in_background(lambda: search.index_files(index), len(keys))
     try:
         files |= statistics.files
-        indicator_pages, indicator_files = indicators_stage(renderer, statistics)
+        indicator_pages, indicator_files = indicators_stage(renderer, statistics, source, cache)
         files |= indicator_files
         if statistics.charted:
             files[PLOTLY_JS] = plotly_source().read_bytes()

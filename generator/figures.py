@@ -1,6 +1,7 @@
-"""Figures stage for procedure pages (issue #15): from the statistics rows that name a procedure
+"""Figures stage for procedure, agency and field pages (issue #15): from the statistics rows that name a procedure
 (`procedure_code`), what its page shows beside the legal time — the latest period's Biểu 06 figures, a trend of up
-to TREND periods, the same rate of its field and agency for that period, and the findings of those rows.
+to TREND periods, the same rate of its field and agency for that period, and the findings of those rows; from the
+rows that name an agency or a field alone, the same as its page's scorecard, with its rank among its peers.
 
 Runs in the statistics stage, after metrics and audit, on their columns (the rate is metrics'
 `on_time_rate_calc`, its terms `in_time_calc` / `resolved_calc`): nothing is computed a second way. The result is
@@ -18,7 +19,7 @@ from .vietnamese import _missing
 if TYPE_CHECKING:  # imported where used: pages and the build cache read this module's data without pandas
     import pandas as pd
 
-TREND = 12  # periods of the trend on a procedure page
+TREND = 12  # periods of a trend
 # The statistics' columns a procedure page reads, each a count or NA (metrics.statistics_metrics).
 _COUNTS = ["in_time_calc", "resolved_calc", "received_calc", "received_online", "resolved_late", "pending_overdue"]
 _COLUMNS = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
@@ -63,7 +64,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """A procedure's figures at one level and agency (the rows published for it with the same scope)."""
+    """A procedure's, agency's or field's figures at one level (the rows published for it with the same scope)."""
 
     level: str
     agency: str
@@ -194,12 +195,12 @@ def latest_periods(stats: pd.DataFrame) -> dict[tuple[str, str, str], tuple[str,
     return latest
 
 
-def unit_figures(stats: pd.DataFrame, found: pd.DataFrame, statistics_scores: list
+def unit_figures(stats: pd.DataFrame, found: pd.DataFrame, latest_scores: list
                  ) -> dict[tuple[str, str], tuple[Scorecard, ...]]:
     """The scorecard of each agency and field the statistics name alone (rows with an agency and no field, or the
     reverse, and no procedure), one per level, keyed by ("agency" | "field", parse.group_key(name)) — the key its
     page in the catalogue has. Its rank is among the rows of the same kind, level and period that have a rate.
-    STATISTICS_SCORES: indicators.statistics_scores of the same rows."""
+    LATEST_SCORES: the QĐ 766 indicators of each unit's latest row (indicators.latest_scores)."""
     from .parse import group_key
 
     unit = stats["procedure_code"] == ""
@@ -207,7 +208,7 @@ def unit_figures(stats: pd.DataFrame, found: pd.DataFrame, statistics_scores: li
              "field": unit & (stats["field"] != "") & (stats["agency"] == "")}
     problems = _problems(found, found["procedure_code"] == "")
     scores: dict[tuple, list] = {}
-    for score in statistics_scores:
+    for score in latest_scores:
         scores.setdefault((score.period, score.level, score.agency, score.field), []).append(score)
     cards: dict[tuple[str, str], list[Scorecard]] = {}
     for kind, selected in kinds.items():

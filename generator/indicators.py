@@ -215,11 +215,17 @@ def _kind(agency: str, field: str) -> str:
     return ("agency_field" if field else "agency") if agency else ("field" if field else "all")
 
 
+def latest_scores(scores: list[Score], latest: dict[tuple[str, str, str], tuple[str, str]]) -> list[Score]:
+    """The SCORES of each unit's latest row (LATEST: (level, agency, field) → (period, its label),
+    figures.latest_periods)."""
+    return [s for s in scores if latest.get((s.level, s.agency, s.field), ("",))[0] == s.period]
+
+
 def units(catalogue: list[Score], statistics: list[Score], latest: dict[tuple[str, str, str], tuple[str, str]]
           ) -> list[Unit]:
     """Every unit with its indicators: the catalogue's scores (catalogue_scores) joined, by the names' group key
-    (the rule that makes one page of two spellings), to the scores of each level's latest statistics row (LATEST:
-    (level, agency, field) → (period, its label)). A unit the statistics name at several levels has a row per
+    (the rule that makes one page of two spellings), to those of each level's latest statistics row (STATISTICS:
+    latest_scores; LATEST: their periods and labels). A unit the statistics name at several levels has a row per
     level, each with its catalogue scores."""
     from .parse import group_key
 
@@ -231,8 +237,7 @@ def units(catalogue: list[Score], statistics: list[Score], latest: dict[tuple[st
         from_catalogue.setdefault(key(s.agency, s.field), []).append(s)
     from_statistics: dict[tuple[str, str, str], list[Score]] = {}
     for s in statistics:
-        if latest.get((s.level, s.agency, s.field), ("",))[0] == s.period:
-            from_statistics.setdefault((s.level, s.agency, s.field), []).append(s)
+        from_statistics.setdefault((s.level, s.agency, s.field), []).append(s)
     rows, joined = [], set()
     for (level, agency, field), scores in from_statistics.items():
         unit = key(agency, field)

@@ -222,15 +222,25 @@ def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, byte
 
 
 
-def indicator_files(scores: list) -> dict[str, bytes]:
-    """chi-so-766.csv/json: every unit × indicator (indicators.Score), the catalogue's first (period empty), then
-    the statistics' rows in their order. Names and periods are text; the figures are numbers."""
+def indicator_parts(scores: list) -> tuple[bytes, bytes]:
+    """SCORES (indicators.Score) as rows of chi-so-766.csv and objects of chi-so-766.json, without the files'
+    header or brackets: the statistics' part is made once with them, the catalogue's at each build."""
     from .indicators import COLUMNS
 
     rows = [[int(v) if isinstance(v, bool) else v for v in s.row()] for s in scores]
-    numeric = frozenset({"numerator", "denominator", "rate", "threshold", "points", "max_points", "synthetic"})
+    return (_csv_text(rows, _text_columns(COLUMNS, INDICATOR_NUMBERS)).encode("utf-8"),
+            ",".join(json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False, separators=(",", ":"))
+                     for row in rows).encode("utf-8"))
+
+
+def indicator_files(*parts: tuple[bytes, bytes]) -> dict[str, bytes]:
+    """chi-so-766.csv/json from PARTS (indicator_parts), one after the other: every unit × indicator × period."""
+    from .indicators import COLUMNS
+
     return {
-        "du-lieu/chi-so-766.csv": csv_bytes(COLUMNS, rows, numeric),
-        "du-lieu/chi-so-766.json": json.dumps([dict(zip(COLUMNS, row)) for row in rows], ensure_ascii=False,
-                                              separators=(",", ":")).encode("utf-8"),
+        "du-lieu/chi-so-766.csv": csv_bytes(COLUMNS, []) + b"".join(csv for csv, _ in parts),
+        "du-lieu/chi-so-766.json": b"[" + b",".join(items for _, items in parts if items) + b"]",
     }
+
+
+INDICATOR_NUMBERS = frozenset({"numerator", "denominator", "rate", "threshold", "points", "max_points", "synthetic"})

@@ -22,8 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from .cache import BuildCache
-from .embeds import chart_embed
-from .embeds import EMBED_DIR, Embed
+from .embeds import EMBED_DIR, Embed, chart_embed
 from .figures import sparkline
 from .indicators import BY_ID as INDICATORS, INDICATORS as INDICATOR_LIST, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
