@@ -229,6 +229,7 @@ def units(catalogue: list[Score], statistics: list[Score], latest: dict[tuple[st
     level, each with its catalogue scores."""
     from .parse import group_key
 
+    @lru_cache(maxsize=None)  # a name is on each of its unit's scores
     def key(agency: str, field: str) -> tuple[str, str]:
         return group_key(agency), group_key(field)
 
