@@ -337,7 +337,9 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
             files[embed.csv] = opendata.indicator_files(opendata.indicator_parts(list(chart.scores)))[
                 "du-lieu/chi-so-766.csv"]
             files |= embed_files(renderer, [embed])
-        page = renderer.page("indicators.md", units=table, chart=chart, embed=embed, indicators=INDICATORS,
+        shown = {s.indicator for u in table for s in u.scores}  # a column no unit has is left out
+        page = renderer.page("indicators.md", units=table, chart=chart, embed=embed,
+                             indicators=[i for i in INDICATORS if i.id in shown], all_indicators=INDICATORS,
                              unit_kinds=UNIT_KINDS, synthetic=any(u.synthetic for u in table))
         return {INDICATORS_PAGE.removesuffix("/") + ".md": page}, files
 

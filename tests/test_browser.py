@@ -482,7 +482,8 @@ def test_the_indicators_table_sorts_by_any_column(served, browser):
     indicator cannot be computed for stay last."""
     page = browser.new_page(**VIEWPORTS["phone"])
     page.goto(served + "thong-ke/chi-so-766/", wait_until="load")
-    column = "table[data-ck-sortable] tbody td:nth-child(5)"  # 2.1
+    headings = page.eval_on_selector_all("table[data-ck-sortable] thead th", "ths => ths.map(th => th.textContent)")
+    column = f"table[data-ck-sortable] tbody td:nth-child({headings.index('2.1') + 1})"
 
     def values() -> list[str]:
         return page.eval_on_selector_all(column, "cells => cells.map(c => c.getAttribute('data-ck-value'))")
