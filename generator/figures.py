@@ -87,60 +87,90 @@ def _share(value) -> float | None:
     return None if _missing(value) else float(value)
 
 
-def _rate(row: dict) -> Rate:
-    return Rate(_count(row["in_time_calc"]), _count(row["resolved_calc"]), _share(row["on_time_rate_calc"]))
+def _rate(in_time, resolved, rate) -> Rate:
+    return Rate(_count(in_time), _count(resolved), _share(rate))
 
 
 def procedure_figures(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, tuple[Scope, ...]]:
     """Each procedure code named by some row → its scopes, in the order of their rows. A scope's periods are those
-    of its most common kind (months and quarters are never mixed), the latest TREND of them by end date."""
+    of its most common kind (months and quarters are never mixed; a tie goes to the kind met first), the latest
+    TREND of them by end date (a tie keeps the rows' order).
+
+    A catalogue may have a scope for each of tens of thousands of procedures: the scopes, their kinds and their
+    latest periods are found on whole columns at once, and Python visits only the rows a page shows."""
+    import numpy as np
+    import pandas as pd
+
     from .audit import CHECK_NAMES, row_anchor
     from .charts import short_period
 
-    named = stats["procedure_code"] != ""
+    named = (stats["procedure_code"] != "").to_numpy(dtype=bool)
     if not named.any():
         return {}
-    columns = ["period", "period_kind", "period_start", "period_end", "period_label", "level", "agency", "field",
+    keys = ["procedure_code", "level", "agency", "field"]
+    rows = stats.loc[named].reset_index(drop=True)
+    scope = rows.groupby(keys, sort=False).ngroup().to_numpy()  # numbered in the order of their first rows
+    kinds = pd.factorize(rows["period_kind"])[0]
+    # Each scope's most common kind, the first met among equals: by scope, then count (down), then first row.
+    table = pd.DataFrame({"scope": scope, "kind": kinds, "position": np.arange(len(rows))})
+    table = table[table["scope"] >= 0]
+    counts = table.groupby(["scope", "kind"], sort=False)["position"].agg(["size", "min"]).reset_index()
+    counts = counts.sort_values(["scope", "size", "min"], ascending=[True, False, True], kind="stable")
+    chosen = np.full(scope.max() + 1, -1)
+    best = counts.drop_duplicates("scope")
+    chosen[best["scope"].to_numpy()] = best["kind"].to_numpy()
+    kept = np.flatnonzero((scope >= 0) & (kinds == chosen[scope]))
+    # Within a scope by end date, the rows' order among equal dates (lexsort is stable); the latest TREND of each.
+    ends = np.array([d.toordinal() for d in rows["period_end"].to_numpy()[kept].tolist()], dtype=np.int64)
+    kept = kept[np.lexsort((ends, scope[kept]))]
+    from_end = pd.Series(scope[kept]).groupby(scope[kept], sort=False).cumcount(ascending=False).to_numpy()
+    kept = kept[from_end < TREND]
+    columns = ["period", "period_kind", "period_start", "period_label", "level", "agency", "field",
                "procedure_code", "synthetic", "file", "row", "on_time_rate_calc", "online_share", *_COUNTS]
-    rows = stats.loc[named, columns]
+    shown = rows.iloc[kept]
+    values = {c: shown[c].tolist() for c in columns}
+    rates = list(map(_rate, values["in_time_calc"], values["resolved_calc"], values["on_time_rate_calc"]))
+    labels = {key: short_period(*key) for key in set(zip(values["period_kind"], values["period_start"],
+                                                         values["period"]))}
+    periods = [Period(labels[key], rate, bool(synthetic)) for key, rate, synthetic in zip(
+        zip(values["period_kind"], values["period_start"], values["period"]), rates, values["synthetic"])]
+
     # Field and agency rows of each period, for context: the field's at the procedure's level, else of all levels.
-    plain = stats.loc[~named, columns]
-    context: dict[tuple, dict] = {}
-    for row in plain.to_dict("records"):
-        context.setdefault((row["level"], row["agency"], row["field"], row["period"]), row)
+    plain = stats.loc[~named, ["level", "agency", "field", "period", "in_time_calc", "resolved_calc",
+                               "on_time_rate_calc", "synthetic"]]
+    context: dict[tuple, tuple] = {}
+    for row in zip(*(plain[c].tolist() for c in plain.columns)):
+        context.setdefault(row[:4], row[4:])
     problems: dict[tuple[str, int], list[dict]] = {}
     for f in found.loc[found["procedure_code"] != "", ["file", "row", "check", "message", "period_label"]] \
             .to_dict("records"):
         problems.setdefault((f["file"], f["row"]), []).append(f)
 
     figures: dict[str, list[Scope]] = {}
-    for (code, level, agency, field), group in rows.groupby(["procedure_code", "level", "agency", "field"],
-                                                            sort=False):
-        kind = group["period_kind"].value_counts().idxmax()
-        series = group[group["period_kind"] == kind].sort_values("period_end", kind="stable").tail(TREND)
-        records = series.to_dict("records")
-        last = records[-1]
+    group = scope[kept]
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    for first, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(kept)]):
+        last = end - 1
+        code, level, agency, field = (values[c][last] for c in keys)
+        period = values["period"][last]
         around = []
         if field:
-            row = (context.get((level, "", field, last["period"]))
-                   or context.get(("tong", "", field, last["period"])))
+            row = context.get((level, "", field, period)) or context.get(("tong", "", field, period))
             if row is not None:
-                around.append(Context("field", field, _rate(row), bool(row["synthetic"])))
+                around.append(Context("field", field, _rate(*row[:3]), bool(row[3])))
         if agency:
-            row = context.get((level, agency, "", last["period"]))
+            row = context.get((level, agency, "", period))
             if row is not None:
-                around.append(Context("agency", agency, _rate(row), bool(row["synthetic"])))
-        findings = tuple(Finding(row_anchor(r["file"], r["row"]), r["period_label"], CHECK_NAMES[f["check"]],
-                                 f["message"])
-                         for r in records for f in problems.get((r["file"], r["row"]), []))
+                around.append(Context("agency", agency, _rate(*row[:3]), bool(row[3])))
+        findings = tuple(Finding(row_anchor(file, number), f["period_label"], CHECK_NAMES[f["check"]], f["message"])
+                         for file, number in zip(values["file"][first:end], values["row"][first:end])
+                         for f in problems.get((file, number), []))
         figures.setdefault(code, []).append(Scope(
-            level=level, agency=agency, field=field, period=last["period_label"], rate=_rate(last),
-            received=_count(last["received_calc"]), online=_count(last["received_online"]),
-            online_share=_share(last["online_share"]), late=_count(last["resolved_late"]),
-            overdue=_count(last["pending_overdue"]), synthetic=bool(last["synthetic"]),
-            trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _rate(r),
-                               bool(r["synthetic"])) for r in records),
-            context=tuple(around), findings=findings))
+            level=level, agency=agency, field=field, period=values["period_label"][last], rate=rates[last],
+            received=_count(values["received_calc"][last]), online=_count(values["received_online"][last]),
+            online_share=_share(values["online_share"][last]), late=_count(values["resolved_late"][last]),
+            overdue=_count(values["pending_overdue"][last]), synthetic=bool(values["synthetic"][last]),
+            trend=tuple(periods[first:end]), context=tuple(around), findings=findings))
     return {code: tuple(scopes) for code, scopes in figures.items()}
 
 
