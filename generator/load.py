@@ -349,9 +349,11 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
     else:
         body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
     # Rows with nothing in them are layout, not data.
-    kept = [(number, cells) for number, cells in zip(numbers, body) if any(cells)]
-    numbers = [number for number, _ in kept]
-    columns = {header[i]: [cells[j] for _, cells in kept] for j, i in enumerate(keep)}
+    if not all(map(any, body)):
+        kept = [(number, cells) for number, cells in zip(numbers, body) if any(cells)]
+        numbers, body = [number for number, _ in kept], [cells for _, cells in kept]
+    # Transposed at once (zip): a statistics file of every procedure has half a million rows.
+    columns = dict(zip((header[i] for i in keep), map(list, zip(*body)))) if body else {header[i]: [] for i in keep}
     _clean(columns, numbers, file, report)
     for first_row, first_col, ref in merged or []:
         name = header[first_col - 1] if first_col <= width and header[first_col - 1] else f"cột {first_col}"
