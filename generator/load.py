@@ -288,7 +288,8 @@ def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Re
         return cells[column][i] if cells and column in cells else ""
 
     for column, values in columns.items():
-        if _CONTROL.search("\n".join(values)) is None and max(map(len, values), default=0) <= MAX_CELL:
+        distinct = set(values)  # a column repeats its values (periods, levels, sources) on many rows
+        if _CONTROL.search("\n".join(distinct)) is None and max(map(len, distinct), default=0) <= MAX_CELL:
             continue  # one scan of the whole column: nearly every column is clean
         for i, value in enumerate(values):
             if _CONTROL.search(value):

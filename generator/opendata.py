@@ -89,13 +89,15 @@ def _text_columns(columns: list[str], numeric: frozenset[str]) -> list[int]:
     return [i for i, c in enumerate(columns) if c not in numeric]
 
 
-def _each_distinct(values: tuple, function) -> list[str]:
-    """FUNCTION's text of each value, worked out once per distinct value (a column repeats its values on many rows;
-    equal values of a column are of one type, as in plain_rows); once per cell where the values are not hashable."""
+def _each_distinct(values: tuple, function) -> list[bytes]:
+    """FUNCTION's text of each value in UTF-8, worked out once per distinct value (a column repeats its values on
+    many rows; equal values of a column are of one type, as in plain_rows); once per cell where the values are not
+    hashable."""
     try:
-        texts = dict(zip(distinct := list(set(values)), function(distinct)))
+        distinct = list(set(values))
     except TypeError:
-        return function(values)
+        return [text.encode("utf-8") for text in function(values)]
+    texts = dict(zip(distinct, (text.encode("utf-8") for text in function(distinct))))
     return list(map(texts.__getitem__, values))
 
 
@@ -107,15 +109,16 @@ def _csv_cells(values: list, text: bool) -> list[str]:
 
 def csv_bytes(columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> bytes:
     """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are.
-    None is an empty cell. Written column by column, each distinct cell of a column once: the statistics of every
-    procedure are half a million rows, which csv.writer took a call per row and per cell to write."""
+    None is an empty cell. Written column by column, each distinct cell of a column once, and joined as bytes: the
+    statistics of every procedure are half a million rows, which csv.writer took a call per row and per cell to
+    write, and text twice the size of the file to hold."""
     text = set(_text_columns(columns, numeric))
     cells = [_each_distinct(values, lambda values, i=i: _csv_cells(values, i in text))
              for i, values in enumerate(zip(*rows))]
     if len(columns) == 1 and cells:  # csv.writer quotes the cell of a row of one empty cell, so the row is seen
-        cells = [[cell or '""' for cell in cells[0]]]
-    body = "".join(line + "\n" for line in map(",".join, zip(*cells)))
-    return ("\ufeff" + _csv_text([columns], []) + body).encode("utf-8")
+        cells = [[cell or b'""' for cell in cells[0]]]
+    head = ("\ufeff" + _csv_text([columns], [])).encode("utf-8")
+    return head + b"\n".join(map(b",".join, zip(*cells))) + (b"\n" if cells else b"")
 
 
 def json_records(columns: list[str], rows: list[tuple]) -> bytes:
@@ -124,7 +127,7 @@ def json_records(columns: list[str], rows: list[tuple]) -> bytes:
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     cells = [_each_distinct(values, lambda values, key=encode(column): [f"{key}:{encode(value)}" for value in values])
              for column, values in zip(columns, zip(*rows))]
-    return ("[" + ",".join("{" + record + "}" for record in map(",".join, zip(*cells))) + "]").encode("utf-8")
+    return b"[{" + b"},{".join(map(b",".join, zip(*cells))) + b"}]" if cells else b"[]"
 
 
 def _numeric(table: Table) -> frozenset[str]:
