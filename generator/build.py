@@ -18,7 +18,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
@@ -70,10 +70,11 @@ class StatisticsProduct:
     statistics: pd.DataFrame | None = None  # the rows with their rates (metrics.statistics_metrics)
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
     procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
+    kept: dict[str, tuple[Path, str]] = field(default_factory=dict)  # open data kept in the build cache: where, digest
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
-        return {**self.__dict__, "statistics": None, "findings": None}
+        return {**self.__dict__, "statistics": None, "findings": None, "kept": {}}  # kept: the cache's tree
 
 
 @dataclass
@@ -271,8 +272,13 @@ def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source:
 
 # --- statistics ----------------------------------------------------------------------------------------------------
 
-def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
-    """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages."""
+def statistics_stage(data_dir: Path, renderer: Renderer,
+                     keep: Callable[[Callable[[Path], None]], dict[str, tuple[Path, str]]] | None = None
+                     ) -> StatisticsProduct:
+    """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages.
+    KEEP (BuildCache.keep_tree, with the build cache) writes the open-data files into the cache as they are made,
+    one at a time: with rows for every procedure they are hundreds of megabytes, which the product then does not
+    hold."""
     own = Report()
     tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
     cells = parse_statistics(tables, own) if tables is not None else None
@@ -280,6 +286,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         return StatisticsProduct(own.problems, {}, {})
     product = StatisticsProduct(own.problems, {}, {})
     statistics = checks = None
+    open_data: dict[str, Iterator[bytes]] = {}
     charts = []
     if tables is not None:
         from .audit import count_per_row, findings
@@ -291,13 +298,21 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         checks = findings(statistics)
         statistics["findings"] = count_per_row(statistics, checks)
         charts = build_charts(statistics)
-        product.files.update(opendata.statistics_files(statistics, checks))
+        open_data = opendata.statistics_files(statistics, checks)
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
         product.charted = bool(charts)
         product.statistics, product.findings = statistics, checks
         from .figures import procedure_figures
 
         product.procedures = procedure_figures(statistics, checks)
+    if keep is None:
+        product.files = {**{path: b"".join(chunks) for path, chunks in open_data.items()}, **product.files}
+    else:
+        def write(directory: Path) -> None:
+            for path, chunks in open_data.items():
+                write_new(directory / path, *chunks)
+
+        product.kept = keep(write)
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
 
@@ -332,9 +347,17 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     report = Report()
     source = code_digest(templates_dir)
     renderer = Renderer(templates_dir, cache)
-    statistics = (cache.remember("statistics", statistics_key(data_dir, source),
-                                 lambda: statistics_stage(data_dir, renderer)) if cache
-                  else statistics_stage(data_dir, renderer))
+    if cache:
+        key = statistics_key(data_dir, source)
+        kept_statistics = cache.tree("statistics-files", key)
+        if kept_statistics is None:
+            cache.drop("statistics")  # its open data is no longer in the cache: made again
+        statistics = cache.remember("statistics", key, lambda: statistics_stage(
+            data_dir, renderer, lambda write: cache.keep_tree("statistics-files", key, write)))
+        if kept_statistics is not None:
+            statistics.kept = kept_statistics
+    else:
+        statistics = statistics_stage(data_dir, renderer)
     report.problems.extend(statistics.problems)
     try:
         index, procedures, keys = catalogue_stage(data_dir, renderer, source, report, cache)
@@ -350,7 +373,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}
         kept = dict
     else:
-        files, kept = {}, in_background(lambda: open_data_stage(procedures, keys, source, cache), len(keys))
+        open_data = in_background(lambda: open_data_stage(procedures, keys, source, cache), len(keys))
+        files, kept = {}, lambda: open_data() | statistics.kept
     search_files = in_background(lambda: search.index_files(index), len(keys))
     try:
         files |= statistics.files

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from .model import Procedure
 from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS, PROCEDURES, STATISTICS, Table
@@ -16,6 +16,7 @@ from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
+CHUNK_ROWS = 20_000  # rows of a large open-data file made at a time
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number", "date": "date"}
 
@@ -110,29 +111,41 @@ def _csv_cells(values: list, text: bool) -> list[str]:
 def csv_bytes(columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> bytes:
     """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are.
     None is an empty cell."""
-    return csv_columns(columns, list(zip(*rows)), numeric)
+    return b"".join(csv_columns(columns, list(zip(*rows)), numeric))
 
 
-def csv_columns(columns: list[str], values: list, numeric: frozenset[str] = frozenset()) -> bytes:
-    """csv_bytes of the table whose column i holds VALUES[i]. Written column by column, each distinct cell of a
-    column once, and joined as bytes: the statistics of every procedure are half a million rows, which csv.writer
-    took a call per row and per cell to write, and text twice the size of the file to hold."""
+def _chunks(records: Iterator[bytes], head: bytes, separator: bytes, tail: bytes) -> Iterator[bytes]:
+    """HEAD, the RECORDS joined by SEPARATOR, TAIL, in chunks of CHUNK_ROWS records: a file of hundreds of
+    megabytes is written chunk after chunk, never held whole (build.statistics_stage)."""
+    yield head
+    for first, chunk in enumerate(iter(lambda: list(itertools.islice(records, CHUNK_ROWS)), [])):
+        yield (separator if first else b"") + separator.join(chunk)
+    yield tail
+
+
+def csv_columns(columns: list[str], values: list, numeric: frozenset[str] = frozenset()) -> Iterator[bytes]:
+    """The chunks of csv_bytes of the table whose column i holds VALUES[i]. Written column by column, each distinct
+    cell of a column once: the statistics of every procedure are half a million rows, which csv.writer took a call
+    per row and per cell to write."""
     text = set(_text_columns(columns, numeric))
     cells = [_each_distinct(column, lambda distinct, i=i: _csv_cells(distinct, i in text))
              for i, column in enumerate(values)]
     if len(columns) == 1 and cells:  # csv.writer quotes the cell of a row of one empty cell, so the row is seen
         cells = [[cell or b'""' for cell in cells[0]]]
     head = ("\ufeff" + _csv_text([columns], [])).encode("utf-8")
-    return head + b"\n".join(map(b",".join, zip(*cells))) + (b"\n" if cells and cells[0] else b"")
+    return _chunks(map(b",".join, zip(*cells)), head, b"\n", b"\n" if cells and cells[0] else b"")
 
 
-def json_records(columns: list[str], values: list) -> bytes:
+def json_records(columns: list[str], values: list) -> Iterator[bytes]:
     """The table whose column i holds VALUES[i] as a JSON array of objects keyed by COLUMNS, as json.dumps writes
-    it (ensure_ascii=False, compact separators): each distinct value of a column encoded once, with its key."""
+    it (ensure_ascii=False, compact separators), in chunks: each distinct value of a column encoded once, with its
+    key."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     cells = [_each_distinct(column, lambda distinct, key=encode(name): [f"{key}:{encode(v)}" for v in distinct])
              for name, column in zip(columns, values)]
-    return b"[{" + b"},{".join(map(b",".join, zip(*cells))) + b"}]" if cells and cells[0] else b"[]"
+    if not cells or not cells[0]:
+        return iter([b"[]"])
+    return _chunks(map(b",".join, zip(*cells)), b"[{", b"},{", b"}]")
 
 
 def _numeric(table: Table) -> frozenset[str]:
@@ -238,8 +251,9 @@ def plain_columns(frame: pd.DataFrame) -> list[list]:
     return columns
 
 
-def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, bytes]:
-    """thong-ke.csv/json (every input column, canonical, plus computed ones) and kiem-tra.csv/json."""
+def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, Iterator[bytes]]:
+    """thong-ke.csv/json (every input column, canonical, plus computed ones) and kiem-tra.csv/json, each as the
+    chunks it is made of, made as they are read."""
     columns = [c.name for c in STATISTICS.columns]
     values = plain_columns(stats.assign(synthetic=stats["synthetic"].astype(int))[columns])
     finding_columns = [*FINDING_COLUMNS, "message", "arithmetic", "terms", "source", "note", "file", "row",
