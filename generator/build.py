@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 PROVENANCE_FILE = "README.md"
 FORK_ABOVE = 1000  # procedures: from here on the search index and open data are made by a forked process
+FORK_STATISTICS_ABOVE = 4 * 2**20  # bytes of statistics files: from here on a forked process makes their product
 PLOTLY_JS = "assets/javascripts/plotly-partial.min.js"
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 
@@ -74,7 +75,7 @@ class StatisticsProduct:
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
-        return {**self.__dict__, "statistics": None, "findings": None, "kept": {}}  # kept: the cache's tree
+        return {**self.__dict__, "statistics": None, "findings": None}
 
 
 @dataclass
@@ -317,19 +318,29 @@ def statistics_stage(data_dir: Path, renderer: Renderer,
     return product
 
 
-def statistics_key(data_dir: Path, source: str) -> str:
-    """The statistics files' names and bytes (symbolic links followed, as the stage follows them). What is not
-    a regular file, or cannot be read, counts by its status or its error, as the stage reports it."""
+def statistics_key(data_dir: Path, source: str) -> tuple[str, int]:
+    """The statistics files' names and bytes (symbolic links followed, as the stage follows them), and how many
+    bytes they hold. What is not a regular file, or cannot be read, counts by its status or its error, as the stage
+    reports it."""
     directory = data_dir / "statistics"
-    parts = [source]
+    parts, size = [source], 0
     for path in [directory, *(sorted(directory.iterdir()) if directory.is_dir() else [])]:
         try:
             status = os.stat(path)
             parts += [path.name, path.read_bytes() if stat.S_ISREG(status.st_mode)
                       else repr((status.st_mode, status.st_size, status.st_mtime_ns))]
+            size += len(parts[-1])
         except OSError as exc:
             parts += [path.name, repr(exc)]
-    return digest(*parts)
+    return digest(*parts), size
+
+
+def remember_now(cache: BuildCache) -> Callable[[str, str, Callable[[], Any]], Callable[[], Any]]:
+    """cache.remember, answering as cache.remember_later does: a callable that gives the value."""
+    def remember(name: str, key: str, compute: Callable[[], Any]) -> Callable[[], Any]:
+        value = cache.remember(name, key, compute)
+        return lambda: value
+    return remember
 
 
 def in_background(function: Callable[[], Any], procedures: int) -> Callable[[], Any]:
@@ -348,22 +359,31 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     source = code_digest(templates_dir)
     renderer = Renderer(templates_dir, cache)
     if cache:
-        key = statistics_key(data_dir, source)
+        key, size = statistics_key(data_dir, source)
         kept_statistics = cache.tree("statistics-files", key)
         if kept_statistics is None:
             cache.drop("statistics")  # its open data is no longer in the cache: made again
-        statistics = cache.remember("statistics", key, lambda: statistics_stage(
-            data_dir, renderer, lambda write: cache.keep_tree("statistics-files", key, write)))
-        if kept_statistics is not None:
-            statistics.kept = kept_statistics
+        # Large statistics are made on the other core while this one reads the catalogue.
+        statistics_made = (cache.remember_later if size > FORK_STATISTICS_ABOVE else remember_now(cache))(
+            "statistics", key,
+            lambda: statistics_stage(data_dir, renderer, lambda write: cache.keep_tree("statistics-files", key, write)))
     else:
-        statistics = statistics_stage(data_dir, renderer)
-    report.problems.extend(statistics.problems)
+        made = statistics_stage(data_dir, renderer)
+        statistics_made = lambda: made  # noqa: E731
     try:
         index, procedures, keys = catalogue_stage(data_dir, renderer, source, report, cache)
     except DataError:
+        report.problems[:0] = statistics_made().problems
         report.problems.sort(key=canonical_order)
         raise
+    except BaseException:
+        statistics_made()  # awaited whatever happens: a forked process must not outlive the build
+        raise
+    statistics = statistics_made()
+    if cache and kept_statistics is not None:
+        statistics.kept = kept_statistics  # where the cache has them now
+    report.problems[:0] = statistics.problems  # in the order of the files and rows, as a build made in one go
+    report.problems.sort(key=canonical_order)
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
