@@ -27,7 +27,7 @@ from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
-from .render import Publication, Renderer, cut_fills
+from .render import Publication, Renderer, cut_fills, figures_key
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
@@ -72,6 +72,7 @@ class StatisticsProduct:
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
     procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
     kept: dict[str, tuple[Path, str]] = field(default_factory=dict)  # open data kept in the build cache: where, digest
+    figure_keys: dict[str, str] = field(default_factory=dict)  # render.figures_key of each procedure's figures
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -306,6 +307,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer,
         from .figures import procedure_figures
 
         product.procedures = procedure_figures(statistics, checks)
+        product.figure_keys = {code: figures_key(scopes) for code, scopes in product.procedures.items()}
     if keep is None:
         product.files = {**{path: b"".join(chunks) for path, chunks in open_data.items()}, **product.files}
     else:
@@ -387,7 +389,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures, statistics.procedures)
+    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}

@@ -23,8 +23,18 @@ TREND = 12  # periods of the trend on a procedure page
 _COUNTS = ["in_time_calc", "resolved_calc", "received_calc", "received_online", "resolved_late", "pending_overdue"]
 
 
+class _Fields:
+    """Pickled as a call with its fields' values: the build cache reads every procedure's figures back on every
+    build, and a dataclass with slots is otherwise unpickled field by field in Python, three times slower."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
+
+
 @dataclass(frozen=True, slots=True)
-class Rate:
+class Rate(_Fields):
     """A Biểu 06 on-time rate with its terms: (early + on time) / resolved × 100; None where not published."""
 
     in_time: int | None
@@ -33,7 +43,7 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class Period(_Fields):
     """One period of a scope's trend."""
 
     label: str  # short: 12/2025, Q4/2025, 2025
@@ -42,7 +52,7 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class Context(_Fields):
     """The same rate, for the same period, of the field or agency the procedure's rows name."""
 
     kind: str  # "field" or "agency"
@@ -52,7 +62,7 @@ class Context:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(_Fields):
     anchor: str  # its row's id on the findings page (audit.row_anchor)
     period: str
     check: str  # its Vietnamese name (audit.CHECK_NAMES)
@@ -60,7 +70,7 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(_Fields):
     """A procedure's figures at one level and agency (the rows published for it with the same scope)."""
 
     level: str

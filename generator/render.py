@@ -215,6 +215,7 @@ class Renderer:
         self.index = Index([], {}, {})
         self.procedures: dict[str, Procedure] = {}
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
+        self.figure_keys: dict[str, str] = {}  # figures_key of each
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)),
             bytecode_cache=CompiledTemplates(cache),
@@ -272,10 +273,12 @@ class Renderer:
             key=_key("procedure", p), full_text_key=_key("full text", p) if full_text else "",
         )
 
-    def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None) -> None:
+    def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None,
+            figure_keys: dict[str, str] | None = None) -> None:
         """The catalogue to render: its listings, and the procedures whose own pages may be rendered; and the
-        statistics' figures of each procedure they name."""
+        statistics' figures of each procedure they name, with their keys (figures_key)."""
         self.index, self.procedures, self.figures = index, procedures, figures or {}
+        self.figure_keys = figure_keys or {}
 
     def page(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
@@ -306,9 +309,9 @@ class Renderer:
         """Procedure, field and agency pages: all at depth two, all filled into a shell (see write.py)."""
         index = self.index
         # A procedure page receives the procedure and its figures: its key is the procedure's, with the figures'
-        # repr when the statistics name it.
+        # key when the statistics name it.
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
-                           _key(p.key, self.figures[p.code]) if p.code in self.figures else p.key,
+                           _key(p.key, self.figure_keys[p.code]) if p.code in self.figure_keys else p.key,
                            partial(self.procedure_body, p.code))
                  for p in index.listings]
         pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
@@ -432,6 +435,12 @@ def cut_fills(pages: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str
             parts.append(f"\n\n{SLOT.format(index)}\n\n{rest}")
         sources[src_uri] = "".join(parts)
     return sources, fills
+
+
+def figures_key(figures: tuple) -> str:
+    """What a procedure's figures add to its page's key: their repr's digest, worked out in the statistics stage
+    and kept with them (a repr of every procedure's figures took seconds of every build)."""
+    return _key(figures)
 
 
 def _key(*parts) -> str:
