@@ -25,15 +25,12 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .cache import digest, forked
 from .problems import Report, os_reason
 from .schema import Column, Table
 from .vietnamese import fold, format_number, words
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # A legitimate cell stays far below this (the real catalogue's longest is about 45,000 characters); a longer one
 # is nearly always the rest of the file swallowed by a quote that was never closed.
@@ -102,16 +99,6 @@ class RawTable:
             return self.file, self.rows[index], column
         key = dict(origin.keys).get(column, "")
         return origin.file, origin.line, key if key.startswith("$") else origin.path + key
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The cells as a DataFrame of str (object dtype), plus an int "_row" column: for the statistics.
-        pandas is imported here, not at module level, so that the catalogue never pays for it."""
-        import pandas as pd
-
-        frame = pd.DataFrame(self.columns, dtype=object)
-        frame["_row"] = pd.Series(self.rows, dtype="int64")
-        return frame
 
 
 # --- text encodings ----------------------------------------------------------------------------------------------

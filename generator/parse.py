@@ -570,13 +570,15 @@ def statistics_frame(tables: list[RawTable], parsed: StatisticsCells) -> pd.Data
     frames = []
     counts: dict[str, list] = {column: [] for column in COUNT_COLUMNS}
     for raw in tables:
-        frame = raw.frame  # a new DataFrame on each use
-        for column in STATISTICS.input_columns():
-            if column.name not in frame.columns:
-                frame[column.name] = ""
         for column in COUNT_COLUMNS:
-            counts[column] += frame[column].tolist()
-        frame = frame[text + ["_row"]]
+            counts[column] += raw.columns.get(column, [""] * len(raw.rows))
+        frame = pd.DataFrame({name: raw.columns[name] for name in text if name in raw.columns},
+                             index=pd.RangeIndex(len(raw.rows)), dtype=object)
+        for name in text:
+            if name not in frame.columns:
+                frame[name] = ""
+        frame = frame[text]  # in the contract's order
+        frame["_row"] = pd.Series(raw.rows, dtype="int64")
         cells = {value: stat_text(value) for value in set(frame.to_numpy().ravel().tolist())}
         frame = frame.map(cells.__getitem__)
         frame["file"] = raw.file
