@@ -104,11 +104,15 @@ def scale(size: int, data_dir: Path) -> pd.DataFrame:
     return pd.concat(parts["procedures"])
 
 
-def add_statistics(procedures: pd.DataFrame, data_dir: Path, agencies: int) -> int:
-    """The real published rows (a few, yearly and quarterly) plus 36 synthetic months per agency."""
+def add_statistics(procedures: pd.DataFrame, data_dir: Path, agencies: int, by_procedure: bool) -> int:
+    """The real published rows (a few, yearly and quarterly) plus 36 synthetic months per agency and, BY_PROCEDURE,
+    24 synthetic months per procedure (a file of their own)."""
     (data_dir / "statistics").mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLE / "statistics" / "published-2019-2021.csv", data_dir / "statistics")
-    return synthetic_stats.write(procedures, agencies, data_dir / "statistics" / "synthetic-bench.csv")
+    rows = synthetic_stats.write(procedures, agencies, data_dir / "statistics" / "synthetic-bench.csv")
+    if by_procedure:
+        rows += synthetic_stats.write_procedures(procedures, data_dir / "statistics" / "synthetic-bench-procedures.csv")
+    return rows
 
 
 def run(module: str, args: list[str], log: Path, profile: Path | None = None) -> dict:
@@ -227,6 +231,8 @@ def main() -> None:
                              "give none to skip)")
     parser.add_argument("--stat-agencies", type=int, default=500, metavar="K",
                         help="synthetic statistics for at most K agencies, those with most procedures (default 500)")
+    parser.add_argument("--no-procedure-stats", dest="procedure_stats", action="store_false",
+                        help="leave out the synthetic procedure rows (by default every procedure has 24 months)")
     parser.add_argument("--profile", type=int, nargs="?", const=2000, metavar="N",
                         help="also build size N (default 2000) under cProfile; top functions in profile-N.txt")
     parser.add_argument("--rebuild", action="store_true",
@@ -243,7 +249,7 @@ def main() -> None:
         for stale in (data_dir, site_dir, cache_dir(site_dir), OUT / f"baseline-{size}"):
             shutil.rmtree(stale, ignore_errors=True)  # an earlier, larger run must not leave extra rows behind
         procedures = scale(size, data_dir)
-        stat_rows[size] = add_statistics(procedures, data_dir, args.stat_agencies)
+        stat_rows[size] = add_statistics(procedures, data_dir, args.stat_agencies, args.procedure_stats)
         print(f"{size:,} procedures, {stat_rows[size]:,} statistics rows", file=sys.stderr, flush=True)
 
         if size in args.sizes:
@@ -293,6 +299,7 @@ def main() -> None:
         for edit, share in shares.items():
             print(f"{size:,}: rebuild after one edit ({edit}) = {share:.1f}% of the full build")
     summary = {"cores": os.cpu_count(), "statistics_rows": stat_rows, "stat_agencies_cap": args.stat_agencies,
+               "procedure_statistics": args.procedure_stats,
                "builds": results, "baseline_over_congkhai": ratios, "rebuild_percent_of_full": rebuilds}
     (OUT / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(f"\nresults: {OUT / 'results.json'}; logs: {OUT}/*.log"

@@ -1,6 +1,8 @@
 """Synthetic monthly Biểu 06 statistics for a scaled catalogue: one row per agency per month, plus the level and
-all-levels totals. Deterministic (seeded). Every row's `source` starts with "synthetic", so the site shows it as
-«mô phỏng». The month model is the one the bundled sample uses (scripts/synthetic_statistics.py)."""
+all-levels totals; and (`procedure_rows`) one row per procedure per month for the last PROCEDURE_MONTHS months, at
+the procedure's first level with its agency and field as the catalogue gives them. Deterministic (seeded). Every
+row's `source` starts with "synthetic", so the site shows it as «mô phỏng». The month model is the one the bundled
+sample uses (scripts/synthetic_statistics.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from synthetic_statistics import COUNTS, month_row, rate, write_rows  # noqa: E4
 SOURCE = "synthetic: bench/scale.py — số liệu mô phỏng để đo hiệu năng, không phải số liệu đã công bố"
 MONTHS = [f"{year}-{month:02d}" for year in (2023, 2024, 2025) for month in range(1, 13)]
 LEVELS = {"Cấp bộ": "bo", "Cấp tỉnh": "tinh", "Cấp huyện": "huyen", "Cấp xã": "xa"}
+# Procedure rows: every procedure, over the last 24 months (as the sample's procedure rows, issue #15).
+PROCEDURE_MONTHS = MONTHS[-24:]
 # One agency row in this many gets a typing error, so the integrity page has findings that grow with the data.
 PLANT_EVERY = 200
 
@@ -69,7 +73,34 @@ def generate(procedures: pd.DataFrame, limit: int, seed: int = 2026) -> list[dic
     return rows
 
 
+def procedure_rows(procedures: pd.DataFrame, seed: int = 2027) -> list[dict]:
+    """PROCEDURE_MONTHS monthly rows for each procedure of the catalogue, in its order: at its first level (`tong`
+    when it names none the statistics know), its agency and field verbatim. Every Biểu 06 identity holds in them
+    (no planted error), and they are the only rows of their scope, so they add no finding."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for code, level_text, agency, field in zip(procedures["code"], procedures["level"], procedures["agency"],
+                                               procedures["field"]):
+        levels = [LEVELS[label.strip()] for label in level_text.split(";") if label.strip() in LEVELS]
+        scope = {"level": levels[0] if levels else "tong", "agency": agency, "field": field, "procedure_code": code,
+                 "source": SOURCE}
+        size = rng.choice([20, 80, 200, 600])
+        quality = rng.uniform(0.88, 0.99)
+        carried = round(size * 0.15)
+        for m, period in enumerate(PROCEDURE_MONTHS):
+            row = month_row(rng, size, quality, min(0.9, 0.2 + 0.025 * m + rng.uniform(-0.05, 0.05)), carried)
+            carried = row["pending_total"]
+            rows.append({"period": period, **scope, **row, "on_time_rate": rate(row)})
+    return rows
+
+
 def write(procedures: pd.DataFrame, limit: int, target: Path) -> int:
     rows = generate(procedures, limit)
+    write_rows(rows, target)
+    return len(rows)
+
+
+def write_procedures(procedures: pd.DataFrame, target: Path) -> int:
+    rows = procedure_rows(procedures)
     write_rows(rows, target)
     return len(rows)

@@ -18,7 +18,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
@@ -28,7 +28,7 @@ from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
-from .render import Publication, Renderer, cut_fills
+from .render import Publication, Renderer, cut_fills, figures_key
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 PROVENANCE_FILE = "README.md"
 FORK_ABOVE = 1000  # procedures: from here on the search index and open data are made by a forked process
+FORK_STATISTICS_ABOVE = 4 * 2**20  # bytes of statistics files: from here on a forked process makes their product
 PLOTLY_JS = "assets/javascripts/plotly-partial.min.js"
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
 INDICATORS_PAGE = "thong-ke/chi-so-766/"  # the QĐ 766 indicators of every unit
@@ -72,6 +73,8 @@ class StatisticsProduct:
     statistics: pd.DataFrame | None = None  # the rows with their rates (metrics.statistics_metrics)
     findings: pd.DataFrame | None = None  # what the audit found (audit.findings)
     procedures: dict = field(default_factory=dict)  # figures.procedure_figures: code → its scopes' figures
+    kept: dict[str, tuple[Path, str]] = field(default_factory=dict)  # open data kept in the build cache: where, digest
+    figure_keys: dict[str, str] = field(default_factory=dict)  # render.figures_key of each procedure's figures
     units: dict = field(default_factory=dict)  # figures.unit_figures: (kind, group key) → its scorecards
     latest: dict = field(default_factory=dict)  # figures.latest_periods: each unit's latest period
     latest_scores: list = field(default_factory=list)  # QĐ 766 indicators of each unit's latest row
@@ -277,8 +280,13 @@ def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source:
 
 # --- statistics ----------------------------------------------------------------------------------------------------
 
-def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
-    """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages."""
+def statistics_stage(data_dir: Path, renderer: Renderer,
+                     keep: Callable[[Callable[[Path], None]], dict[str, tuple[Path, str]]] | None = None
+                     ) -> StatisticsProduct:
+    """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages.
+    KEEP (BuildCache.keep_tree, with the build cache) writes the open-data files into the cache as they are made,
+    one at a time: with rows for every procedure they are hundreds of megabytes, which the product then does not
+    hold."""
     own = Report()
     tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
     cells = parse_statistics(tables, own) if tables is not None else None
@@ -286,6 +294,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         return StatisticsProduct(own.problems, {}, {})
     product = StatisticsProduct(own.problems, {}, {})
     statistics = checks = None
+    open_data: dict[str, Iterator[bytes]] = {}
     charts = []
     if tables is not None:
         from .audit import count_per_row, findings
@@ -297,7 +306,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         checks = findings(statistics)
         statistics["findings"] = count_per_row(statistics, checks)
         charts = build_charts(statistics)
-        product.files.update(opendata.statistics_files(statistics, checks))
+        open_data = opendata.statistics_files(statistics, checks)
         product.files.update({f"thong-ke/{chart.id}.csv": chart.csv for chart in charts})
         product.files.update(embed_files(renderer, [chart_embed(chart) for chart in charts]))
         product.charted = bool(charts)
@@ -306,10 +315,19 @@ def statistics_stage(data_dir: Path, renderer: Renderer) -> StatisticsProduct:
         from .indicators import latest_scores, statistics_scores
 
         product.procedures = procedure_figures(statistics, checks)
+        product.figure_keys = {code: figures_key(scopes) for code, scopes in product.procedures.items()}
         scores, product.latest = statistics_scores(statistics), latest_periods(statistics)
         product.latest_scores = latest_scores(scores, product.latest)
         product.units = unit_figures(statistics, checks, product.latest_scores)
         product.score_parts = opendata.indicator_parts(scores)
+    if keep is None:
+        product.files = {**{path: b"".join(chunks) for path, chunks in open_data.items()}, **product.files}
+    else:
+        def write(directory: Path) -> None:
+            for path, chunks in open_data.items():
+                write_new(directory / path, *chunks)
+
+        product.kept = keep(write)
     product.pages.update(renderer.statistics_pages(statistics, checks, charts))
     return product
 
@@ -349,19 +367,29 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
     return cache.remember("indicators", digest(source, repr(table), *statistics.score_parts), make)
 
 
-def statistics_key(data_dir: Path, source: str) -> str:
-    """The statistics files' names and bytes (symbolic links followed, as the stage follows them). What is not
-    a regular file, or cannot be read, counts by its status or its error, as the stage reports it."""
+def statistics_key(data_dir: Path, source: str) -> tuple[str, int]:
+    """The statistics files' names and bytes (symbolic links followed, as the stage follows them), and how many
+    bytes they hold. What is not a regular file, or cannot be read, counts by its status or its error, as the stage
+    reports it."""
     directory = data_dir / "statistics"
-    parts = [source]
+    parts, size = [source], 0
     for path in [directory, *(sorted(directory.iterdir()) if directory.is_dir() else [])]:
         try:
             status = os.stat(path)
             parts += [path.name, path.read_bytes() if stat.S_ISREG(status.st_mode)
                       else repr((status.st_mode, status.st_size, status.st_mtime_ns))]
+            size += len(parts[-1])
         except OSError as exc:
             parts += [path.name, repr(exc)]
-    return digest(*parts)
+    return digest(*parts), size
+
+
+def remember_now(cache: BuildCache) -> Callable[[str, str, Callable[[], Any]], Callable[[], Any]]:
+    """cache.remember, answering as cache.remember_later does: a callable that gives the value."""
+    def remember(name: str, key: str, compute: Callable[[], Any]) -> Callable[[], Any]:
+        value = cache.remember(name, key, compute)
+        return lambda: value
+    return remember
 
 
 def in_background(function: Callable[[], Any], procedures: int) -> Callable[[], Any]:
@@ -379,25 +407,43 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     report = Report()
     source = code_digest(templates_dir)
     renderer = Renderer(templates_dir, cache)
-    statistics = (cache.remember("statistics", statistics_key(data_dir, source),
-                                 lambda: statistics_stage(data_dir, renderer)) if cache
-                  else statistics_stage(data_dir, renderer))
-    report.problems.extend(statistics.problems)
+    if cache:
+        key, size = statistics_key(data_dir, source)
+        kept_statistics = cache.tree("statistics-files", key)
+        if kept_statistics is None:
+            cache.drop("statistics")  # its open data is no longer in the cache: made again
+        # Large statistics are made on the other core while this one reads the catalogue.
+        statistics_made = (cache.remember_later if size > FORK_STATISTICS_ABOVE else remember_now(cache))(
+            "statistics", key,
+            lambda: statistics_stage(data_dir, renderer, lambda write: cache.keep_tree("statistics-files", key, write)))
+    else:
+        made = statistics_stage(data_dir, renderer)
+        statistics_made = lambda: made  # noqa: E731
     try:
         index, procedures, keys = catalogue_stage(data_dir, renderer, source, report, cache)
     except DataError:
+        report.problems[:0] = statistics_made().problems
         report.problems.sort(key=canonical_order)
         raise
+    except BaseException:
+        statistics_made()  # awaited whatever happens: a forked process must not outlive the build
+        raise
+    statistics = statistics_made()
+    if cache and kept_statistics is not None:
+        statistics.kept = kept_statistics  # where the cache has them now
+    report.problems[:0] = statistics.problems  # in the order of the files and rows, as a build made in one go
+    report.problems.sort(key=canonical_order)
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures, statistics.procedures, statistics.units)
+    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}
         kept = dict
     else:
-        files, kept = {}, in_background(lambda: open_data_stage(procedures, keys, source, cache), len(keys))
+        open_data = in_background(lambda: open_data_stage(procedures, keys, source, cache), len(keys))
+        files, kept = {}, lambda: open_data() | statistics.kept
     search_files = in_background(lambda: search.index_files(index), len(keys))
     try:
         files |= statistics.files

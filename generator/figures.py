@@ -26,8 +26,18 @@ _COLUMNS = ["period", "period_kind", "period_start", "period_end", "period_label
             "procedure_code", "synthetic", "file", "row", "source", "on_time_rate_calc", "online_share", *_COUNTS]
 
 
+class _Fields:
+    """Pickled as a call with its fields' values: the build cache reads every procedure's figures back on every
+    build, and a dataclass with slots is otherwise unpickled field by field in Python, three times slower."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
+
+
 @dataclass(frozen=True, slots=True)
-class Rate:
+class Rate(_Fields):
     """A Biểu 06 on-time rate with its terms: (early + on time) / resolved × 100; None where not published."""
 
     in_time: int | None
@@ -36,7 +46,7 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class Period(_Fields):
     """One period of a scope's trend."""
 
     label: str  # short: 12/2025, Q4/2025, 2025
@@ -45,7 +55,7 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class Context(_Fields):
     """The same rate, for the same period, of the field or agency the procedure's rows name."""
 
     kind: str  # "field" or "agency"
@@ -55,7 +65,7 @@ class Context:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(_Fields):
     anchor: str  # its row's id on the findings page (audit.row_anchor)
     period: str
     check: str  # its Vietnamese name (audit.CHECK_NAMES)
@@ -63,7 +73,7 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(_Fields):
     """A procedure's, agency's or field's figures at one level (the rows published for it with the same scope)."""
 
     level: str
@@ -112,41 +122,92 @@ def _share(value) -> float | None:
     return None if _missing(value) else float(value)
 
 
-def _rate(row: dict) -> Rate:
-    return Rate(_count(row["in_time_calc"]), _count(row["resolved_calc"]), _share(row["on_time_rate_calc"]))
+def _rate(in_time, resolved, rate) -> Rate:
+    return Rate(_count(in_time), _count(resolved), _share(rate))
 
 
 def procedure_figures(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, tuple[Scope, ...]]:
     """Each procedure code named by some row → its scopes, in the order of their rows. A scope's periods are those
-    of its most common kind (months and quarters are never mixed), the latest TREND of them by end date."""
-    named = stats["procedure_code"] != ""
+    of its most common kind (months and quarters are never mixed; a tie goes to the kind met first), the latest
+    TREND of them by end date (a tie keeps the rows' order).
+
+    A catalogue may have a scope for each of tens of thousands of procedures: the scopes, their kinds and their
+    latest periods are found on whole columns at once, and Python visits only the rows a page shows."""
+    import numpy as np
+    import pandas as pd
+
+    from .audit import CHECK_NAMES, row_anchor
+    from .charts import short_period
+
+    named = (stats["procedure_code"] != "").to_numpy(dtype=bool)
     if not named.any():
         return {}
-    rows = stats.loc[named, _COLUMNS]
+    keys = ["procedure_code", "level", "agency", "field"]
+    rows = stats.loc[named].reset_index(drop=True)
+    scope = rows.groupby(keys, sort=False).ngroup().to_numpy()  # numbered in the order of their first rows
+    kinds = pd.factorize(rows["period_kind"])[0]
+    # Each scope's most common kind, the first met among equals: by scope, then count (down), then first row.
+    table = pd.DataFrame({"scope": scope, "kind": kinds, "position": np.arange(len(rows))})
+    table = table[table["scope"] >= 0]
+    counts = table.groupby(["scope", "kind"], sort=False)["position"].agg(["size", "min"]).reset_index()
+    counts = counts.sort_values(["scope", "size", "min"], ascending=[True, False, True], kind="stable")
+    chosen = np.full(scope.max() + 1, -1)
+    best = counts.drop_duplicates("scope")
+    chosen[best["scope"].to_numpy()] = best["kind"].to_numpy()
+    kept = np.flatnonzero((scope >= 0) & (kinds == chosen[scope]))
+    # Within a scope by end date, the rows' order among equal dates (lexsort is stable); the latest TREND of each.
+    ends = np.array([d.toordinal() for d in rows["period_end"].to_numpy()[kept].tolist()], dtype=np.int64)
+    kept = kept[np.lexsort((ends, scope[kept]))]
+    from_end = pd.Series(scope[kept]).groupby(scope[kept], sort=False).cumcount(ascending=False).to_numpy()
+    kept = kept[from_end < TREND]
+    columns = ["period", "period_kind", "period_start", "period_label", "level", "agency", "field",
+               "procedure_code", "synthetic", "file", "row", "on_time_rate_calc", "online_share", *_COUNTS]
+    shown = rows.iloc[kept]
+    values = {c: shown[c].tolist() for c in columns}
+    rates = list(map(_rate, values["in_time_calc"], values["resolved_calc"], values["on_time_rate_calc"]))
+    labels = {key: short_period(*key) for key in set(zip(values["period_kind"], values["period_start"],
+                                                         values["period"]))}
+    periods = [Period(labels[key], rate, bool(synthetic)) for key, rate, synthetic in zip(
+        zip(values["period_kind"], values["period_start"], values["period"]), rates, values["synthetic"])]
+
     # Field and agency rows of each period, for context: the field's at the procedure's level, else of all levels.
-    plain = stats.loc[~named, _COLUMNS]
-    context: dict[tuple, dict] = {}
-    for row in plain.to_dict("records"):
-        context.setdefault((row["level"], row["agency"], row["field"], row["period"]), row)
+    plain = stats.loc[~named, ["level", "agency", "field", "period", "in_time_calc", "resolved_calc",
+                               "on_time_rate_calc", "synthetic"]]
+    context: dict[tuple, tuple] = {}
+    for row in zip(*(plain[c].tolist() for c in plain.columns)):
+        context.setdefault(row[:4], row[4:])
     problems = _problems(found, found["procedure_code"] != "")
 
     figures: dict[str, list[Scope]] = {}
-    for (code, level, agency, field), group in rows.groupby(["procedure_code", "level", "agency", "field"],
-                                                            sort=False):
-        records = _trend(group)
-        last = records[-1]
+    group = scope[kept]
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    for first, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(kept)]):
+        last = end - 1
+        code, level, agency, field = (values[c][last] for c in keys)
+        period = values["period"][last]
         around = []
         if field:
-            row = (context.get((level, "", field, last["period"]))
-                   or context.get(("tong", "", field, last["period"])))
+            row = context.get((level, "", field, period)) or context.get(("tong", "", field, period))
             if row is not None:
-                around.append(Context("field", field, _rate(row), bool(row["synthetic"])))
+                around.append(Context("field", field, _rate(*row[:3]), bool(row[3])))
         if agency:
-            row = context.get((level, agency, "", last["period"]))
+            row = context.get((level, agency, "", period))
             if row is not None:
-                around.append(Context("agency", agency, _rate(row), bool(row["synthetic"])))
-        figures.setdefault(code, []).append(_scope(records, tuple(around), problems))
+                around.append(Context("agency", agency, _rate(*row[:3]), bool(row[3])))
+        findings = tuple(Finding(row_anchor(file, number), f["period_label"], CHECK_NAMES[f["check"]], f["message"])
+                         for file, number in zip(values["file"][first:end], values["row"][first:end])
+                         for f in problems.get((file, number), []))
+        figures.setdefault(code, []).append(Scope(
+            level=level, agency=agency, field=field, period=values["period_label"][last], rate=rates[last],
+            received=_count(values["received_calc"][last]), online=_count(values["received_online"][last]),
+            online_share=_share(values["online_share"][last]), late=_count(values["resolved_late"][last]),
+            overdue=_count(values["pending_overdue"][last]), synthetic=bool(values["synthetic"][last]),
+            trend=tuple(periods[first:end]), context=tuple(around), findings=findings))
     return {code: tuple(scopes) for code, scopes in figures.items()}
+
+
+def _row_rate(row: dict) -> Rate:
+    return _rate(row["in_time_calc"], row["resolved_calc"], row["on_time_rate_calc"])
 
 
 def _problems(found: pd.DataFrame, rows: pd.Series) -> dict[tuple[str, int], list[dict]]:
@@ -175,10 +236,10 @@ def _scope(records: list[dict], context: tuple[Context, ...], problems: dict) ->
                      for r in records for f in problems.get((r["file"], r["row"]), []))
     return Scope(
         level=last["level"], agency=last["agency"], field=last["field"], period=last["period_label"],
-        rate=_rate(last), received=_count(last["received_calc"]), online=_count(last["received_online"]),
+        rate=_row_rate(last), received=_count(last["received_calc"]), online=_count(last["received_online"]),
         online_share=_share(last["online_share"]), late=_count(last["resolved_late"]),
         overdue=_count(last["pending_overdue"]), synthetic=bool(last["synthetic"]),
-        trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _rate(r),
+        trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _row_rate(r),
                            bool(r["synthetic"])) for r in records),
         context=context, findings=findings,
         sources=tuple(dict.fromkeys(r["source"] for r in records if not _missing(r["source"]) and r["source"])))

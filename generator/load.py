@@ -25,15 +25,12 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .cache import digest, forked
 from .problems import Report, os_reason
 from .schema import Column, Table
 from .vietnamese import fold, format_number, words
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # A legitimate cell stays far below this (the real catalogue's longest is about 45,000 characters); a longer one
 # is nearly always the rest of the file swallowed by a quote that was never closed.
@@ -102,16 +99,6 @@ class RawTable:
             return self.file, self.rows[index], column
         key = dict(origin.keys).get(column, "")
         return origin.file, origin.line, key if key.startswith("$") else origin.path + key
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The cells as a DataFrame of str (object dtype), plus an int "_row" column: for the statistics.
-        pandas is imported here, not at module level, so that the catalogue never pays for it."""
-        import pandas as pd
-
-        frame = pd.DataFrame(self.columns, dtype=object)
-        frame["_row"] = pd.Series(self.rows, dtype="int64")
-        return frame
 
 
 # --- text encodings ----------------------------------------------------------------------------------------------
@@ -288,7 +275,8 @@ def _clean(columns: dict[str, list[str]], rows: list[int], file: str, report: Re
         return cells[column][i] if cells and column in cells else ""
 
     for column, values in columns.items():
-        if _CONTROL.search("\n".join(values)) is None and max(map(len, values), default=0) <= MAX_CELL:
+        distinct = set(values)  # a column repeats its values (periods, levels, sources) on many rows
+        if _CONTROL.search("\n".join(distinct)) is None and max(map(len, distinct), default=0) <= MAX_CELL:
             continue  # one scan of the whole column: nearly every column is clean
         for i, value in enumerate(values):
             if _CONTROL.search(value):
@@ -349,9 +337,11 @@ def table_from_rows(table: Table, file: str, rows: list[list[str]], report: Repo
     else:
         body = [[r[i] if i < len(r) else "" for i in keep] for r in body_rows]
     # Rows with nothing in them are layout, not data.
-    kept = [(number, cells) for number, cells in zip(numbers, body) if any(cells)]
-    numbers = [number for number, _ in kept]
-    columns = {header[i]: [cells[j] for _, cells in kept] for j, i in enumerate(keep)}
+    if not all(map(any, body)):
+        kept = [(number, cells) for number, cells in zip(numbers, body) if any(cells)]
+        numbers, body = [number for number, _ in kept], [cells for _, cells in kept]
+    # Transposed at once (zip): a statistics file of every procedure has half a million rows.
+    columns = dict(zip((header[i] for i in keep), map(list, zip(*body)))) if body else {header[i]: [] for i in keep}
     _clean(columns, numbers, file, report)
     for first_row, first_col, ref in merged or []:
         name = header[first_col - 1] if first_col <= width and header[first_col - 1] else f"cột {first_col}"

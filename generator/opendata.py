@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from .model import Procedure
 from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS, PROCEDURES, STATISTICS, Table
@@ -16,6 +16,7 @@ from .schema import CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, FINDING_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
+CHUNK_ROWS = 20_000  # rows of a large open-data file made at a time
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FRICTIONLESS_TYPES = {"count": "integer", "number": "number", "flag": "integer", "rate": "number", "date": "date"}
 
@@ -89,10 +90,62 @@ def _text_columns(columns: list[str], numeric: frozenset[str]) -> list[int]:
     return [i for i, c in enumerate(columns) if c not in numeric]
 
 
+def _each_distinct(values: tuple, function) -> list[bytes]:
+    """FUNCTION's text of each value in UTF-8, worked out once per distinct value (a column repeats its values on
+    many rows; equal values of a column are of one type, as in plain_columns); once per cell where the values are not
+    hashable."""
+    try:
+        distinct = list(set(values))
+    except TypeError:
+        return [text.encode("utf-8") for text in function(values)]
+    texts = dict(zip(distinct, (text.encode("utf-8") for text in function(distinct))))
+    return list(map(texts.__getitem__, values))
+
+
+def _csv_cells(values: list, text: bool) -> list[str]:
+    """Cells as csv.writer writes them in a row of two or more cells, text cells neutralised."""
+    lines = _csv_lines([[value, None] for value in values], [0] if text else [])
+    return [line[:-2] for line in lines]  # without the empty second cell's comma and the line's end
+
+
 def csv_bytes(columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> bytes:
     """UTF-8 CSV with BOM (Excel shows Vietnamese); text cells neutralised, the numeric columns left as they are.
     None is an empty cell."""
-    return ("\ufeff" + _csv_text([columns], []) + _csv_text(rows, _text_columns(columns, numeric))).encode("utf-8")
+    return b"".join(csv_columns(columns, list(zip(*rows)), numeric))
+
+
+def _chunks(records: Iterator[bytes], head: bytes, separator: bytes, tail: bytes) -> Iterator[bytes]:
+    """HEAD, the RECORDS joined by SEPARATOR, TAIL, in chunks of CHUNK_ROWS records: a file of hundreds of
+    megabytes is written chunk after chunk, never held whole (build.statistics_stage)."""
+    yield head
+    for first, chunk in enumerate(iter(lambda: list(itertools.islice(records, CHUNK_ROWS)), [])):
+        yield (separator if first else b"") + separator.join(chunk)
+    yield tail
+
+
+def csv_columns(columns: list[str], values: list, numeric: frozenset[str] = frozenset()) -> Iterator[bytes]:
+    """The chunks of csv_bytes of the table whose column i holds VALUES[i]. Written column by column, each distinct
+    cell of a column once: the statistics of every procedure are half a million rows, which csv.writer took a call
+    per row and per cell to write."""
+    text = set(_text_columns(columns, numeric))
+    cells = [_each_distinct(column, lambda distinct, i=i: _csv_cells(distinct, i in text))
+             for i, column in enumerate(values)]
+    if len(columns) == 1 and cells:  # csv.writer quotes the cell of a row of one empty cell, so the row is seen
+        cells = [[cell or b'""' for cell in cells[0]]]
+    head = ("\ufeff" + _csv_text([columns], [])).encode("utf-8")
+    return _chunks(map(b",".join, zip(*cells)), head, b"\n", b"\n" if cells and cells[0] else b"")
+
+
+def json_records(columns: list[str], values: list) -> Iterator[bytes]:
+    """The table whose column i holds VALUES[i] as a JSON array of objects keyed by COLUMNS, as json.dumps writes
+    it (ensure_ascii=False, compact separators), in chunks: each distinct value of a column encoded once, with its
+    key."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    cells = [_each_distinct(column, lambda distinct, key=encode(name): [f"{key}:{encode(v)}" for v in distinct])
+             for name, column in zip(columns, values)]
+    if not cells or not cells[0]:
+        return iter([b"[]"])
+    return _chunks(map(b",".join, zip(*cells)), b"[{", b"},{", b"}]")
 
 
 def _numeric(table: Table) -> frozenset[str]:
@@ -186,38 +239,38 @@ def plain(value: object) -> object:
     return value
 
 
-def plain_rows(frame: pd.DataFrame) -> list[tuple]:
-    """FRAME's rows of plain values. Built column by column, with plain() once for each distinct value of a column
-    (a column holds values of one type, so equal values have the same plain value): on a large table a row-wise
-    DataFrame.to_dict and a call per cell took longer than writing the files."""
+def plain_columns(frame: pd.DataFrame) -> list[list]:
+    """FRAME's columns of plain values, with plain() once for each distinct value of a column (a column holds values
+    of one type, so equal values have the same plain value): on a large table a row-wise DataFrame.to_dict and a
+    call per cell took longer than writing the files."""
     columns = []
     for name in frame.columns:
         values = frame[name].to_numpy(dtype=object).tolist()  # Python values (int, float, str), NA where missing
         plains = {value: plain(value) for value in set(values)}
-        columns.append([plains[value] for value in values])
-    return list(zip(*columns))
+        columns.append(list(map(plains.__getitem__, values)))
+    return columns
 
 
-def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, bytes]:
-    """thong-ke.csv/json (every input column, canonical, plus computed ones) and kiem-tra.csv/json."""
+def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, Iterator[bytes]]:
+    """thong-ke.csv/json (every input column, canonical, plus computed ones) and kiem-tra.csv/json, each as the
+    chunks it is made of, made as they are read."""
     columns = [c.name for c in STATISTICS.columns]
-    rows = plain_rows(stats.assign(synthetic=stats["synthetic"].astype(int))[columns])
+    values = plain_columns(stats.assign(synthetic=stats["synthetic"].astype(int))[columns])
     finding_columns = [*FINDING_COLUMNS, "message", "arithmetic", "terms", "source", "note", "file", "row",
                        "synthetic"]
-    finding_records = [dict(zip(finding_columns, row)) for row in
-                       plain_rows(found.assign(synthetic=found["synthetic"].astype(int))[finding_columns])]
-    for record in finding_records:
-        record["terms"] = [list(term) for term in record["terms"]]  # each number of the arithmetic, named
-    # In the CSV, the terms are one cell: «name: value; name: value».
-    finding_rows = [["; ".join(f"{name}: {value}" for name, value in v) if k == "terms" else v for k, v in r.items()]
-                    for r in finding_records]
+    finding_values = plain_columns(found.assign(synthetic=found["synthetic"].astype(int))[finding_columns])
+    terms = finding_values[finding_columns.index("terms")]
+    # Each number of the arithmetic, named: in the JSON a list of pairs, in the CSV one cell «name: value; …».
+    as_lists = [[list(term) for term in cell] for cell in terms]
+    as_text = ["; ".join(f"{name}: {value}" for name, value in cell) for cell in terms]
+    finding_json = [as_lists if name == "terms" else column for name, column in zip(finding_columns, finding_values)]
+    finding_csv = [as_text if name == "terms" else column for name, column in zip(finding_columns, finding_values)]
     return {
-        "du-lieu/thong-ke.csv": csv_bytes(columns, rows, _numeric(STATISTICS)),
-        "du-lieu/thong-ke.json": json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False,
-                                            separators=(",", ":")).encode("utf-8"),
-        "du-lieu/kiem-tra.csv": csv_bytes(finding_columns, finding_rows,
-                                          frozenset({"published", "expected", "difference", "row", "synthetic"})),
-        "du-lieu/kiem-tra.json": json.dumps(finding_records, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        "du-lieu/thong-ke.csv": csv_columns(columns, values, _numeric(STATISTICS)),
+        "du-lieu/thong-ke.json": json_records(columns, values),
+        "du-lieu/kiem-tra.csv": csv_columns(finding_columns, finding_csv,
+                                            frozenset({"published", "expected", "difference", "row", "synthetic"})),
+        "du-lieu/kiem-tra.json": json_records(finding_columns, finding_json),
     }
 
 

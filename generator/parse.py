@@ -570,13 +570,15 @@ def statistics_frame(tables: list[RawTable], parsed: StatisticsCells) -> pd.Data
     frames = []
     counts: dict[str, list] = {column: [] for column in COUNT_COLUMNS}
     for raw in tables:
-        frame = raw.frame  # a new DataFrame on each use
-        for column in STATISTICS.input_columns():
-            if column.name not in frame.columns:
-                frame[column.name] = ""
         for column in COUNT_COLUMNS:
-            counts[column] += frame[column].tolist()
-        frame = frame[text + ["_row"]]
+            counts[column] += raw.columns.get(column, [""] * len(raw.rows))
+        frame = pd.DataFrame({name: raw.columns[name] for name in text if name in raw.columns},
+                             index=pd.RangeIndex(len(raw.rows)), dtype=object)
+        for name in text:
+            if name not in frame.columns:
+                frame[name] = ""
+        frame = frame[text]  # in the contract's order
+        frame["_row"] = pd.Series(raw.rows, dtype="int64")
         cells = {value: stat_text(value) for value in set(frame.to_numpy().ravel().tolist())}
         frame = frame.map(cells.__getitem__)
         frame["file"] = raw.file
@@ -691,7 +693,7 @@ def _distinct(values: list, function) -> list:
     """FUNCTION of each value, computed once per distinct value: a report repeats its periods, levels, agencies
     and many of its counts on every row."""
     results = {value: function(value) for value in set(values)}
-    return [results[value] for value in values]
+    return list(map(results.__getitem__, values))
 
 
 class StatisticsCells(dict):
@@ -716,8 +718,11 @@ def parse_statistics(tables: list[RawTable], report: Report) -> StatisticsCells:
         values = {column.name: _distinct(raw.columns[column.name], stat_text) for column in present}
         for column in present:
             parsed = cells.setdefault(column.name, {})
-            for value in set(values[column.name]) - parsed.keys():
+            distinct = set(values[column.name])
+            for value in distinct - parsed.keys():
                 parsed[value] = parse_cell(column, value)
+            if not any(parsed[value][1] for value in distinct):
+                continue  # a column's cells are visited one by one only to report its problems
             for index, (row, value) in enumerate(zip(rows, values[column.name])):
                 problem = parsed[value][1]
                 if problem:
@@ -732,11 +737,20 @@ def parse_statistics(tables: list[RawTable], report: Report) -> StatisticsCells:
         for index, (row, key) in enumerate(zip(rows, keys)):
             if None in key or not key[0]:
                 continue  # an invalid period or level is reported already
-            where = raw.cell(index, "agency") or raw.cell(index, "field")  # a printed form's row: its name cell
             if key in first:
+                other = _first_place(*first[key])
                 report.error("duplicate_row", raw.file, row, "period",
-                             f"trùng phạm vi và kỳ báo cáo với {first[key]}", "mỗi phạm vi, mỗi kỳ một hàng",
-                             " / ".join(k for k in key if k), where)
+                             f"trùng phạm vi và kỳ báo cáo với {other}", "mỗi phạm vi, mỗi kỳ một hàng",
+                             " / ".join(k for k in key if k), _name_cell(raw, index))
             else:
-                first[key] = where or f"{raw.file}:{row}"
+                first[key] = raw, index, row  # where it is, worked out only for a duplicate's message
     return cells
+
+
+def _name_cell(raw: RawTable, index: int) -> str:
+    """Where a printed form's row has its name (RawTable.cell), "" for a row of a plain table."""
+    return raw.cell(index, "agency") or raw.cell(index, "field")
+
+
+def _first_place(raw: RawTable, index: int, row: int) -> str:
+    return _name_cell(raw, index) or f"{raw.file}:{row}"

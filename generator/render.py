@@ -217,6 +217,7 @@ class Renderer:
         self.index = Index([], {}, {})
         self.procedures: dict[str, Procedure] = {}
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
+        self.figure_keys: dict[str, str] = {}  # figures_key of each
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
         self.catalogue_scores: list = []  # indicators.catalogue_scores
         self._unit_scores: dict[tuple[str, str], list] = {}  # those by (agency, field)
@@ -283,11 +284,13 @@ class Renderer:
         )
 
     def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None,
-            units: dict[tuple[str, str], tuple] | None = None) -> None:
+            figure_keys: dict[str, str] | None = None, units: dict[tuple[str, str], tuple] | None = None) -> None:
         """The catalogue to render: its listings, and the procedures whose own pages may be rendered; the
-        statistics' figures of each procedure they name, and the scorecards of the agencies and fields they name
-        (figures.unit_figures); the QĐ 766 indicators of the catalogue's agencies and fields."""
-        self.index, self.procedures, self.figures, self.units = index, procedures, figures or {}, units or {}
+        statistics' figures of each procedure they name, with their keys (figures_key), and the scorecards of the
+        agencies and fields they name (figures.unit_figures); the QĐ 766 indicators of the catalogue's agencies and
+        fields."""
+        self.index, self.procedures, self.figures = index, procedures, figures or {}
+        self.figure_keys, self.units = figure_keys or {}, units or {}
         self.catalogue_scores = catalogue_scores(index)
         self._unit_scores = {}
         for score in self.catalogue_scores:
@@ -323,9 +326,9 @@ class Renderer:
         index = self.index
         self.embeds = []
         # A procedure page receives the procedure and its figures: its key is the procedure's, with the figures'
-        # repr when the statistics name it.
+        # key when the statistics name it.
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
-                           _key(p.key, self.figures[p.code]) if p.code in self.figures else p.key,
+                           _key(p.key, self.figure_keys[p.code]) if p.code in self.figure_keys else p.key,
                            partial(self.procedure_body, p.code))
                  for p in index.listings]
         pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
@@ -485,6 +488,12 @@ def cut_fills(pages: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str
             parts.append(f"\n\n{SLOT.format(index)}\n\n{rest}")
         sources[src_uri] = "".join(parts)
     return sources, fills
+
+
+def figures_key(figures: tuple) -> str:
+    """What a procedure's figures add to its page's key: their repr's digest, worked out in the statistics stage
+    and kept with them (a repr of every procedure's figures took seconds of every build)."""
+    return _key(figures)
 
 
 def _key(*parts) -> str:
