@@ -5,6 +5,7 @@ data (the 766 CSV), never read back from what the code wrote."""
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import json
 import math
@@ -203,3 +204,23 @@ def test_the_766_page_has_every_unit_its_chart_and_embed(sample_site):
     embed = html(sample_site / "nhung/chi-so-766/index.html")
     assert not embed.select("header, nav, footer, script") and embed.select_one(".ck-chart svg rect")
     assert embed.select_one(".ck-badge--synthetic")  # its statistics are the sample's simulated rows
+
+
+def test_indicator_1_2_counts_working_days_from_the_decision_to_publication(data_dir):
+    """Where a catalogue publishes both dates, 1.2 counts the procedures published within 5 working days of their
+    decision (10 for a ministry's): 24/01/2025 → 05/02/2025 is 3 working days across Tết, 03/03 → 14/03 is 9."""
+    path = data_dir / "catalogue" / "procedures.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    dates = {"1.001193": ("2025-01-24", "2025-02-05"), "1.000894": ("2025-03-03", "2025-03-14")}
+    rows[0] += ["decision_date", "published_date"]
+    for row in rows[1:]:
+        row += list(dates.get(row[0], ("", "")))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    publication = prepare(data_dir, TEMPLATES)
+    published = list(csv.DictReader(io.StringIO(publication.files["du-lieu/chi-so-766.csv"].decode("utf-8-sig"))))
+    whole = next(r for r in published if r["indicator"] == "1.2" and not r["agency"] and not r["field"])
+    assert (whole["numerator"], whole["denominator"], whole["rate"], whole["points"]) == ("1", "2", "50.0", "4.5")
+    # An agency none of whose procedures has both dates has no 1.2.
+    assert not [r for r in published if r["indicator"] == "1.2" and r["agency"] == "Sở Xây dựng"]
