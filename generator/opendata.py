@@ -274,7 +274,6 @@ def statistics_files(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, Iter
     }
 
 
-
 def indicator_parts(scores: list) -> tuple[bytes, bytes]:
     """SCORES (indicators.Score) as rows of chi-so-766.csv and objects of chi-so-766.json, without the files'
     header or brackets: the statistics' part is made once with them, the catalogue's at each build."""
