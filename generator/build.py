@@ -28,7 +28,7 @@ from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
-from .render import Publication, Renderer, cut_fills, figures_key
+from .render import Publication, Renderer, cut_fills, excerpt, figures_key
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
@@ -367,6 +367,47 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
     return cache.remember("indicators", digest(source, repr(table), *statistics.score_parts), make)
 
 
+def _data_day(data_dir: Path) -> str:
+    """The current catalogue's date, as a version of the history: the data's own date (write.build_epoch)."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(build_epoch(data_dir)), dt.timezone.utc).date().isoformat()
+
+
+def history_outputs(renderer: Renderer) -> tuple[dict[str, str], dict[str, bytes]]:
+    """What the catalogue's history (renderer.history) adds to the site: /thay-doi/, its Atom feeds (all changes,
+    and each field's and agency's with changes), /du-lieu/thay-doi.csv/json. Nothing without an earlier version."""
+    from .feeds import Entry, atom
+    from .history import CHANGE_KINDS
+
+    history = renderer.history
+    pages, feeds = renderer.history_outputs()
+    if len(history.versions) < 2:
+        return pages, {}
+    by_version: dict[tuple[str, str], list] = {}
+    for c in history.changes:
+        by_version.setdefault((c.procedure_code, c.date), []).append(c)
+
+    def summary(changes: list) -> str:
+        return "; ".join(f"{CHANGE_KINDS.get(c.change, c.change)}{f' ({c.item})' if c.item else ''}"
+                         + (f": {excerpt(c.old, 120) or '(trống)'} → {excerpt(c.new, 120) or '(trống)'}"
+                            if c.change not in ("added", "removed") else "") for c in changes)
+
+    index = renderer.index
+    files = opendata.history_files(history.changes)
+    for path, items in feeds.items():
+        root = "../" * path.count("/")
+        kind, _, rest = path.partition("/")
+        slug = rest.removesuffix("/feed.xml")
+        unit = (f", lĩnh vực {index.fields.get(slug, slug)}" if kind == "linh-vuc"
+                else f", cơ quan {index.agencies.get(slug, slug)}" if kind == "co-quan" else "")
+        entries = [Entry(code, name, date, summary(by_version[(code, date)]), f"{root}thu-tuc/{code}/#lich-su")
+                   for code, name, date in items]
+        files[path] = atom(path, f"Thay đổi của danh mục thủ tục{unit}", "./", "feed.xml", entries,
+                           entries[0].date if entries else history.versions[-1])
+    return pages, files
+
+
 def statistics_key(data_dir: Path, source: str) -> tuple[str, int]:
     """The statistics files' names and bytes (symbolic links followed, as the stage follows them), and how many
     bytes they hold. What is not a regular file, or cannot be read, counts by its status or its error, as the stage
@@ -436,7 +477,12 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units)
+    from .history import catalogue_history
+
+    history = catalogue_history(data_dir, procedures, _data_day(data_dir), report)
+    if report.errors:
+        raise DataError(report)
+    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}
@@ -448,12 +494,15 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     try:
         files |= statistics.files
         indicator_pages, indicator_files = indicators_stage(renderer, statistics, source, cache)
+        history_pages, changes_files = history_outputs(renderer)
+        files |= changes_files
         files |= indicator_files
         if statistics.charted:
             files[PLOTLY_JS] = plotly_source().read_bytes()
             files[PLOTLY_JS + ".map"] = plotly_source().with_suffix(".js.map").read_bytes()  # for developer tools
         summary = catalogue_summary(index, report)
-        pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages | indicator_pages)
+        pages, fills = cut_fills(renderer.markdown_pages(summary, provenance) | statistics.pages | indicator_pages
+                                 | history_pages)
         shell_pages = renderer.shell_pages()
         # The scorecards' embed pages, made with the group pages; kept in the build cache by what they show.
         files |= (cache.remember("scorecard-embeds", digest(source, repr(renderer.embeds)),

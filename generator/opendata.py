@@ -296,3 +296,16 @@ def indicator_files(*parts: tuple[bytes, bytes]) -> dict[str, bytes]:
 
 
 INDICATOR_NUMBERS = frozenset({"numerator", "denominator", "rate", "threshold", "points", "max_points", "synthetic"})
+
+
+CHANGE_COLUMNS = ["date", "procedure_code", "change", "item", "old", "new", "decision"]
+
+
+def history_files(changes: list) -> dict[str, bytes]:
+    """thay-doi.csv/json: every change of the catalogue (history.Change), oldest first; texts verbatim."""
+    rows = [[getattr(c, name) for name in CHANGE_COLUMNS] for c in changes]
+    return {
+        "du-lieu/thay-doi.csv": csv_bytes(CHANGE_COLUMNS, rows),
+        "du-lieu/thay-doi.json": json.dumps([dict(zip(CHANGE_COLUMNS, row)) for row in rows], ensure_ascii=False,
+                                            separators=(",", ":")).encode("utf-8"),
+    }

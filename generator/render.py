@@ -22,8 +22,10 @@ import jinja2
 from markupsafe import Markup
 
 from .cache import BuildCache
+from .changelog import by_procedure, is_long, word_diff
 from .embeds import EMBED_DIR, Embed, chart_embed
 from .figures import sparkline
+from .history import CHANGE_KINDS, History
 from .indicators import BY_ID as INDICATORS, INDICATORS as INDICATOR_LIST, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
 from .model import Channel, Index, Listing, Procedure, sort_key
@@ -47,6 +49,7 @@ PROCEDURE_SECTIONS = (
     ("ket-qua", "Kết quả thực hiện"),
     ("can-cu", "Căn cứ pháp lý"),
     ("nguon", "Nguồn công bố"),
+    ("lich-su", "Lịch sử thay đổi"),
 )
 SHELL_SLUG = "_shell"
 PROCEDURE_SHELL = f"thu-tuc/{SHELL_SLUG}"
@@ -218,6 +221,8 @@ class Renderer:
         self.procedures: dict[str, Procedure] = {}
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
         self.figure_keys: dict[str, str] = {}  # figures_key of each
+        self.history = History()  # history.History: the catalogue's changes and removed procedures
+        self.versions: dict[str, tuple] = {}  # changelog.by_procedure: each procedure's versions that changed it
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
         self.catalogue_scores: list = []  # indicators.catalogue_scores
         self._unit_scores: dict[tuple[str, str], list] = {}  # those by (agency, field)
@@ -249,6 +254,8 @@ class Renderer:
             sparkline=sparkline,
             stat_level=lambda code: STAT_LEVELS.get(code, code),
             max_points=lambda indicator: INDICATORS[indicator].max_points,
+            long_change=is_long,
+            word_diff=word_diff,
         )
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,
@@ -260,6 +267,7 @@ class Renderer:
             LONG_TEXT=LONG_TEXT,
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
             INDICATORS=INDICATORS,
+            CHANGE_KINDS=CHANGE_KINDS,
         )
         self._procedure = self.env.get_template("procedure.html")
         self._figures = self.env.get_template("_figures.html")
@@ -284,13 +292,16 @@ class Renderer:
         )
 
     def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None,
-            figure_keys: dict[str, str] | None = None, units: dict[tuple[str, str], tuple] | None = None) -> None:
+            figure_keys: dict[str, str] | None = None, units: dict[tuple[str, str], tuple] | None = None,
+            history: History | None = None) -> None:
         """The catalogue to render: its listings, and the procedures whose own pages may be rendered; the
         statistics' figures of each procedure they name, with their keys (figures_key), and the scorecards of the
         agencies and fields they name (figures.unit_figures); the QĐ 766 indicators of the catalogue's agencies and
-        fields."""
+        fields; and the catalogue's history (history.History: its changes, its removed procedures)."""
         self.index, self.procedures, self.figures = index, procedures, figures or {}
         self.figure_keys, self.units = figure_keys or {}, units or {}
+        self.history = history or History()
+        self.versions = by_procedure(self.history.changes)
         self.catalogue_scores = catalogue_scores(index)
         self._unit_scores = {}
         for score in self.catalogue_scores:
@@ -300,8 +311,14 @@ class Renderer:
         return self.env.get_template(template).render(**context)
 
     def procedure_body(self, code: str) -> str:
-        return self._procedure.render(p=self.procedures[code], figures=self.figures.get(code, ()), root="../../",
-                                      rate_definition=RATE_DEFINITION)
+        """A procedure's page; a procedure the catalogue no longer has keeps its page, with its last content and
+        the date it left."""
+        removed = self.history.removed.get(code)  # only a code the current catalogue does not have
+        versions = self.history.versions
+        return self._procedure.render(
+            p=removed[1] if removed else self.procedures[code], figures=self.figures.get(code, ()), root="../../",
+            rate_definition=RATE_DEFINITION, versions=self.versions.get(code, ()), removed=removed and removed[0],
+            oldest=versions[0] if len(versions) > 1 else "")
 
     def full_text_body(self, code: str) -> str:
         procedure = self.procedures[code]
@@ -327,10 +344,18 @@ class Renderer:
         self.embeds = []
         # A procedure page receives the procedure and its figures: its key is the procedure's, with the figures'
         # key when the statistics name it.
+        # Its history's versions, frozen data, are in the key by their repr, and the oldest version's date.
+        oldest = self.history.versions[0] if len(self.history.versions) > 1 else ""
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
-                           _key(p.key, self.figure_keys[p.code]) if p.code in self.figure_keys else p.key,
+                           _key(p.key, self.figure_keys.get(p.code), self.versions.get(p.code), oldest)
+                           if p.code in self.figure_keys or p.code in self.versions or oldest else p.key,
                            partial(self.procedure_body, p.code))
                  for p in index.listings]
+        current = {p.code for p in index.listings}
+        pages += [ShellPage(f"thu-tuc/{code}", PROCEDURE_SHELL, f"{last.name} (không còn hiệu lực)",
+                            self.procedure_description(last), _key("removed", date, last, self.versions.get(code)),
+                            partial(self.procedure_body, code))
+                  for code, (date, last) in self.history.removed.items() if code not in current]
         pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
                             f"Toàn văn các mục dài của thủ tục {p.code}", p.full_text_key,
                             partial(self.full_text_body, p.code))
@@ -387,6 +412,27 @@ class Renderer:
     def drawn(self, macro: str, value) -> Markup:
         """A chart the build draws as SVG (templates/_figures.html), for a page and its embed."""
         return getattr(self._figures.module, macro)(value)
+
+    def history_outputs(self) -> tuple[dict[str, str], dict[str, list]]:
+        """/thay-doi/ (every change, newest first, filterable by field, agency and kind) and the Atom feeds' entries:
+        of all changes, and of each field and agency with changes, by the feed's path."""
+        history = self.history
+        refs = {code: (last.name, last.field_slug, tuple(slug for _, slug in last.agencies))
+                for code, (_, last) in history.removed.items()}
+        refs |= {p.code: (p.name, p.field_slug, p.agency_slugs) for p in self.index.listings}
+        rows = [{"change": c, "name": refs.get(c.procedure_code, ("", "", ()))[0],
+                 "field": refs.get(c.procedure_code, ("", "", ()))[1],
+                 "agencies": refs.get(c.procedure_code, ("", "", ()))[2]} for c in reversed(history.changes)]
+        page = self.page("changes.md", rows=rows, versions=history.versions, fields=self.index.fields,
+                         agencies=self.index.agencies, kinds=CHANGE_KINDS)
+        feeds: dict[str, list] = {}
+        for version in sorted({(c.date, c.procedure_code) for c in history.changes}, reverse=True):
+            date, code = version
+            name, field, agencies = refs.get(code, ("", "", ()))
+            for path in ["thay-doi/feed.xml", *(f"linh-vuc/{field}/feed.xml" for _ in [field] if field),
+                         *(f"co-quan/{slug}/feed.xml" for slug in agencies)]:
+                feeds.setdefault(path, []).append((code, name, date))
+        return {"thay-doi/index.md": page}, feeds
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:
         """/thong-ke/, /thong-ke/kiem-tra/ and the methodology page; a site without statistics says so.

@@ -670,6 +670,31 @@
     });
   }
 
+  // The list of changes (/thay-doi/) narrows to a field, an agency and a kind of change; without script it shows
+  // every change.
+  function changeFilters() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-ck-change-filter][hidden]"), function (form) {
+      var rows = Array.prototype.slice.call(document.querySelectorAll("[data-ck-changes] tbody tr"));
+      var count = form.querySelector("[data-ck-change-count]");
+      function apply() {
+        var field = form.elements.field.value, agency = form.elements.agency.value, kind = form.elements.kind.value;
+        var shown = 0;
+        rows.forEach(function (row) {
+          var match = (!field || row.getAttribute("data-field") === field)
+            && (!agency || row.getAttribute("data-agency").split(" ").indexOf(agency) >= 0)
+            && (!kind || row.getAttribute("data-kind") === kind);
+          row.hidden = !match;
+          shown += match;
+        });
+        count.textContent = shown.toLocaleString("vi-VN") + " trên " + rows.length.toLocaleString("vi-VN") + " thay đổi.";
+      }
+      form.addEventListener("change", apply);
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
+      form.hidden = false;
+      apply();
+    });
+  }
+
   // A table wider than the screen scrolls sideways inside the box Material wraps it in; a keyboard must reach what is
   // off-screen (WCAG 2.1.1), so the box takes the focus (arrow keys then scroll it) while, and only while, it
   // overflows.
@@ -684,7 +709,7 @@
   // Each step marks what it has done, so running twice is harmless. Every page is a plain page load: the site leaves
   // Material's instant navigation off (README, design notes); the embed pages (/nhung/) load this script alone, for
   // their chart, without the theme.
-  function onPage() { searchSetup(); setup(); charts(); embedControls(); printing(); scrollables(); sortables(); }
+  function onPage() { searchSetup(); setup(); charts(); embedControls(); printing(); scrollables(); sortables(); changeFilters(); }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
   else onPage();
