@@ -1,0 +1,97 @@
+"""What the catalogue's history adds to the site (issue #16, points 3 and 4), from a given history.History of
+the small fixture catalogue: procedure pages' «Lịch sử thay đổi», a removed procedure's page, /thay-doi/, the Atom
+feeds and the open data."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from bs4 import BeautifulSoup
+
+import generator.history
+from generator.build import prepare
+from generator.changelog import word_diff
+from generator.feeds import ATOM, entry_id
+from generator.history import Change, History
+
+from conftest import TEMPLATES
+
+A = f"{{{ATOM}}}"
+HOSTILE = "<img src=x onerror=alert(1)>"
+LONG_OLD = "Bước 1: Nộp hồ sơ tại Bộ phận Một cửa của Ủy ban nhân dân cấp xã. " * 5
+LONG_NEW = LONG_OLD.replace("Bộ phận Một cửa", "Trung tâm Phục vụ hành chính công", 1)
+
+
+@pytest.fixture
+def published(data_dir, monkeypatch):
+    def history(data_dir, current, current_date, report, git=False):
+        removed = dataclasses.replace(current["1.000894"], code="9.000001", name=f"Thủ tục đã bỏ {HOSTILE}")
+        return History(["2025-06-30", "2025-12-31", current_date], [
+            Change("2025-06-30", "1.000894", "fee", "Trực tiếp", "50.000 đồng", "Miễn phí", "Quyết định 12/QĐ-UBND"),
+            Change("2025-06-30", "1.000894", "document_added", "", "", f"Tờ khai {HOSTILE}", "Quyết định 12/QĐ-UBND"),
+            Change("2025-12-31", "1.000894", "conditions", "", LONG_OLD, LONG_NEW, ""),
+            Change("2025-12-31", "9.000001", "removed", "", "", "", "Quyết định 99/QĐ-UBND"),
+        ], {"9.000001": ("2025-12-31", removed)})
+
+    monkeypatch.setattr(generator.history, "catalogue_history", history)
+    publication = prepare(data_dir, TEMPLATES)
+    pages = {p.path: p for p in publication.shell_pages}
+    return publication, pages
+
+
+def soup(text: str) -> BeautifulSoup:
+    return BeautifulSoup(text, "html.parser")
+
+
+def test_a_procedure_page_tells_its_history_newest_first(published):
+    _, pages = published
+    page = soup(pages["thu-tuc/1.000894"].body())
+    versions = page.select("[data-ck-history] [data-ck-version]")
+    assert [v["data-ck-version"] for v in versions] == ["2025-12-31", "2025-06-30"]
+    fee = versions[1].select_one("[data-ck-change=fee]")
+    assert fee.select_one("del").get_text() == "50.000 đồng" and fee.select_one("ins").get_text() == "Miễn phí"
+    assert "theo Quyết định 12/QĐ-UBND" in versions[1].p.get_text()
+    assert HOSTILE in versions[1].get_text() and not page.select("img")  # verbatim, escaped
+    # A long text: the words it changed, then both texts whole.
+    conditions = versions[0].select_one("[data-ck-change=conditions]")
+    assert [d.get_text() for d in conditions.select(".ck-diff del")] == ["Bộ phận Một cửa "]
+    assert [i.get_text() for i in conditions.select(".ck-diff ins")] == ["Trung tâm Phục vụ hành chính công "]
+    assert LONG_OLD in conditions.select_one("details").get_text()
+    # A procedure the history did not change says since when.
+    other = soup(pages["thu-tuc/1.001193"].body())
+    assert other.select_one("[data-ck-no-changes]").get_text(strip=True).endswith("30/06/2025.")
+
+
+def test_a_removed_procedure_keeps_its_page(published):
+    publication, pages = published
+    page = soup(pages["thu-tuc/9.000001"].body())
+    assert "không còn trong danh mục từ ngày 31/12/2025" in page.select_one("[data-ck-removed]").get_text()
+    assert not page.select("[data-ck-apply]")  # nothing to submit to any more
+    assert "9.000001" not in {p.code for p in publication.index.listings}  # not in lists or search
+
+
+def test_the_changes_page_feeds_and_open_data(published):
+    publication, _ = published
+    page = soup(publication.fills["thay-doi/index.html"][0])
+    rows = page.select("[data-ck-changes] tbody tr")
+    assert [r["data-kind"] for r in rows] == ["removed", "conditions", "document_added", "fee"]  # newest first
+    assert rows[-1]["data-field"] == "ho-tich" and not page.select("img")
+    feed = ET.fromstring(publication.files["thay-doi/feed.xml"])
+    entries = feed.findall(f"{A}entry")
+    assert [e.findtext(f"{A}id") for e in entries] == [
+        entry_id("9.000001", "2025-12-31"), entry_id("1.000894", "2025-12-31"), entry_id("1.000894", "2025-06-30")]
+    assert entries[2].find(f"{A}link").get("href") == "../thu-tuc/1.000894/#lich-su"
+    assert "Phí, lệ phí (Trực tiếp): 50.000 đồng → Miễn phí" in entries[2].findtext(f"{A}summary")
+    assert feed.findtext(f"{A}updated") == "2025-12-31T00:00:00Z"
+    assert "linh-vuc/ho-tich/feed.xml" in publication.files
+    table = list(csv.DictReader(io.StringIO(publication.files["du-lieu/thay-doi.csv"].decode("utf-8-sig"))))
+    assert list(table[0]) == ["date", "procedure_code", "change", "item", "old", "new", "decision"]
+    assert (table[0]["old"], table[0]["new"]) == ("50.000 đồng", "Miễn phí") and len(table) == 4
+
+
+def test_word_diff_marks_the_changed_words_and_escapes_them():
+    assert str(word_diff("a <b> c", "a <i> c")) == "a <del>&lt;b&gt; </del><ins>&lt;i&gt; </ins>c"
