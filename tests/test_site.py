@@ -54,7 +54,8 @@ def test_procedure_page_content(small_site):
     page = html(small_site / "thu-tuc/1.001193/index.html")
     assert page.title.get_text() == "Thủ tục đăng ký kết hôn - Công khai thủ tục hành chính"
     assert [h.get_text() for h in page.select("article h1")] == ["Thủ tục đăng ký kết hôn"]
-    sections = ["ho-so", "cach-thuc", "so-lieu", "thong-tin", "trinh-tu", "dieu-kien", "ket-qua", "can-cu", "nguon"]
+    sections = ["ho-so", "cach-thuc", "so-lieu", "thong-tin", "trinh-tu", "dieu-kien", "ket-qua", "can-cu", "nguon",
+                "lich-su"]
     assert [h["id"] for h in page.select("article h2")] == sections
     # The theme's table of contents (wide screens) and the page's jump list (phones) link to the same sections.
     toc = [a["href"] for a in page.select("nav.md-nav--secondary a.md-nav__link")]
