@@ -171,6 +171,25 @@ def _row_texts(raw: RawTable) -> list[str]:
     return list(map("\x1f".join, zip(map(str, raw.rows), *raw.columns.values(), *origins)))
 
 
+def typed_procedures(tables: dict[str, RawTable], first: dict[str, int], report: Report) -> Procedures | None:
+    """The procedures of a catalogue's checked tables (check_tables gave FIRST), each parsed on demand; the rows
+    that belong to no procedure are parsed here, their problems reported. None when a file or a required column
+    is missing: no procedure can be read. The current catalogue and each earlier version (history.py) are read
+    through here."""
+    if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
+           ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
+            (CHANNELS_TABLE, "procedure_code"), (CHANNELS_TABLE, "channel"))):
+        return None
+    rows, orphans = _rows_by_code(tables, first)
+    for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
+        parse_rows(tables[name], indices, report)
+    columns = tables[PROCEDURES.name].columns
+    fields, agencies = columns.get("field"), columns.get("agency")
+    field_pages = group_pages([fields[i] for i in first.values()] if fields else [])
+    agency_pages = group_pages([agencies[i] for i in first.values()] if agencies else [], split=True)
+    return Procedures(tables, rows, field_pages, agency_pages)
+
+
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
                     cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[str, str]]]:
     """Load and check the catalogue's tables, then each procedure's rows: checked, typed and listed, memoised by
@@ -192,22 +211,15 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo if cache else None,
                          meanwhile=read_ahead)
     first = check_tables(tables, report)
-    if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
-           ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
-            (CHANNELS_TABLE, "procedure_code"), (CHANNELS_TABLE, "channel"))):
-        raise DataError(report)  # a file or a required column is missing: no record can be read
     # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
     # naming an unknown procedure) fails the build whatever they hold.
     records = cache.memo("records") if cache and not report.errors else None
-    rows, orphans = _rows_by_code(tables, first)
-    for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
-        parse_rows(tables[name], indices, report)
-
+    typed = typed_procedures(tables, first, report)
+    if typed is None:
+        raise DataError(report)  # a file or a required column is missing: no record can be read
+    rows, (field_pages, agency_pages) = typed.rows, typed.slugs
     columns = tables[PROCEDURES.name].columns
     fields, agencies = columns.get("field"), columns.get("agency")
-    field_pages = group_pages([fields[i] for i in first.values()] if fields else [])
-    agency_pages = group_pages([agencies[i] for i in first.values()] if agencies else [], split=True)
-    typed = Procedures(tables, rows, field_pages, agency_pages)
     # A record's problems name its file (a workbook's sheet, `file.xlsx[procedures]`): the file names are in the key.
     salt = digest(source, *(part for t in CATALOGUE_TABLES
                             for part in (t.name, tables[t.name].file, *tables[t.name].columns)))
