@@ -259,6 +259,7 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
     newest commit's catalogue unchanged, else CURRENT_DATE. A version's problems point into the commit, as `git
     show` names a file there: `1a2b3c4d:data/catalogue/procedures.csv`."""
     prefix = _git(data_dir, "rev-parse", "--show-prefix").strip()
+    top = Path(_git(data_dir, "rev-parse", "--show-toplevel").strip())  # git archive reads a tree from there only
     log = _git(data_dir, "log", "--format=%H %cs", "--", CATALOGUE_DIR).split()
     commits = list(zip(log[0::2], log[1::2]))[::-1]  # oldest first
     clean = bool(commits) and not _git(data_dir, "status", "--porcelain", "--", CATALOGUE_DIR).strip()
@@ -269,7 +270,7 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
         def read(own: Report) -> dict[str, Procedure] | None:
             shown = f"{commit[:8]}:{prefix}{CATALOGUE_DIR}"
             archive = subprocess.run(["git", "archive", "--format=tar", f"{commit}:{prefix}{CATALOGUE_DIR}"],
-                                     cwd=data_dir, capture_output=True, check=True).stdout
+                                     cwd=top, capture_output=True, check=True).stdout
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 tar.extractall(scratch / shown, filter="data")
             return read_catalogue(scratch / shown, scratch, own)
