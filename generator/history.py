@@ -194,7 +194,8 @@ def catalogue_changes(date: str, old: dict[str, Procedure], new: dict[str, Proce
 @dataclass
 class _Version:
     date: str
-    key: str  # a digest of its content and of where its problems point
+    content: str  # a digest of its files
+    where: str  # where its problems point
     read: Callable[[Report], dict[str, Procedure] | None]  # its procedures, its problems reported; None on error
     problems: list[Problem] = field(default_factory=list)
 
@@ -237,7 +238,7 @@ def _snapshots(data_dir: Path, current_date: str, report: Report) -> list[_Versi
                          f"một ngày trước {current_date}", date)
             continue
         directory = entry / CATALOGUE_DIR
-        versions.append(_Version(date, digest("snapshot", where, tree_digest(directory)),
+        versions.append(_Version(date, tree_digest(directory), where,
                                  lambda own, directory=directory: read_catalogue(directory, data_dir, own)))
     return versions
 
@@ -253,7 +254,7 @@ def _git(data_dir: Path, *args: str) -> str:
     return done.stdout
 
 
-def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Version], str | None]:
+def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Version], str]:
     """The commits that changed DIR/catalogue/, oldest first, each dated by its commit date (the last commit of a
     day stands for that day), and the date of the current catalogue: its commit's when the working tree holds the
     newest commit's catalogue unchanged, else CURRENT_DATE. A version's problems point into the commit, as `git
@@ -272,13 +273,17 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
             archive = subprocess.run(["git", "archive", "--format=tar", f"{commit}:{prefix}{CATALOGUE_DIR}"],
                                      cwd=top, capture_output=True, check=True).stdout
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(scratch / shown, filter="data")
+                for member in tar:  # the files only, each kept inside the scratch directory
+                    if member.isfile() and ".." not in Path(member.name).parts:
+                        target = scratch / shown / member.name.lstrip("/")
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(tar.extractfile(member).read())
             return read_catalogue(scratch / shown, scratch, own)
         return read
 
     tree = {commit: _git(data_dir, "rev-parse", f"{commit}:{prefix}{CATALOGUE_DIR}").strip()
             for commit in by_day.values()}
-    return [_Version(date, digest("commit", commit, tree[commit]), reader(commit))
+    return [_Version(date, tree[commit], f"{commit[:8]}:{prefix}{CATALOGUE_DIR}", reader(commit))
             for date, commit in by_day.items()], current
 
 
@@ -300,15 +305,16 @@ def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_dat
             older, current_date = _commits(data_dir, current_date, Path(scratch))
         else:
             older = _snapshots(data_dir, current_date, report)
-        current_key = digest("current", tree_digest(data_dir / CATALOGUE_DIR)) if memo is not None else "current"
+        # A snapshot holding the current catalogue's very files is no change, and is not compared.
+        current_content = tree_digest(data_dir / CATALOGUE_DIR)
         read: dict[str, dict[str, Procedure] | None] = {}
 
         def procedures(version: _Version) -> dict[str, Procedure] | None:
-            if version.key not in read:
+            if version.where not in read:
                 own = Report()
-                read[version.key] = version.read(own)
+                read[version.where] = version.read(own)
                 version.problems = own.problems
-            return read[version.key]
+            return read[version.where]
 
         def problems(version: _Version) -> list[Problem]:
             procedures(version)
@@ -316,17 +322,17 @@ def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_dat
 
         readable = []
         for version in older:
-            version_problems = remember(digest("problems", version.key), lambda: problems(version))
+            version_problems = remember(digest("problems", version.where, version.content), lambda: problems(version))
             report.problems.extend(version_problems)
             if not any(p.severity == "error" for p in version_problems):
                 readable.append(version)
-        readable.append(_Version(current_date, current_key, lambda own: current))
+        readable.append(_Version(current_date, current_content, CATALOGUE_DIR, lambda own: current))
         changes: list[Change] = []
         removed: dict[str, tuple[str, Procedure]] = {}
         for a, b in zip(readable, readable[1:]):
-            if a.key == b.key:
-                continue  # the same bytes: nothing changed
-            found, gone = remember(digest("changes", a.key, b.key, b.date),
+            if a.content == b.content:
+                continue  # the same files: nothing changed
+            found, gone = remember(digest("changes", a.content, b.content, b.date),
                                    lambda: catalogue_changes(b.date, procedures(a), procedures(b)))
             changes += found
             for change in found:

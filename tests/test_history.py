@@ -230,6 +230,12 @@ def test_unchanged_versions_are_read_once_with_the_build_cache(tmp_path, monkeyp
     assert again == first and [c.change for c in again.changes] == ["name"]
 
 
+
+def test_two_versions_with_the_same_files_are_not_compared(tmp_path, monkeypatch):
+    monkeypatch.setattr(history, "catalogue_changes", lambda *args: pytest.fail("identical versions compared"))
+    found, report = changes_between(tmp_path, BASE)
+    assert found.versions == [OLD, CURRENT_DATE] and found.changes == [] and not report.problems
+
 # --- git commits as versions -------------------------------------------------------------------------------------
 
 def git(repo: Path, *args: str, date: str | None = None) -> str:
