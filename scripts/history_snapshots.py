@@ -124,12 +124,15 @@ def edit(c: Catalogue, removed: str) -> None:
     c.set(ch, row, "fee", "Lệ phí: 50.000 đồng/hồ sơ")
     # documents: one the later version adds, one it drops, one whose copies changed
     d = "documents"
-    code = c.pick(lambda code: len(c.rows(d, code)) >= 3)
+    def document(row: list[str]) -> bool:  # a document to bring, not a guidance note (0 originals, 0 copies)
+        return (c.get(d, row, "originals"), c.get(d, row, "copies")) not in (("0", "0"), ("", ""))
+
+    code = c.pick(lambda code: len(c.rows(d, code)) >= 3 and document(c.rows(d, code)[-1]))
     c.tables[d].remove(c.rows(d, code)[-1])
-    code = c.pick(lambda code: len(c.rows(d, code)) >= 2)
+    code = c.pick(lambda code: len(c.rows(d, code)) >= 2 and document(c.rows(d, code)[-1]))
     extra = list(c.rows(d, code)[-1])
-    c.set(d, extra, "name", "Bản sao sổ hộ khẩu")
-    c.set(d, extra, "form", "")
+    for column, value in (("name", "Bản sao sổ hộ khẩu"), ("originals", "0"), ("copies", "1"), ("form", "")):
+        c.set(d, extra, column, value)
     c.tables[d].insert(c.tables[d].index(c.rows(d, code)[-1]) + 1, extra)
     code = c.pick(lambda code: any(c.get(d, row, "copies") == "0" for row in c.rows(d, code)))
     c.set(d, next(row for row in c.rows(d, code) if c.get(d, row, "copies") == "0"), "copies", "2")
