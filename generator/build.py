@@ -36,6 +36,7 @@ from .vietnamese import format_number
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .history import History
     from .publish import Summary
 
 PROVENANCE_FILE = "README.md"
@@ -171,6 +172,25 @@ def _row_texts(raw: RawTable) -> list[str]:
     return list(map("\x1f".join, zip(map(str, raw.rows), *raw.columns.values(), *origins)))
 
 
+def typed_procedures(tables: dict[str, RawTable], first: dict[str, int], report: Report) -> Procedures | None:
+    """The procedures of a catalogue's checked tables (check_tables gave FIRST), each parsed on demand; the rows
+    that belong to no procedure are parsed here, their problems reported. None when a file or a required column
+    is missing: no procedure can be read. The current catalogue and each earlier version (history.py) are read
+    through here."""
+    if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
+           ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
+            (CHANNELS_TABLE, "procedure_code"), (CHANNELS_TABLE, "channel"))):
+        return None
+    rows, orphans = _rows_by_code(tables, first)
+    for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
+        parse_rows(tables[name], indices, report)
+    columns = tables[PROCEDURES.name].columns
+    fields, agencies = columns.get("field"), columns.get("agency")
+    field_pages = group_pages([fields[i] for i in first.values()] if fields else [])
+    agency_pages = group_pages([agencies[i] for i in first.values()] if agencies else [], split=True)
+    return Procedures(tables, rows, field_pages, agency_pages)
+
+
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
                     cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[str, str]]]:
     """Load and check the catalogue's tables, then each procedure's rows: checked, typed and listed, memoised by
@@ -192,22 +212,15 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
     tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo if cache else None,
                          meanwhile=read_ahead)
     first = check_tables(tables, report)
-    if len(tables) < len(CATALOGUE_TABLES) or any(key not in tables[t.name].columns for t, key in
-           ((PROCEDURES, "code"), (PROCEDURES, "name"), (DOCUMENTS, "procedure_code"),
-            (CHANNELS_TABLE, "procedure_code"), (CHANNELS_TABLE, "channel"))):
-        raise DataError(report)  # a file or a required column is missing: no record can be read
     # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
     # naming an unknown procedure) fails the build whatever they hold.
     records = cache.memo("records") if cache and not report.errors else None
-    rows, orphans = _rows_by_code(tables, first)
-    for name, indices in orphans.items():  # their cells are still checked, they are just nobody's
-        parse_rows(tables[name], indices, report)
-
+    typed = typed_procedures(tables, first, report)
+    if typed is None:
+        raise DataError(report)  # a file or a required column is missing: no record can be read
+    rows, (field_pages, agency_pages) = typed.rows, typed.slugs
     columns = tables[PROCEDURES.name].columns
     fields, agencies = columns.get("field"), columns.get("agency")
-    field_pages = group_pages([fields[i] for i in first.values()] if fields else [])
-    agency_pages = group_pages([agencies[i] for i in first.values()] if agencies else [], split=True)
-    typed = Procedures(tables, rows, field_pages, agency_pages)
     # A record's problems name its file (a workbook's sheet, `file.xlsx[procedures]`): the file names are in the key.
     salt = digest(source, *(part for t in CATALOGUE_TABLES
                             for part in (t.name, tables[t.name].file, *tables[t.name].columns)))
@@ -367,6 +380,19 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
     return cache.remember("indicators", digest(source, repr(table), *statistics.score_parts), make)
 
 
+def history_stage(data_dir: Path, procedures: Procedures, keys: list[tuple[str, str]], report: Report,
+                  cache: BuildCache | None, source: str) -> History:
+    """The catalogue's earlier versions (DIR/history/YYYY-MM-DD/catalogue/) and what changed between them
+    (history.py). A catalogue without a history has one version, the current, and no change; only with one are
+    the current procedures all parsed."""
+    from .history import History, catalogue_history
+
+    if not (data_dir / "history").is_dir():
+        return History([_data_day(data_dir)], [], {})
+    current = {code: procedures[code] for code, _ in keys}
+    return catalogue_history(data_dir, current, _data_day(data_dir), report, cache=cache, source=source)
+
+
 def _data_day(data_dir: Path) -> str:
     """The current catalogue's date, as a version of the history: the data's own date (write.build_epoch)."""
     import datetime as dt
@@ -477,9 +503,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    from .history import catalogue_history
-
-    history = catalogue_history(data_dir, procedures, _data_day(data_dir), report)
+    history = history_stage(data_dir, procedures, keys, report, cache, source)
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history)

@@ -58,6 +58,8 @@ SUMMARIES: dict[str, tuple[Severity, str]] = {
     "channel_times_differ": ("warning", "một cách thức được ghi hai lần với thời hạn khác nhau"),
     "case_time_differs": ("warning", "thời hạn của trường hợp (cases) khác thời hạn của cách thức"),
     "excel_cell_limit": ("warning", "ô dài hơn 32.767 ký tự, Excel sẽ cắt bớt"),
+    "history_directory": ("error", "thư mục phiên bản cũ không mang tên một ngày YYYY-MM-DD"),
+    "history_date": ("error", "phiên bản cũ không trước ngày của danh mục hiện hành"),
 }
 
 

@@ -221,7 +221,7 @@ class Renderer:
         self.procedures: dict[str, Procedure] = {}
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
         self.figure_keys: dict[str, str] = {}  # figures_key of each
-        self.history = History()  # history.History: the catalogue's changes and removed procedures
+        self.history = History([], [])  # history.History: the catalogue's changes and removed procedures
         self.versions: dict[str, tuple] = {}  # changelog.by_procedure: each procedure's versions that changed it
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
         self.catalogue_scores: list = []  # indicators.catalogue_scores
@@ -300,7 +300,7 @@ class Renderer:
         fields; and the catalogue's history (history.History: its changes, its removed procedures)."""
         self.index, self.procedures, self.figures = index, procedures, figures or {}
         self.figure_keys, self.units = figure_keys or {}, units or {}
-        self.history = history or History()
+        self.history = history or History([], [])
         self.versions = by_procedure(self.history.changes)
         self.catalogue_scores = catalogue_scores(index)
         self._unit_scores = {}
