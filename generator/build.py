@@ -403,6 +403,7 @@ def _data_day(data_dir: Path) -> str:
 def history_outputs(renderer: Renderer) -> tuple[dict[str, str], dict[str, bytes]]:
     """What the catalogue's history (renderer.history) adds to the site: /thay-doi/, its Atom feeds (all changes,
     and each field's and agency's with changes), /du-lieu/thay-doi.csv/json. Nothing without an earlier version."""
+    from .changelog import item_label
     from .feeds import Entry, atom
     from .history import CHANGE_KINDS
 
@@ -415,7 +416,7 @@ def history_outputs(renderer: Renderer) -> tuple[dict[str, str], dict[str, bytes
         by_version.setdefault((c.procedure_code, c.date), []).append(c)
 
     def summary(changes: list) -> str:
-        return "; ".join(f"{CHANGE_KINDS.get(c.change, c.change)}{f' ({c.item})' if c.item else ''}"
+        return "; ".join(f"{CHANGE_KINDS.get(c.change, c.change)}{f' ({item_label(c)})' if c.item else ''}"
                          + (f": {excerpt(c.old, 120) or '(trống)'} → {excerpt(c.new, 120) or '(trống)'}"
                             if c.change not in ("added", "removed") else "") for c in changes)
 

@@ -53,3 +53,14 @@ def word_diff(old: str, new: str) -> Markup:
         if tag == "equal":
             parts.append(html.escape("".join(a[i1:i2])))
     return Markup("".join(parts))
+
+
+def item_label(change) -> str:
+    """What a change is about, as a page says it: a channel by its name (the history names it by its code)."""
+    if change.change in ("time", "fee") and change.item:
+        from .history import ITEM_SEPARATOR
+        from .schema import CHANNELS
+
+        code, separator, rest = change.item.partition(ITEM_SEPARATOR)
+        return CHANNELS.get(code, code) + separator + rest
+    return change.item

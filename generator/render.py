@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from .cache import BuildCache
-from .changelog import by_procedure, is_long, word_diff
+from .changelog import by_procedure, is_long, item_label, word_diff
 from .embeds import EMBED_DIR, Embed, chart_embed
 from .figures import sparkline
 from .history import CHANGE_KINDS, History
@@ -256,6 +256,7 @@ class Renderer:
             max_points=lambda indicator: INDICATORS[indicator].max_points,
             long_change=is_long,
             word_diff=word_diff,
+            change_item=item_label,
         )
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,

@@ -31,7 +31,7 @@ def published(data_dir, monkeypatch):
     def history(data_dir, current, current_date, report, git=False):
         removed = dataclasses.replace(current["1.000894"], code="9.000001", name=f"Thủ tục đã bỏ {HOSTILE}")
         return History(["2025-06-30", "2025-12-31", current_date], [
-            Change("2025-06-30", "1.000894", "fee", "Trực tiếp", "50.000 đồng", "Miễn phí", "Quyết định 12/QĐ-UBND"),
+            Change("2025-06-30", "1.000894", "fee", "truc_tiep", "50.000 đồng", "Miễn phí", "Quyết định 12/QĐ-UBND"),
             Change("2025-06-30", "1.000894", "document_added", "", "", f"Tờ khai {HOSTILE}", "Quyết định 12/QĐ-UBND"),
             Change("2025-12-31", "1.000894", "conditions", "", LONG_OLD, LONG_NEW, ""),
             Change("2025-12-31", "9.000001", "removed", "", "", "", "Quyết định 99/QĐ-UBND"),
@@ -54,6 +54,7 @@ def test_a_procedure_page_tells_its_history_newest_first(published):
     assert [v["data-ck-version"] for v in versions] == ["2025-12-31", "2025-06-30"]
     fee = versions[1].select_one("[data-ck-change=fee]")
     assert fee.select_one("del").get_text() == "50.000 đồng" and fee.select_one("ins").get_text() == "Miễn phí"
+    assert fee.select_one(".ck-meta").get_text() == "(Trực tiếp)"  # the channel by its name
     assert "theo Quyết định 12/QĐ-UBND" in versions[1].p.get_text()
     assert HOSTILE in versions[1].get_text() and not page.select("img")  # verbatim, escaped
     # A long text: the words it changed, then both texts whole.
