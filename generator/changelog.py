@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from .schema import CHANNELS, ITEM_SEPARATOR
+
 LONG = 200  # characters: above, an old → new pair is shown as the words it changed
 _TOKENS = re.compile(r"\s*\S+\s*|\s+")  # words with the white space around them: a changed phrase is one change
 
@@ -58,8 +60,6 @@ def word_diff(old: str, new: str) -> Markup:
 def item_label(change) -> str:
     """What a change is about, as a page says it: a channel by its name (the history names it by its code)."""
     if change.change in ("time", "fee") and change.item:
-        from .history import ITEM_SEPARATOR
-        from .schema import CHANNELS
 
         code, separator, rest = change.item.partition(ITEM_SEPARATOR)
         return CHANNELS.get(code, code) + separator + rest

@@ -28,33 +28,11 @@ from .load import load_tables
 from .model import Channel, Document, Procedure
 from .parse import check_tables
 from .problems import Problem, Report, UsageError
-from .schema import CATALOGUE_TABLES, LEVELS
+from .schema import CATALOGUE_TABLES, CHANGE_KINDS, ITEM_SEPARATOR, LEVELS
 
 HISTORY_DIR = "history"
 CATALOGUE_DIR = "catalogue"
 _DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Between a group and the item in it, in Change.item: a document's case and name, a channel and its description.
-ITEM_SEPARATOR = " — "
-
-# Each kind of change, in the order a procedure's changes are listed, with its label on the site.
-CHANGE_KINDS: dict[str, str] = {
-    "added": "Thủ tục mới",
-    "removed": "Thủ tục không còn hiệu lực",
-    "name": "Tên thủ tục",
-    "levels": "Cấp thực hiện",
-    "field": "Lĩnh vực",
-    "agency": "Cơ quan thực hiện",
-    "authority": "Cơ quan có thẩm quyền",
-    "time": "Thời hạn giải quyết",
-    "fee": "Phí, lệ phí",
-    "document_added": "Thêm giấy tờ",
-    "document_removed": "Bỏ giấy tờ",
-    "document_changed": "Giấy tờ thay đổi (bản chính/bản sao/mẫu đơn)",
-    "conditions": "Yêu cầu, điều kiện",
-    "result": "Kết quả thực hiện",
-    "legal_basis": "Căn cứ pháp lý",
-    "decision": "Quyết định công bố",
-}
 _KIND_ORDER = {kind: i for i, kind in enumerate(CHANGE_KINDS)}
 # Texts compared as they are (normalised), in the order of CHANGE_KINDS.
 _TEXTS = (("name", "name"), ("field", "field"), ("agency", "agency"), ("authority", "authority"))

@@ -12,7 +12,8 @@ import html
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,16 +26,19 @@ from .cache import BuildCache
 from .changelog import by_procedure, is_long, item_label, word_diff
 from .embeds import EMBED_DIR, Embed, chart_embed
 from .figures import sparkline
-from .history import CHANGE_KINDS, History
 from .indicators import BY_ID as INDICATORS, INDICATORS as INDICATOR_LIST, catalogue_scores, complete, published_in_time
 from .metrics import RATE_DEFINITION
 from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS, group_key
 from .problems import SEVERITY_LABELS, SUMMARIES, Report
-from .schema import (CATALOGUE_TABLES, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE, ONLINE_BY_CHANNEL,
+from .schema import (CATALOGUE_TABLES, CHANGE_KINDS, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE,
+                     ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
 from .search import LIST_DATA, title_terms
 from .vietnamese import fold, format_count, format_day, format_number, format_percent
+
+if TYPE_CHECKING:
+    from .history import History
 
 # Sections of a procedure page, in order: (anchor, heading). The page shell and the body template both use them,
 # so the table of contents MkDocs renders for the shell, and the page's own jump list for phones (where the theme
@@ -75,6 +79,8 @@ SLOT = "<!--ck-slot-{}-->"
 # works without script; its script fetches the whole list (search.list_data) when a filter is used or more are
 # asked for, and shows LIST_PAGE more at a time.
 LIST_PAGE = 50
+# A catalogue without earlier versions: what a history.History of one version holds.
+NO_HISTORY = SimpleNamespace(versions=[], changes=[], removed={})
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -221,7 +227,7 @@ class Renderer:
         self.procedures: dict[str, Procedure] = {}
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
         self.figure_keys: dict[str, str] = {}  # figures_key of each
-        self.history = History([], [])  # history.History: the catalogue's changes and removed procedures
+        self.history = NO_HISTORY  # history.History: the catalogue's changes and removed procedures
         self.versions: dict[str, tuple] = {}  # changelog.by_procedure: each procedure's versions that changed it
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
         self.catalogue_scores: list = []  # indicators.catalogue_scores
@@ -301,8 +307,8 @@ class Renderer:
         fields; and the catalogue's history (history.History: its changes, its removed procedures)."""
         self.index, self.procedures, self.figures = index, procedures, figures or {}
         self.figure_keys, self.units = figure_keys or {}, units or {}
-        self.history = history or History([], [])
-        self.versions = by_procedure(self.history.changes)
+        self.history = history or NO_HISTORY
+        self.versions = by_procedure(history.changes if history else [])
         self.catalogue_scores = catalogue_scores(index)
         self._unit_scores = {}
         for score in self.catalogue_scores:

@@ -218,3 +218,29 @@ STATISTICS = Table(
 
 FINDING_COLUMNS = ("check", "period", "level", "agency", "field", "procedure_code", "column", "published",
                    "expected", "difference")
+
+
+# --- the catalogue's history (history.py) ---------------------------------------------------------------------
+
+# Between a group and the item in it, in Change.item: a document's case and name, a channel and its description.
+ITEM_SEPARATOR = " — "
+
+# Each kind of change, in the order a procedure's changes are listed, with its label on the site.
+CHANGE_KINDS: dict[str, str] = {
+    "added": "Thủ tục mới",
+    "removed": "Thủ tục không còn hiệu lực",
+    "name": "Tên thủ tục",
+    "levels": "Cấp thực hiện",
+    "field": "Lĩnh vực",
+    "agency": "Cơ quan thực hiện",
+    "authority": "Cơ quan có thẩm quyền",
+    "time": "Thời hạn giải quyết",
+    "fee": "Phí, lệ phí",
+    "document_added": "Thêm giấy tờ",
+    "document_removed": "Bỏ giấy tờ",
+    "document_changed": "Giấy tờ thay đổi (bản chính/bản sao/mẫu đơn)",
+    "conditions": "Yêu cầu, điều kiện",
+    "result": "Kết quả thực hiện",
+    "legal_basis": "Căn cứ pháp lý",
+    "decision": "Quyết định công bố",
+}

@@ -28,7 +28,7 @@ LONG_NEW = LONG_OLD.replace("Bộ phận Một cửa", "Trung tâm Phục vụ h
 
 @pytest.fixture
 def published(data_dir, monkeypatch):
-    def history(data_dir, current, current_date, report, git=False):
+    def history(data_dir, current, current_date, report, **options):
         removed = dataclasses.replace(current["1.000894"], code="9.000001", name=f"Thủ tục đã bỏ {HOSTILE}")
         return History(["2025-06-30", "2025-12-31", current_date], [
             Change("2025-06-30", "1.000894", "fee", "truc_tiep", "50.000 đồng", "Miễn phí", "Quyết định 12/QĐ-UBND"),
@@ -38,6 +38,7 @@ def published(data_dir, monkeypatch):
         ], {"9.000001": ("2025-12-31", removed)})
 
     monkeypatch.setattr(generator.history, "catalogue_history", history)
+    (data_dir / "history").mkdir()  # the build reads a history where there is one
     publication = prepare(data_dir, TEMPLATES)
     pages = {p.path: p for p in publication.shell_pages}
     return publication, pages
