@@ -28,7 +28,7 @@ from .load import load_tables
 from .model import Channel, Document, Procedure
 from .parse import check_tables
 from .problems import Problem, Report, UsageError
-from .schema import CATALOGUE_TABLES, CHANGE_KINDS, ITEM_SEPARATOR, LEVELS
+from .schema import CATALOGUE_TABLES, CHANGE_KINDS, ITEM_SEPARATOR, LEVELS, NOT_PUBLISHED
 
 HISTORY_DIR = "history"
 CATALOGUE_DIR = "catalogue"
@@ -110,8 +110,11 @@ def _channel_changes(old: list[Channel], new: list[Channel]) -> list[tuple[str, 
 
 
 def _counts(document: Document) -> str:
-    """A document's originals, copies and form as one text: `1/0/Mẫu 01.docx` (an unpublished count is empty)."""
-    return "/".join("" if v is None else str(v) for v in (document.originals, document.copies)) + "/" + document.form
+    """A document's originals, copies and form as one text a reader understands: «bản chính: 1; bản sao: 0; mẫu:
+    Mẫu 01.docx» (a count not published reads «chưa công bố»; no form, no «mẫu» part)."""
+    counts = [f"{label}: {NOT_PUBLISHED if value is None else value}"
+              for label, value in (("bản chính", document.originals), ("bản sao", document.copies))]
+    return "; ".join(counts + ([f"mẫu: {document.form}"] if document.form else []))
 
 
 def _document_changes(old: list[Document], new: list[Document]) -> list[tuple[str, str, str, str]]:

@@ -228,6 +228,7 @@ class Renderer:
         self.figures: dict[str, tuple] = {}  # figures.procedure_figures: what the statistics say of a procedure
         self.figure_keys: dict[str, str] = {}  # figures_key of each
         self.history = NO_HISTORY  # history.History: the catalogue's changes and removed procedures
+        self.feeds: set[str] = set()  # the Atom feeds of changes, by path (history_outputs)
         self.versions: dict[str, tuple] = {}  # changelog.by_procedure: each procedure's versions that changed it
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
         self.catalogue_scores: list = []  # indicators.catalogue_scores
@@ -385,10 +386,11 @@ class Renderer:
             # The template receives the members' listings, each made from its procedure alone (`listing`): the
             # digest of each procedure, which its page key is, stands for its listing. The scores are made from
             # the listings; the scorecards are frozen data, their repr stands for them.
-            key = _key(kind, heading, [p.key for p in members], cards, scores)
+            feed = f"{path}/feed.xml" in self.feeds
+            key = _key(kind, heading, [p.key for p in members], cards, scores, feed)
             pages.append(ShellPage(path, GROUP_SHELL, heading, description, key,
                                    partial(self.page, "group.html", kind=kind, heading=heading, procedures=members,
-                                           cards=cards, embeds=embeds, scores=scores, root="../../",
+                                           cards=cards, embeds=embeds, scores=scores, feed=feed, root="../../",
                                            rate_definition=RATE_DEFINITION)))
         return pages
 
@@ -439,6 +441,7 @@ class Renderer:
             for path in ["thay-doi/feed.xml", *(f"linh-vuc/{field}/feed.xml" for _ in [field] if field),
                          *(f"co-quan/{slug}/feed.xml" for slug in agencies)]:
                 feeds.setdefault(path, []).append((code, name, date))
+        self.feeds = set(feeds) if len(history.versions) > 1 else set()
         return {"thay-doi/index.md": page}, feeds
 
     def statistics_pages(self, stats, found, charts: list) -> dict[str, str]:

@@ -499,6 +499,21 @@ def test_the_indicators_table_sorts_by_any_column(served, browser):
     page.close()
 
 
+def test_the_changes_narrow_to_a_kind_of_change(served, browser):
+    """On a phone, /thay-doi/ shows its filters with script and narrows the changes to one kind, then to one kind
+    in one field; the count says how many are shown."""
+    page = browser.new_page(**VIEWPORTS["phone"])
+    page.goto(served + "thay-doi/", wait_until="load")
+    rows = page.locator("[data-ck-changes] tbody tr")
+    total = rows.count()
+    page.select_option("form[data-ck-change-filter] select[name=kind]", "fee")
+    shown = page.locator("[data-ck-changes] tbody tr:not([hidden])")
+    assert 0 < shown.count() < total
+    assert set(shown.evaluate_all("rows => rows.map(r => r.dataset.kind)")) == {"fee"}
+    assert page.inner_text("[data-ck-change-count]") == f"{shown.count()} trên {total} thay đổi."
+    page.close()
+
+
 def test_search_under_congkhai_serve(browser):
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -533,7 +548,7 @@ def test_first_query_transfer_is_small(served, browser, site):
 # ---- Pages on a phone, the list's filters, a procedure page, accessibility -----------------------------------
 
 PAGES = ["", "thu-tuc/", "thu-tuc/1.000894/", "thong-ke/", "thong-ke/kiem-tra/", "tim-kiem/?q=dang+ky+ket+hon",
-         "thong-ke/chi-so-766/", "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/"]
+         "thong-ke/chi-so-766/", "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thay-doi/"]
 
 
 def ready(page, path: str) -> None:
@@ -757,7 +772,7 @@ def test_printing_a_procedure_gives_an_a4_checklist(served, browser):
 
 KINDS = ["", "thu-tuc/", "thu-tuc/1.000894/", "thu-tuc/1.000894/toan-van/", "linh-vuc/ho-tich/",
          "co-quan/uy-ban-nhan-dan-xa-phuong-thi-tran/", "thong-ke/", "thong-ke/chi-so-766/", "thong-ke/kiem-tra/",
-         "du-lieu/", "gioi-thieu/",
+         "thay-doi/", "thu-tuc/1.999902/", "du-lieu/", "gioi-thieu/",
          "tim-kiem/?q=ket+hon", "404.html"]
 ENGLISH = re.compile(r"\b(Tabs|Not found|Skip to content|Back to top|Made with|Initializing search|Share|Previous|"
                      r"Next|Search|Copy to clipboard)\b")
