@@ -44,6 +44,7 @@ FORK_ABOVE = 1000  # procedures: from here on the search index and open data are
 FORK_STATISTICS_ABOVE = 4 * 2**20  # bytes of statistics files: from here on a forked process makes their product
 PLOTLY_JS = "assets/javascripts/plotly-partial.min.js"
 DATA_ENV = "CONGKHAI_DATA"  # lets `congkhai serve --data` reach the plugin through MkDocs' own rebuilds
+AS_OF_ENV = "CONGKHAI_AS_OF"  # `--as-of`: the current catalogue's date in the history, the same way
 INDICATORS_PAGE = "thong-ke/chi-so-766/"  # the QĐ 766 indicators of every unit
 
 
@@ -381,19 +382,20 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
 
 
 def history_stage(data_dir: Path, procedures: Procedures, keys: list[tuple[str, str]], report: Report,
-                  cache: BuildCache | None, source: str) -> History:
+                  cache: BuildCache | None, source: str, git: bool = False, as_of: str | None = None) -> History:
     """The catalogue's earlier versions (DIR/history/YYYY-MM-DD/catalogue/) and what changed between them
     (history.py). A catalogue without a history has one version, the current, and no change; only with one are
     the current procedures all parsed."""
     from .history import History, catalogue_history
 
-    if not (data_dir / "history").is_dir():
-        return History([_data_day(data_dir)], [], {})
+    today = as_of or _data_day(data_dir)
+    if not git and not (data_dir / "history").is_dir():
+        return History([today], [], {})
     current = {code: procedures[code] for code, _ in keys}
     # An earlier version's errors fail the build, as the current catalogue's do; its warnings are the gaps it had
     # then, which the site does not publish (the current catalogue's are counted on the open-data page).
     own = Report()
-    history = catalogue_history(data_dir, current, _data_day(data_dir), own, cache=cache, source=source)
+    history = catalogue_history(data_dir, current, today, own, git=git, cache=cache, source=source)
     report.problems.extend(own.errors)
     return history
 
@@ -474,7 +476,14 @@ def in_background(function: Callable[[], Any], procedures: int) -> Callable[[], 
     return lambda: value
 
 
-def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None) -> Publication:
+def history_settings(config) -> dict:
+    """How the history is read, for `prepare`: the plugin's `history` option (`git`: the commits that changed the
+    catalogue are its versions) and `--as-of` (CONGKHAI_AS_OF)."""
+    return {"git": config.plugins["congkhai"].config.history == "git", "as_of": os.environ.get(AS_OF_ENV) or None}
+
+
+def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None, git: bool = False,
+            as_of: str | None = None) -> Publication:
     """Load, parse and render everything in memory. Raises DataError (with every problem) if the data has
     errors."""
     report = Report()
@@ -509,7 +518,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    history = history_stage(data_dir, procedures, keys, report, cache, source)
+    history = history_stage(data_dir, procedures, keys, report, cache, source, git, as_of)
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history)
@@ -654,7 +663,7 @@ def _build(options: Options) -> tuple[Publication, Summary]:
         overrides = {"strict": options.strict, **({"site_url": options.site_url} if options.site_url else {})}
         config = load_configuration(options, **overrides)
         data_dir, templates_dir = data_directory(options, config)
-        publication = prepare(data_dir, templates_dir, cache)
+        publication = prepare(data_dir, templates_dir, cache, **history_settings(config))
         os.environ[EPOCH_ENV] = build_epoch(data_dir)
         try:
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import sys
 import time
@@ -23,8 +24,14 @@ def _say(message: str) -> None:
 
 
 def _options(args):
-    from .build import Options
+    from .build import AS_OF_ENV, Options
 
+    if getattr(args, "as_of", None):
+        try:
+            dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {args.as_of}: không phải ngày dạng NNNN-TT-NN, ví dụ 2026-01-31") from None
+        os.environ[AS_OF_ENV] = args.as_of  # reaches the plugin through MkDocs' own builds, as --data does
     config_file = Path(args.config_file)
     # Beside the configuration, as MkDocs' own site_dir: a site folder's site, wherever the command is run from.
     site_dir = Path(args.site_dir) if getattr(args, "site_dir", None) else config_file.parent / "site"
@@ -41,13 +48,13 @@ def _warnings(report, verbose: bool) -> None:
 
 
 def cmd_check(args) -> int:
-    from .build import data_directory, load_configuration, prepare
+    from .build import data_directory, history_settings, load_configuration, prepare
 
     options = _options(args)
     config = load_configuration(options)
     data_dir, templates_dir = data_directory(options, config)
     try:
-        publication = prepare(data_dir, templates_dir)
+        publication = prepare(data_dir, templates_dir, **history_settings(config))
     except DataError as exc:
         _say(format_errors(exc.report))
         return EXIT_DATA
@@ -145,6 +152,8 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--data", metavar="DIR", help="thư mục dữ liệu (mặc định: data/ cạnh mkdocs.yml)")
         p.add_argument("-f", "--config-file", default="mkdocs.yml", help="tệp cấu hình MkDocs (mặc định: mkdocs.yml)")
         p.add_argument("-v", "--verbose", action="store_true", help="liệt kê từng cảnh báo thay vì đếm theo loại")
+        p.add_argument("--as-of", metavar="NNNN-TT-NN", help="ngày của danh mục hiện tại trong lịch sử thay đổi "
+                       "(mặc định: ngày của dữ liệu)")
 
     build = commands.add_parser("build", help="kiểm tra dữ liệu, dựng và xuất bản trang")
     common(build)

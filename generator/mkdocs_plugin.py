@@ -23,7 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .build import DATA_ENV, prepare
+from .build import DATA_ENV, history_settings, prepare
 from .problems import DataError, format_errors, format_warnings
 from .render import CompiledTemplates, Publication
 from .vietnamese import FOLD_RULES, format_day
@@ -40,6 +40,9 @@ class CongkhaiConfig(Config):
     data_dir = c.Type(str, default="data")
     # Another templates directory, relative to mkdocs.yml (the tests edit a copy); default: the package's own.
     templates_dir = c.Optional(c.Type(str))
+    # Where earlier versions of the catalogue come from: dated snapshots in DIR/history/, or the git commits that
+    # changed DIR/catalogue/ (history.py).
+    history = c.Choice(("snapshots", "git"), default="snapshots")
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
@@ -81,7 +84,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         if not self.assembled_by_build:
             data_dir, templates_dir = self.paths(config)
             try:
-                self.publication = prepare(data_dir, templates_dir)
+                self.publication = prepare(data_dir, templates_dir, **history_settings(config))
             except DataError as exc:
                 raise PluginError("\n" + format_errors(exc.report)) from None
             for line in format_warnings(self.publication.report).splitlines():

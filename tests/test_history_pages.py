@@ -97,3 +97,25 @@ def test_the_changes_page_feeds_and_open_data(published):
 
 def test_word_diff_marks_the_changed_words_and_escapes_them():
     assert str(word_diff("a <b> c", "a <i> c")) == "a <del>&lt;b&gt; </del><ins>&lt;i&gt; </ins>c"
+
+
+def test_as_of_dates_the_current_catalogue_and_a_bad_date_is_a_usage_error(data_dir, tmp_path, monkeypatch):
+    """`--as-of` dates the current catalogue's version in the history (the data's own date without it); a date
+    that is not one stops before anything is built, with exit 2."""
+    import shutil
+
+    from conftest import run_cli
+
+    monkeypatch.setenv("CONGKHAI_AS_OF", "")  # the command sets it; this puts it back as it was afterwards
+    snapshot = data_dir / "history" / "2025-01-31" / "catalogue"
+    shutil.copytree(data_dir / "catalogue", snapshot)
+    with (snapshot / "procedures.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    rows[1][rows[0].index("name")] += " (tên cũ)"
+    with (snapshot / "procedures.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    site = tmp_path / "site"
+    assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site), "--as-of", "2026-02-01") == 0
+    changes = list(csv.DictReader(io.StringIO((site / "du-lieu/thay-doi.csv").read_text(encoding="utf-8-sig"))))
+    assert [(c["date"], c["procedure_code"], c["change"]) for c in changes] == [("2026-02-01", rows[1][0], "name")]
+    assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site), "--as-of", "31/01/2026") == 2
