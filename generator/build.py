@@ -391,11 +391,13 @@ def history_stage(data_dir: Path, procedures: Procedures, keys: list[tuple[str, 
     today = as_of or _data_day(data_dir)
     if not git and not (data_dir / "history").is_dir():
         return History([today], [], {})
-    current = {code: procedures[code] for code, _ in keys}
+    # With the build cache, the current procedures are parsed only where they changed (history._latest_changes).
+    current = procedures if cache is not None else {code: procedures[code] for code, _ in keys}
     # An earlier version's errors fail the build, as the current catalogue's do; its warnings are the gaps it had
     # then, which the site does not publish (the current catalogue's are counted on the open-data page).
     own = Report()
-    history = catalogue_history(data_dir, current, today, own, git=git, cache=cache, source=source)
+    history = catalogue_history(data_dir, current, today, own, git=git, cache=cache, source=source,
+                                current_keys=dict(keys) if cache is not None else None)
     report.problems.extend(own.errors)
     return history
 

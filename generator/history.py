@@ -170,6 +170,38 @@ def catalogue_changes(date: str, old: dict[str, Procedure], new: dict[str, Proce
     return changes, {code: old[code] for code in old.keys() - new.keys()}
 
 
+def _latest_changes(previous: _Version, date: str, procedures: Callable, current, current_keys: dict[str, str],
+                    remember: Callable, cache: BuildCache, source: str) -> tuple[list[Change], dict[str, Procedure]]:
+    """catalogue_changes from the version before the current one to the current catalogue, each procedure's changes
+    kept by its current content key: a procedure the build did not see change is not parsed or compared again.
+    The previous version's procedures are kept whole in the build cache and read back only for a procedure that
+    changed."""
+    before: dict[str, Procedure] | None = None
+
+    def old() -> dict[str, Procedure]:
+        nonlocal before
+        if before is None:
+            before = cache.remember("history-version", digest(source, previous.content), lambda: procedures(previous))
+        return before
+
+    codes = set(remember(digest("codes", previous.content), lambda: sorted(old())))
+    memo = cache.memo("history-latest", digest(source, previous.content, date))
+    changes: list[Change] = []
+    for code in sorted(codes | current_keys.keys()):
+        if code not in current_keys:
+            changes.append(Change(date, code, "removed", "", old()[code].name, "", ""))
+        elif code not in codes:
+            changes += memo(digest("added", code, current_keys[code]),
+                            lambda: [Change(date, code, "added", "", "", current[code].name, current[code].decision)])
+        else:
+            changes += memo(digest(code, current_keys[code]),
+                            lambda: procedure_changes(date, old()[code], current[code]))
+    memo.save()
+    gone = sorted(codes - current_keys.keys())
+    removed = remember(digest("gone", previous.content, *gone), lambda: {code: old()[code] for code in gone})
+    return changes, removed
+
+
 # --- the versions --------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -269,13 +301,16 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
 
 
 def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_date: str, report: Report,
-                      git: bool = False, cache: BuildCache | None = None, source: str = "") -> History:
+                      git: bool = False, cache: BuildCache | None = None, source: str = "",
+                      current_keys: dict[str, str] | None = None) -> History:
     """Every version of the catalogue, oldest first, ending with CURRENT (the current catalogue, dated
     CURRENT_DATE), and the changes between consecutive versions. Each earlier version's problems are added to
     REPORT; the caller fails the build on its errors once every stage has reported. GIT: the versions are the
     commits that changed DIR/catalogue/ (a UsageError outside a git repository). CACHE, when given, keeps each
     version's problems and each pair's changes by the digest of their content (and SOURCE, the code): a build
-    after a new version reads only that version and the one before it."""
+    after a new version reads only that version and the one before it. With CURRENT_KEYS too (each current
+    procedure's content key, build.catalogue_stage), the current catalogue is compared procedure by procedure
+    (_latest_changes): an edit of the current catalogue compares, and parses, only the procedures it changed."""
     memo = cache.memo("history", source) if cache else None
 
     def remember(key: str, compute: Callable[[], Any]) -> Any:
@@ -313,8 +348,11 @@ def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_dat
         for a, b in zip(readable, readable[1:]):
             if a.content == b.content:
                 continue  # the same files: nothing changed
-            found, gone = remember(digest("changes", a.content, b.content, b.date),
-                                   lambda: catalogue_changes(b.date, procedures(a), procedures(b)))
+            if b.where == CATALOGUE_DIR and current_keys is not None and cache is not None:
+                found, gone = _latest_changes(a, b.date, procedures, current, current_keys, remember, cache, source)
+            else:
+                found, gone = remember(digest("changes", a.content, b.content, b.date),
+                                       lambda: catalogue_changes(b.date, procedures(a), procedures(b)))
             changes += found
             for change in found:
                 if change.change == "added":

@@ -119,3 +119,46 @@ def test_as_of_dates_the_current_catalogue_and_a_bad_date_is_a_usage_error(data_
     changes = list(csv.DictReader(io.StringIO((site / "du-lieu/thay-doi.csv").read_text(encoding="utf-8-sig"))))
     assert [(c["date"], c["procedure_code"], c["change"]) for c in changes] == [("2026-02-01", rows[1][0], "name")]
     assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site), "--as-of", "31/01/2026") == 2
+
+
+def test_a_build_after_an_edit_compares_only_what_changed_and_finds_what_a_full_build_finds(data_dir, tmp_path,
+                                                                                            monkeypatch):
+    """With the build cache, the current catalogue is compared with the version before it procedure by procedure
+    (history._latest_changes): after an edit, only the edited procedure is compared again, and the history is
+    the one a full build finds — an edited, an added and a removed procedure."""
+    import shutil
+
+    import generator.history as history
+    from conftest import run_cli
+
+    def rows_of(path):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return list(csv.reader(f))
+
+    def write(path, rows):
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+
+    monkeypatch.setenv("CONGKHAI_AS_OF", "")
+    snapshot = data_dir / "history" / "2025-01-31" / "catalogue"
+    shutil.copytree(data_dir / "catalogue", snapshot)
+    old = rows_of(snapshot / "procedures.csv")
+    write(snapshot / "procedures.csv", old + [["9.000001", *old[1][1:]]])  # gone from the current catalogue
+    site, full = tmp_path / "site", tmp_path / "full"
+    assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site)) == 0
+    path = data_dir / "catalogue" / "procedures.csv"
+    rows = rows_of(path)
+    rows[1][rows[0].index("name")] += " (sửa)"
+    write(path, rows + [["9.000002", *rows[2][1:]]])  # new in it
+    compared: list[str] = []
+    original = history.procedure_changes
+    monkeypatch.setattr(history, "procedure_changes",
+                        lambda date, a, b: compared.append(b.code) or original(date, a, b))
+    assert run_cli("build", "--data", str(data_dir), "--site-dir", str(site)) == 0
+    assert compared == [rows[1][0]]
+    assert run_cli("build", "--full", "--data", str(data_dir), "--site-dir", str(full)) == 0
+    changes = (site / "du-lieu/thay-doi.csv").read_bytes()
+    assert changes == (full / "du-lieu/thay-doi.csv").read_bytes()
+    kinds = {(c["procedure_code"], c["change"]) for c in csv.DictReader(io.StringIO(changes.decode("utf-8-sig")))}
+    assert kinds == {(rows[1][0], "name"), ("9.000002", "added"), ("9.000001", "removed")}
+    assert (site / "thu-tuc/9.000001/index.html").is_file()
