@@ -28,7 +28,7 @@ from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
-from .render import Publication, Renderer, cut_fills, excerpt, figures_key
+from .render import Publication, Renderer, cut_fills, figures_key
 from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
 from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
@@ -412,23 +412,12 @@ def _data_day(data_dir: Path) -> str:
 def history_outputs(renderer: Renderer) -> tuple[dict[str, str], dict[str, bytes]]:
     """What the catalogue's history (renderer.history) adds to the site: /thay-doi/, its Atom feeds (all changes,
     and each field's and agency's with changes), /du-lieu/thay-doi.csv/json. Nothing without an earlier version."""
-    from .changelog import item_label
     from .feeds import Entry, atom
-    from .history import CHANGE_KINDS
 
     history = renderer.history
     pages, feeds = renderer.history_outputs()
     if len(history.versions) < 2:
         return pages, {}
-    by_version: dict[tuple[str, str], list] = {}
-    for c in history.changes:
-        by_version.setdefault((c.procedure_code, c.date), []).append(c)
-
-    def summary(changes: list) -> str:
-        return "; ".join(f"{CHANGE_KINDS.get(c.change, c.change)}{f' ({item_label(c)})' if c.item else ''}"
-                         + (f": {excerpt(c.old, 120) or '(trống)'} → {excerpt(c.new, 120) or '(trống)'}"
-                            if c.change not in ("added", "removed") else "") for c in changes)
-
     index = renderer.index
     files = opendata.history_files(history.changes)
     for path, items in feeds.items():
@@ -437,8 +426,8 @@ def history_outputs(renderer: Renderer) -> tuple[dict[str, str], dict[str, bytes
         slug = rest.removesuffix("/feed.xml")
         unit = (f", lĩnh vực {index.fields.get(slug, slug)}" if kind == "linh-vuc"
                 else f", cơ quan {index.agencies.get(slug, slug)}" if kind == "co-quan" else "")
-        entries = [Entry(code, name, date, summary(by_version[(code, date)]), f"{root}thu-tuc/{code}/#lich-su")
-                   for code, name, date in items]
+        entries = [Entry(code, name, date, summary, f"{root}thu-tuc/{code}/#lich-su")
+                   for code, name, date, summary in items]
         files[path] = atom(path, f"Thay đổi của danh mục thủ tục{unit}", "./", "feed.xml", entries,
                            entries[0].date if entries else history.versions[-1])
     return pages, files

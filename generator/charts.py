@@ -24,7 +24,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .audit import LEVEL_PARTS
-from .metrics import RATE_DEFINITION
 from .schema import STAT_LEVELS
 from .opendata import plain, csv_bytes
 from .vietnamese import format_count, format_percent

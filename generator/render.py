@@ -423,24 +423,28 @@ class Renderer:
         return getattr(self._figures.module, macro)(value)
 
     def history_outputs(self) -> tuple[dict[str, str], dict[str, list]]:
-        """/thay-doi/ (every change, newest first, filterable by field, agency and kind) and the Atom feeds' entries:
-        of all changes, and of each field and agency with changes, by the feed's path."""
+        """/thay-doi/ (every change, newest first, filterable by field, agency and kind) and the Atom feeds'
+        entries, (code, name, date, summary) newest first: of all changes, and of each field and agency with
+        changes, by the feed's path."""
         history = self.history
         refs = {code: (last.name, last.field_slug, tuple(slug for _, slug in last.agencies))
                 for code, (_, last) in history.removed.items()}
         refs |= {p.code: (p.name, p.field_slug, p.agency_slugs) for p in self.index.listings}
-        rows = [{"change": c, "name": refs.get(c.procedure_code, ("", "", ()))[0],
-                 "field": refs.get(c.procedure_code, ("", "", ()))[1],
-                 "agencies": refs.get(c.procedure_code, ("", "", ()))[2]} for c in reversed(history.changes)]
+        unknown = ("", "", ())
+        rows = [dict(zip(("name", "field", "agencies"), refs.get(c.procedure_code, unknown)), change=c)
+                for c in reversed(history.changes)]
         page = self.page("changes.md", rows=rows, versions=history.versions, fields=self.index.fields,
                          agencies=self.index.agencies, kinds=CHANGE_KINDS)
+        by_version: dict[tuple[str, str], list] = {}
+        for c in history.changes:
+            by_version.setdefault((c.date, c.procedure_code), []).append(c)
         feeds: dict[str, list] = {}
-        for version in sorted({(c.date, c.procedure_code) for c in history.changes}, reverse=True):
-            date, code = version
-            name, field, agencies = refs.get(code, ("", "", ()))
-            for path in ["thay-doi/feed.xml", *(f"linh-vuc/{field}/feed.xml" for _ in [field] if field),
+        for (date, code), changes in sorted(by_version.items(), reverse=True):
+            name, field, agencies = refs.get(code, unknown)
+            entry = (code, name, date, version_summary(changes))
+            for path in ["thay-doi/feed.xml", *([f"linh-vuc/{field}/feed.xml"] if field else []),
                          *(f"co-quan/{slug}/feed.xml" for slug in agencies)]:
-                feeds.setdefault(path, []).append((code, name, date))
+                feeds.setdefault(path, []).append(entry)
         self.feeds = set(feeds) if len(history.versions) > 1 else set()
         return {"thay-doi/index.md": page}, feeds
 
@@ -504,6 +508,14 @@ class Renderer:
                                             problems=sorted(SUMMARIES.items(), key=lambda kv: kv[1][0] != "error")),
         })
         return pages
+
+
+def version_summary(changes: list) -> str:
+    """A version's changes to one procedure in one line of plain text (an Atom entry's summary): each kind, its
+    item, and old → new cut short."""
+    return "; ".join(f"{CHANGE_KINDS.get(c.change, c.change)}{f' ({item_label(c)})' if c.item else ''}"
+                     + (f": {excerpt(c.old, 120) or '(trống)'} → {excerpt(c.new, 120) or '(trống)'}"
+                        if c.change not in ("added", "removed") else "") for c in changes)
 
 
 def chart_anchor(chart: str, row: int) -> str:

@@ -19,7 +19,7 @@ from generator.cache import BuildCache
 from generator.problems import DataError
 from generator.schema import STATISTICS
 
-from conftest import FIXTURES, TEMPLATES
+from conftest import TEMPLATES
 
 # Cells csv.writer and json.dumps treat each in their own way: separators, quotes, line ends, formula starts, a
 # number in a text column, empty and missing cells, floats, and values that cannot be hashed.

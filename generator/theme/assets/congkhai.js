@@ -686,7 +686,7 @@
           row.hidden = !match;
           shown += match;
         });
-        count.textContent = shown.toLocaleString("vi-VN") + " trên " + rows.length.toLocaleString("vi-VN") + " thay đổi.";
+        count.textContent = number(shown) + " trên " + number(rows.length) + " thay đổi.";
       }
       form.addEventListener("change", apply);
       form.addEventListener("submit", function (event) { event.preventDefault(); });
