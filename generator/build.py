@@ -426,8 +426,8 @@ def history_outputs(renderer: Renderer) -> tuple[dict[str, str], dict[str, bytes
         slug = rest.removesuffix("/feed.xml")
         unit = (f", lĩnh vực {index.fields.get(slug, slug)}" if kind == "linh-vuc"
                 else f", cơ quan {index.agencies.get(slug, slug)}" if kind == "co-quan" else "")
-        entries = [Entry(code, name, date, summary, f"{root}thu-tuc/{code}/#lich-su")
-                   for code, name, date, summary in items]
+        entries = [Entry(code, name, date, summary, f"{root}thu-tuc/{code}/#lich-su", synthetic)
+                   for code, name, date, summary, synthetic in items]
         files[path] = atom(path, f"Thay đổi của danh mục thủ tục{unit}", "./", "feed.xml", entries,
                            entries[0].date if entries else history.versions[-1])
     return pages, files

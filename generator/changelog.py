@@ -27,6 +27,10 @@ class Version:
     decision: str  # the decision the version names, "" if none
     changes: tuple  # of history.Change, in the history's order
 
+    @property
+    def synthetic(self) -> bool:
+        return any(c.synthetic for c in self.changes)
+
 
 def by_procedure(changes) -> dict[str, tuple[Version, ...]]:
     """Each procedure's versions that changed it, newest first."""

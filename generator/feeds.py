@@ -22,6 +22,7 @@ class Entry:
     date: str  # ISO date of the version
     summary: str  # one line per change, plain text
     link: str  # relative to the feed
+    synthetic: bool = False  # compares with a version constructed for a sample: its title says «mô phỏng»
 
 
 def entry_id(code: str, date: str) -> str:
@@ -43,7 +44,7 @@ def atom(feed_id: str, title: str, page: str, self_link: str, entries: list[Entr
     for e in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = entry_id(e.code, e.date)
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{e.name} ({e.code})"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{'[mô phỏng] ' if e.synthetic else ''}{e.name} ({e.code})"
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{e.date}T00:00:00Z"
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": e.link, "type": "text/html"})
         ET.SubElement(entry, f"{{{ATOM}}}summary", {"type": "text"}).text = e.summary

@@ -18,7 +18,7 @@ import subprocess
 import tarfile
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,6 +32,7 @@ from .schema import CATALOGUE_TABLES, CHANGE_KINDS, ITEM_SEPARATOR, LEVELS, NOT_
 
 HISTORY_DIR = "history"
 CATALOGUE_DIR = "catalogue"
+SYNTHETIC_MARK = "SYNTHETIC"  # a file in a dated folder: that version was constructed (a sample), not published
 _DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KIND_ORDER = {kind: i for i, kind in enumerate(CHANGE_KINDS)}
 # Texts compared as they are (normalised), in the order of CHANGE_KINDS.
@@ -49,6 +50,7 @@ class Change:
     old: str  # verbatim old text, "" for what was added; document_changed: `originals/copies/form`
     new: str  # verbatim new text, "" for what was removed
     decision: str  # the decision the new version names (Procedure.decision), "" if none
+    synthetic: bool = False  # between versions either of which was constructed (a SYNTHETIC file in its folder)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class History:
     versions: list[str]  # ISO dates, oldest first, the current catalogue last
     changes: list[Change]  # oldest first; within a date by procedure code, then in the order of CHANGE_KINDS
     removed: dict[str, tuple[str, Procedure]] = field(default_factory=dict)  # code → (date it left, its last version)
+    synthetic: set[str] = field(default_factory=set)  # the dates of versions constructed, not published
 
 
 # --- what counts as a change ---------------------------------------------------------------------------------------
@@ -211,6 +214,7 @@ class _Version:
     where: str  # where its problems point
     read: Callable[[Report], dict[str, Procedure] | None]  # its procedures, its problems reported; None on error
     problems: list[Problem] = field(default_factory=list)
+    synthetic: bool = False  # constructed, not a version that was published (SYNTHETIC_MARK in its folder)
 
 
 def read_catalogue(directory: Path, data_root: Path, report: Report) -> dict[str, Procedure] | None:
@@ -252,7 +256,8 @@ def _snapshots(data_dir: Path, current_date: str, report: Report) -> list[_Versi
             continue
         directory = entry / CATALOGUE_DIR
         versions.append(_Version(date, tree_digest(directory), where,
-                                 lambda own, directory=directory: read_catalogue(directory, data_dir, own)))
+                                 lambda own, directory=directory: read_catalogue(directory, data_dir, own),
+                                 synthetic=(entry / SYNTHETIC_MARK).is_file()))
     return versions
 
 
@@ -353,6 +358,8 @@ def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_dat
             else:
                 found, gone = remember(digest("changes", a.content, b.content, b.date),
                                        lambda: catalogue_changes(b.date, procedures(a), procedures(b)))
+            if a.synthetic or b.synthetic:  # what an invented version says, old or new, is invented
+                found = [replace(change, synthetic=True) for change in found]
             changes += found
             for change in found:
                 if change.change == "added":
@@ -360,4 +367,4 @@ def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_dat
             removed.update({code: (b.date, procedure) for code, procedure in gone.items()})
     if memo is not None:
         memo.save()
-    return History([v.date for v in readable], changes, removed)
+    return History([v.date for v in readable], changes, removed, {v.date for v in readable if v.synthetic})

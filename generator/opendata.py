@@ -298,14 +298,15 @@ def indicator_files(*parts: tuple[bytes, bytes]) -> dict[str, bytes]:
 INDICATOR_NUMBERS = frozenset({"numerator", "denominator", "rate", "threshold", "points", "max_points", "synthetic"})
 
 
-CHANGE_COLUMNS = ["date", "procedure_code", "change", "item", "old", "new", "decision"]
+CHANGE_COLUMNS = ["date", "procedure_code", "change", "item", "old", "new", "decision", "synthetic"]
 
 
 def history_files(changes: list) -> dict[str, bytes]:
-    """thay-doi.csv/json: every change of the catalogue (history.Change), oldest first; texts verbatim."""
-    rows = [[getattr(c, name) for name in CHANGE_COLUMNS] for c in changes]
+    """thay-doi.csv/json: every change of the catalogue (history.Change), oldest first; texts verbatim; synthetic 1
+    where a version compared was constructed for a sample."""
+    rows = [[c.date, c.procedure_code, c.change, c.item, c.old, c.new, c.decision, int(c.synthetic)] for c in changes]
     return {
-        "du-lieu/thay-doi.csv": csv_bytes(CHANGE_COLUMNS, rows),
+        "du-lieu/thay-doi.csv": csv_bytes(CHANGE_COLUMNS, rows, frozenset({"synthetic"})),
         "du-lieu/thay-doi.json": json.dumps([dict(zip(CHANGE_COLUMNS, row)) for row in rows], ensure_ascii=False,
                                             separators=(",", ":")).encode("utf-8"),
     }

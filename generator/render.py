@@ -80,7 +80,7 @@ SLOT = "<!--ck-slot-{}-->"
 # asked for, and shows LIST_PAGE more at a time.
 LIST_PAGE = 50
 # A catalogue without earlier versions: what a history.History of one version holds.
-NO_HISTORY = SimpleNamespace(versions=[], changes=[], removed={})
+NO_HISTORY = SimpleNamespace(versions=[], changes=[], removed={}, synthetic=set())
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -322,11 +322,18 @@ class Renderer:
         """A procedure's page; a procedure the catalogue no longer has keeps its page, with its last content and
         the date it left."""
         removed = self.history.removed.get(code)  # only a code the current catalogue does not have
-        versions = self.history.versions
+        versions = self.versions.get(code, ())
         return self._procedure.render(
             p=removed[1] if removed else self.procedures[code], figures=self.figures.get(code, ()), root="../../",
-            rate_definition=RATE_DEFINITION, versions=self.versions.get(code, ()), removed=removed and removed[0],
-            oldest=versions[0] if len(versions) > 1 else "")
+            rate_definition=RATE_DEFINITION, versions=versions, removed=removed and removed[0],
+            removed_synthetic=bool(removed) and any(c.synthetic for v in versions for c in v.changes
+                                                     if c.change == "removed"),
+            oldest=self.oldest_version())
+
+    def oldest_version(self) -> tuple[str, bool]:
+        """The date of the catalogue's oldest version, and whether it was constructed; ("", False) without one."""
+        versions = self.history.versions
+        return (versions[0], versions[0] in self.history.synthetic) if len(versions) > 1 else ("", False)
 
     def full_text_body(self, code: str) -> str:
         procedure = self.procedures[code]
@@ -352,11 +359,11 @@ class Renderer:
         self.embeds = []
         # A procedure page receives the procedure and its figures: its key is the procedure's, with the figures'
         # key when the statistics name it.
-        # Its history's versions, frozen data, are in the key by their repr, and the oldest version's date.
-        oldest = self.history.versions[0] if len(self.history.versions) > 1 else ""
+        # Its history's versions, frozen data, are in the key by their repr, and the oldest version.
+        oldest = self.oldest_version()
         pages = [ShellPage(f"thu-tuc/{p.code}", PROCEDURE_SHELL, p.name, self.procedure_description(p),
                            _key(p.key, self.figure_keys.get(p.code), self.versions.get(p.code), oldest)
-                           if p.code in self.figure_keys or p.code in self.versions or oldest else p.key,
+                           if p.code in self.figure_keys or p.code in self.versions or oldest[0] else p.key,
                            partial(self.procedure_body, p.code))
                  for p in index.listings]
         current = {p.code for p in index.listings}
@@ -424,7 +431,7 @@ class Renderer:
 
     def history_outputs(self) -> tuple[dict[str, str], dict[str, list]]:
         """/thay-doi/ (every change, newest first, filterable by field, agency and kind) and the Atom feeds'
-        entries, (code, name, date, summary) newest first: of all changes, and of each field and agency with
+        entries, (code, name, date, summary, synthetic) newest first: of all changes, and of each field and agency with
         changes, by the feed's path."""
         history = self.history
         refs = {code: (last.name, last.field_slug, tuple(slug for _, slug in last.agencies))
@@ -434,14 +441,15 @@ class Renderer:
         rows = [dict(zip(("name", "field", "agencies"), refs.get(c.procedure_code, unknown)), change=c)
                 for c in reversed(history.changes)]
         page = self.page("changes.md", rows=rows, versions=history.versions, fields=self.index.fields,
-                         agencies=self.index.agencies, kinds=CHANGE_KINDS)
+                         agencies=self.index.agencies, kinds=CHANGE_KINDS,
+                         synthetic=sum(c.synthetic for c in history.changes))
         by_version: dict[tuple[str, str], list] = {}
         for c in history.changes:
             by_version.setdefault((c.date, c.procedure_code), []).append(c)
         feeds: dict[str, list] = {}
         for (date, code), changes in sorted(by_version.items(), reverse=True):
             name, field, agencies = refs.get(code, unknown)
-            entry = (code, name, date, version_summary(changes))
+            entry = (code, name, date, version_summary(changes), any(c.synthetic for c in changes))
             for path in ["thay-doi/feed.xml", *([f"linh-vuc/{field}/feed.xml"] if field else []),
                          *(f"co-quan/{slug}/feed.xml" for slug in agencies)]:
                 feeds.setdefault(path, []).append(entry)

@@ -41,6 +41,10 @@ def read(directory: Path) -> Tables:
             for name in TABLES}
 
 
+SYNTHETIC_MARK = "SYNTHETIC"  # generator/history.py
+SYNTHETIC_TEXT = "Constructed for the sample by scripts/history_snapshots.py: not a published version.\n"
+
+
 def write(tables: Tables, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
@@ -160,6 +164,8 @@ def main() -> None:
         tables = catalogue.tables
         write(tables, HISTORY / date / "catalogue")
         (HISTORY / date / "README.md").write_text(README.format(date=date), encoding="utf-8")
+        # The mark the build reads: every change this version takes part in is labelled «mô phỏng» on the site.
+        (HISTORY / date / SYNTHETIC_MARK).write_text(SYNTHETIC_TEXT, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -328,3 +328,5 @@ def test_the_sample_history_has_every_kind_of_change_between_consecutive_version
                                                                          "1.999901": "2026-11-22"}
     # One procedure per kind of change and version, the noise none: each procedure changed once in each version.
     assert len(found.changes) == 2 * len(CHANGE_KINDS) == len({(c.date, c.procedure_code) for c in found.changes})
+    # Both earlier versions are constructed (their SYNTHETIC mark): every change compares with one, and says so.
+    assert found.synthetic == {"2025-06-30", "2025-12-31"} and all(c.synthetic for c in found.changes)

@@ -33,9 +33,9 @@ def published(data_dir, monkeypatch):
         return History(["2025-06-30", "2025-12-31", current_date], [
             Change("2025-06-30", "1.000894", "fee", "truc_tiep", "50.000 đồng", "Miễn phí", "Quyết định 12/QĐ-UBND"),
             Change("2025-06-30", "1.000894", "document_added", "", "", f"Tờ khai {HOSTILE}", "Quyết định 12/QĐ-UBND"),
-            Change("2025-12-31", "1.000894", "conditions", "", LONG_OLD, LONG_NEW, ""),
+            Change("2025-12-31", "1.000894", "conditions", "", LONG_OLD, LONG_NEW, "", synthetic=True),
             Change("2025-12-31", "9.000001", "removed", "", "", "", "Quyết định 99/QĐ-UBND"),
-        ], {"9.000001": ("2025-12-31", removed)})
+        ], {"9.000001": ("2025-12-31", removed)}, {"2025-06-30"})
 
     monkeypatch.setattr(generator.history, "catalogue_history", history)
     (data_dir / "history").mkdir()  # the build reads a history where there is one
@@ -57,6 +57,8 @@ def test_a_procedure_page_tells_its_history_newest_first(published):
     assert fee.select_one("del").get_text() == "50.000 đồng" and fee.select_one("ins").get_text() == "Miễn phí"
     assert fee.select_one(".ck-meta").get_text() == "(Trực tiếp)"  # the channel by its name
     assert "theo Quyết định 12/QĐ-UBND" in versions[1].p.get_text()
+    # A version compared with a constructed one says «mô phỏng»; a published one does not.
+    assert [bool(v.p.select(".ck-badge--synthetic")) for v in versions] == [True, False]
     assert HOSTILE in versions[1].get_text() and not page.select("img")  # verbatim, escaped
     # A long text: the words it changed, then both texts whole.
     conditions = versions[0].select_one("[data-ck-change=conditions]")
@@ -65,7 +67,8 @@ def test_a_procedure_page_tells_its_history_newest_first(published):
     assert LONG_OLD in conditions.select_one("details").get_text()
     # A procedure the history did not change says since when.
     other = soup(pages["thu-tuc/1.001193"].body())
-    assert other.select_one("[data-ck-no-changes]").get_text(strip=True).endswith("30/06/2025.")
+    assert other.select_one("[data-ck-no-changes]").get_text(strip=True).endswith(
+        "30/06/2025 (phiên bản mô phỏng, dựng cho dữ liệu mẫu).")
 
 
 def test_a_removed_procedure_keeps_its_page(published):
@@ -73,6 +76,7 @@ def test_a_removed_procedure_keeps_its_page(published):
     page = soup(pages["thu-tuc/9.000001"].body())
     assert "không còn trong danh mục từ ngày 31/12/2025" in page.select_one("[data-ck-removed]").get_text()
     assert not page.select("[data-ck-apply]")  # nothing to submit to any more
+    assert not page.select("[data-ck-removed] .ck-badge--synthetic")  # its last version was published
     assert "9.000001" not in {p.code for p in publication.index.listings}  # not in lists or search
 
 
@@ -91,7 +95,11 @@ def test_the_changes_page_feeds_and_open_data(published):
     assert feed.findtext(f"{A}updated") == "2025-12-31T00:00:00Z"
     assert "linh-vuc/ho-tich/feed.xml" in publication.files
     table = list(csv.DictReader(io.StringIO(publication.files["du-lieu/thay-doi.csv"].decode("utf-8-sig"))))
-    assert list(table[0]) == ["date", "procedure_code", "change", "item", "old", "new", "decision"]
+    assert list(table[0]) == ["date", "procedure_code", "change", "item", "old", "new", "decision", "synthetic"]
+    assert [r["synthetic"] for r in table] == ["0", "0", "1", "0"]
+    assert [bool(r.select(".ck-badge--synthetic")) for r in rows] == [False, True, False, False]
+    assert entries[1].findtext(f"{A}title").startswith("[mô phỏng] ")
+    assert not entries[0].findtext(f"{A}title").startswith("[mô phỏng]")
     assert (table[0]["old"], table[0]["new"]) == ("50.000 đồng", "Miễn phí") and len(table) == 4
 
 

@@ -23,6 +23,9 @@ def test_every_sample_procedure_has_a_page(sample_site):
     pages = {p.parent.name for p in (sample_site / "thu-tuc").glob("*/index.html")}
     # And the two procedures the sample's history removed keep theirs (data/history/README.md).
     assert pages == set(codes) | {"1.999901", "1.999902"}
+    # Their last content is from a constructed version, and their pages say so.
+    for code in ("1.999901", "1.999902"):
+        assert html(sample_site / f"thu-tuc/{code}/index.html").select_one("[data-ck-removed] .ck-badge--synthetic")
     # The list of all procedures holds the first of them; its script reads the whole list from its data.
     listed = html(sample_site / "thu-tuc/index.html").select("[data-ck-items] > li > a")
     entries = list_data(sample_site)
