@@ -12,7 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import rnc2rng
 from bs4 import BeautifulSoup
+from lxml import etree, isoschematron
 
 from generator.cli import main
 from generator.search import LIST_DATA
@@ -143,3 +145,15 @@ def small_site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("small") / "site"
     assert run_cli("build", "--data", str(FIXTURES / "small"), "--site-dir", str(site), "--strict") == 0
     return site
+
+
+@pytest.fixture(scope="session")
+def atom_schema():
+    """RFC 4287's grammar (tests/atom/atom.rnc) and the rules a grammar cannot say (atom.sch): a document is valid
+    when both accept it."""
+    here = Path(__file__).resolve().parent / "atom"
+    # rnc2rng 2.7 declares the empty namespace prefix (xmlns:local=""), which XML forbids; its nsName is right.
+    grammar = rnc2rng.dumps(rnc2rng.loads((here / "atom.rnc").read_text(encoding="utf-8")))
+    relax = etree.RelaxNG(etree.fromstring(grammar.replace(' xmlns:local=""', "").encode()))
+    rules = isoschematron.Schematron(etree.parse(str(here / "atom.sch")))
+    return lambda document: relax.validate(document) and rules.validate(document)

@@ -4,6 +4,7 @@ feeds and the open data."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import io
@@ -11,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup
+from lxml import etree
 
 import generator.history
 from generator.build import prepare
@@ -101,6 +103,28 @@ def test_the_changes_page_feeds_and_open_data(published):
     assert entries[1].findtext(f"{A}title").startswith("[mô phỏng] ")
     assert not entries[0].findtext(f"{A}title").startswith("[mô phỏng]")
     assert (table[0]["old"], table[0]["new"]) == ("50.000 đồng", "Miễn phí") and len(table) == 4
+
+
+def test_every_feed_is_valid_atom(published, atom_schema):
+    """Every feed the site publishes (all changes, each field's and agency's) is valid Atom 1.0, hostile names
+    included; and the schema is not a formality: a feed missing what RFC 4287 requires fails it."""
+    publication, _ = published
+    feeds = {path: etree.fromstring(data) for path, data in publication.files.items() if path.endswith("feed.xml")}
+    assert set(feeds) == {"thay-doi/feed.xml", "linh-vuc/ho-tich/feed.xml", "co-quan/uy-ban-nhan-dan-cap-xa/feed.xml"}
+    assert [path for path, feed in feeds.items() if not atom_schema(feed)] == []
+
+    def broken(change) -> bool:
+        feed = copy.deepcopy(feeds["thay-doi/feed.xml"])
+        change(feed, feed.find(f"{A}entry"))
+        return not atom_schema(feed)
+
+    assert broken(lambda feed, entry: feed.remove(feed.find(f"{A}id")))  # §4.1.1: one id
+    assert broken(lambda feed, entry: feed.append(copy.deepcopy(feed.find(f"{A}title"))))  # one title
+    assert broken(lambda feed, entry: feed.remove(feed.find(f"{A}author")))  # no author on the entries either
+    assert broken(lambda feed, entry: entry.remove(entry.find(f"{A}link")))  # §4.1.2: no content, no link
+    assert broken(lambda feed, entry: entry.append(copy.deepcopy(entry.find(f"{A}link"))))  # two alternates
+    assert broken(lambda feed, entry: setattr(entry.find(f"{A}updated"), "text", "2025-12-31"))  # §3.3
+    assert broken(lambda feed, entry: setattr(entry.find(f"{A}id"), "text", "thu-tuc/1.000894"))  # §4.2.6
 
 
 def test_word_diff_marks_the_changed_words_and_escapes_them():

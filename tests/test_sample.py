@@ -8,11 +8,13 @@ import json
 import re
 
 import pytest
+from lxml import etree
 from plotly.offline import get_plotlyjs_version
 
 from conftest import (CHART_PAGE_BUDGET, PAGE_KINDS, ROOT, first_load, gzipped_size, heaviest, html, page_budget,
                       TEMPLATES, list_data, read_bom_csv)
 from generator.build import PLOTLY_JS, plotly_source
+from generator.feeds import ATOM, entry_id
 from generator.render import LIST_PAGE
 
 
@@ -39,6 +41,21 @@ def test_every_page_kind_is_light_on_first_load(sample_site, kind):
     a chart's embed) ≤ 450 KB, of every other page ≤ 200 KB."""
     page = heaviest(sample_site, kind)
     assert gzipped_size(first_load(sample_site, page)) <= page_budget(sample_site, page), page
+
+
+def test_sample_feeds_are_valid_atom_with_an_entry_per_procedure_and_version(sample_site, atom_schema):
+    """Issue #16: /thay-doi/feed.xml and each field's and agency's feed are valid Atom 1.0; the feed of all changes
+    has one entry per procedure and version date of du-lieu/thay-doi.csv, each with its own id."""
+    feeds = {path.relative_to(sample_site).as_posix(): etree.parse(str(path)) for path in sample_site.rglob("feed.xml")}
+    assert [path for path, feed in feeds.items() if not atom_schema(feed)] == []
+    assert {p.split("/")[0] for p in feeds} == {"thay-doi", "linh-vuc", "co-quan"}
+    changes = read_bom_csv(sample_site / "du-lieu/thay-doi.csv")
+    entries = feeds["thay-doi/feed.xml"].getroot().findall(f"{{{ATOM}}}entry")
+    assert sorted(e.findtext(f"{{{ATOM}}}id") for e in entries) == sorted(
+        {entry_id(c["procedure_code"], c["date"]) for c in changes})
+    # Every change of the sample compares with a version constructed for it, and every entry says so.
+    assert {c["synthetic"] for c in changes} == {"1"}
+    assert all(e.findtext(f"{{{ATOM}}}title").startswith("[mô phỏng] ") for e in entries)
 
 
 def test_sample_gaps_are_published(sample_site):
