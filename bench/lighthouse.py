@@ -82,10 +82,12 @@ def install() -> None:
 
 def pages(site: Path) -> dict[str, str]:
     """The pages of the issues: home, list, the longest procedure page, statistics, findings, search results, the
-    indicators page, the longest agency page with a scorecard, and a chart's embed."""
+    indicators page, the longest agency page with a scorecard, a chart's embed, the changes of the catalogue and
+    the page of a procedure no longer in it (when the data has a history)."""
     longest = max(site.glob("thu-tuc/*/index.html"), key=lambda p: p.stat().st_size)
     scorecards = [p for p in site.glob("co-quan/*/index.html") if "data-ck-scope" in p.read_text(encoding="utf-8")]
     agency = max(scorecards, key=lambda p: p.stat().st_size).parent.name if scorecards else None
+    removed = [p for p in sorted(site.glob("thu-tuc/*/index.html")) if "data-ck-removed" in p.read_text(encoding="utf-8")]
     return {
         "home": "",
         "list": "thu-tuc/",
@@ -96,6 +98,8 @@ def pages(site: Path) -> dict[str, str]:
         "indicators (QĐ 766)": "thong-ke/chi-so-766/",
         **({f"agency {agency}": f"co-quan/{agency}/"} if agency else {}),
         "embed": "nhung/chi-so-766/",
+        **({"changes": "thay-doi/"} if (site / "thay-doi/index.html").is_file() else {}),
+        **({f"removed {removed[0].parent.name}": f"thu-tuc/{removed[0].parent.name}/"} if removed else {}),
     }
 
 

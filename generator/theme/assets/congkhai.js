@@ -673,7 +673,9 @@
   // The list of changes (/thay-doi/) narrows to a field, an agency and a kind of change; without script it shows
   // every change.
   function changeFilters() {
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-ck-change-filter][hidden]"), function (form) {
+    // The form is in the page from the start (no shift of the table when the script comes); without the script its
+    // choices do nothing, as on the list of procedures.
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-ck-change-filter]:not([data-ck-ready])"), function (form) {
       var rows = Array.prototype.slice.call(document.querySelectorAll("[data-ck-changes] tbody tr"));
       var count = form.querySelector("[data-ck-change-count]");
       function apply() {
@@ -689,8 +691,7 @@
         count.textContent = number(shown) + " trên " + number(rows.length) + " thay đổi.";
       }
       form.addEventListener("change", apply);
-      form.addEventListener("submit", function (event) { event.preventDefault(); });
-      form.hidden = false;
+      form.setAttribute("data-ck-ready", "");
       apply();
     });
   }
