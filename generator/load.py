@@ -506,7 +506,7 @@ def parse_text(text: str, table: Table, file: str, report: Report) -> tuple[RawT
 # only, so two versions of a catalogue (history.py) share their other blocks, whatever file holds them: a block is
 # memoised by its bytes and the header in front of it, its problems moved to the file it is read from.
 
-BLOCK = 2**15  # bytes: the mean size of a block
+BLOCK = 2**14  # bytes: the mean size of a block
 
 
 def _record_end(data: bytes, start: int, at: int | None = None) -> int:
