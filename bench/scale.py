@@ -2,7 +2,8 @@
 and the same procedure pages as a plain MkDocs-Material site, measure time, memory and output size. Not a test:
 it asserts nothing about the numbers, it records them.
 
-    .venv/bin/python bench/scale.py [--sizes 2000 20000] [--baseline-sizes 2000] [--profile [N]] [--rebuild] [--keep]
+    .venv/bin/python bench/scale.py [--sizes 2000 20000] [--baseline-sizes 2000] [--profile [N]] [--rebuild]
+                                    [--history K] [--keep]
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from pathlib import Path
 import pandas as pd
 
 import baseline
+import synthetic_history
 import synthetic_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data"
 OUT = ROOT / "bench" / "out"
 TABLES = {"procedures": "code", "documents": "procedure_code", "channels": "procedure_code"}
+AS_OF = "2026-12-01"  # with --history: the current catalogue's date; the earlier versions are monthly before it
+NEW_VERSION_EDITS = 8  # with --history: procedures edited in the new version (one of each kind of edit)
 
 # Runs `python -m MODULE ARGS` in the child. Peak RSS comes from inside the child: RUSAGE_CHILDREN's ru_maxrss is a
 # maximum over every child so far, so it cannot tell the second build from the first, and /usr/bin/time is not
@@ -142,8 +146,17 @@ def run(module: str, args: list[str], log: Path, profile: Path | None = None) ->
     }
 
 
-def congkhai(data_dir: Path, site_dir: Path, log: Path, profile: Path | None = None) -> dict:
-    return run("generator", ["build", "--data", str(data_dir), "--site-dir", str(site_dir)], log, profile)
+def congkhai(data_dir: Path, site_dir: Path, log: Path, profile: Path | None = None, as_of: str | None = None
+             ) -> dict:
+    timing = run("generator", ["build", "--data", str(data_dir), "--site-dir", str(site_dir),
+                               *(["--as-of", as_of] if as_of else [])], log, profile)
+    return {**timing, "files_written": files_written(log)}
+
+
+def month(day: str, months: int) -> str:
+    """The first of the month MONTHS after (before, when negative) DAY's month."""
+    index = int(day[:4]) * 12 + int(day[5:7]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}-01"
 
 
 def cache_dir(site_dir: Path) -> Path:
@@ -213,12 +226,14 @@ COLUMNS = [  # (header, key, format)
     ("mean KB/page", "mean_kb_page", "{:.1f}"),
     ("max KB/page", "max_kb_page", "{:.1f}"),
     ("site MB", "total_site_mb", "{:.1f}"),
+    ("files written", "files_written", "{:,}"),
     ("load", "load", "{}"),
 ]
 
 
 def table(results: list[dict]) -> str:
-    rows = [[h for h, _, _ in COLUMNS]] + [[fmt.format(r[key]) for _, key, fmt in COLUMNS] for r in results]
+    rows = [[h for h, _, _ in COLUMNS]] + [[fmt.format(r[key]) if key in r else "—" for _, key, fmt in COLUMNS]
+                                           for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows)
 
@@ -238,12 +253,16 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true",
                         help="after each full build, make one small edit (rename a procedure, then add a document) "
                              "and build again into the same site after each")
+    parser.add_argument("--history", type=int, default=0, metavar="K",
+                        help="also build with K-1 earlier versions of the catalogue (history/, monthly before "
+                             f"{AS_OF}, seeded), then after one new version with {NEW_VERSION_EDITS} procedures "
+                             "edited (default 0: no history)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and sites (default: delete them)")
     args = parser.parse_args()
     sizes = sorted(set(args.sizes) | ({args.profile} if args.profile else set()))
 
     OUT.mkdir(parents=True, exist_ok=True)
-    results, ratios, rebuilds, stat_rows = [], {}, {}, {}
+    results, ratios, rebuilds, stat_rows, history = [], {}, {}, {}, {}
     for size in sizes:
         data_dir, site_dir = OUT / f"data-{size}", OUT / f"site-{size}"
         for stale in (data_dir, site_dir, cache_dir(site_dir), OUT / f"baseline-{size}"):
@@ -261,7 +280,6 @@ def main() -> None:
                 EDITS[edit](data_dir)
                 log = OUT / f"rebuild-{edit}-{size}.log"
                 again = result(f"rebuild ({edit})", size, congkhai(data_dir, site_dir, log), site_dir)
-                again["files_written"] = files_written(log)
                 results.append(again)
                 rebuilds.setdefault(size, {})[edit] = again["wall_s"] / full["wall_s"] * 100
 
@@ -277,19 +295,46 @@ def main() -> None:
             if not args.keep:
                 shutil.rmtree(base_dir)
 
-        if size == args.profile:
+        history_site = OUT / f"site-{size}-history"
+        if args.history > 1 and size in args.sizes:
+            dates = [month(AS_OF, -k) for k in range(1, args.history)]
+            edited = synthetic_history.write_versions(data_dir, dates)
+            print(f"  congkhai build with {args.history - 1} earlier versions ({edited:,} procedures edited) ...",
+                  file=sys.stderr, flush=True)
+            shutil.rmtree(history_site, ignore_errors=True)
+            shutil.rmtree(cache_dir(history_site), ignore_errors=True)  # cold: a fresh site and build cache
+            log = OUT / f"build-history-{size}.log"
+            with_history = result(f"with history ({args.history} versions)", size,
+                                  congkhai(data_dir, history_site, log, as_of=AS_OF), history_site)
+            results.append(with_history)
+            history[size] = {"versions": args.history, "procedures_edited": edited, "overhead_percent": {
+                unit: (with_history[key] / full[key] - 1) * 100 for unit, key in (("wall", "wall_s"), ("cpu", "cpu_s"))}}
+
+        if size == args.profile:  # with --history, the data has its earlier versions now
             print("  congkhai build under cProfile ...", file=sys.stderr, flush=True)
             prof = OUT / f"profile-{size}.prof"
             profiled = OUT / f"site-profile-{size}"
             shutil.rmtree(cache_dir(profiled), ignore_errors=True)  # a full build, as timed above
-            congkhai(data_dir, profiled, OUT / f"profile-{size}.log", prof)
+            congkhai(data_dir, profiled, OUT / f"profile-{size}.log", prof, AS_OF if size in history else None)
             write_profile(prof, OUT / f"profile-{size}.txt")
             shutil.rmtree(profiled)
             shutil.rmtree(cache_dir(profiled), ignore_errors=True)
 
+        if size in history:
+            print(f"  congkhai rebuild after one new version ({NEW_VERSION_EDITS} procedures edited) ...",
+                  file=sys.stderr, flush=True)
+            synthetic_history.new_version(data_dir, AS_OF, NEW_VERSION_EDITS)
+            log = OUT / f"rebuild-new-version-{size}.log"
+            again = result("rebuild (new version)", size,
+                           congkhai(data_dir, history_site, log, as_of=month(AS_OF, 1)), history_site)
+            results.append(again)
+            history[size]["new_version_percent_of_full"] = {
+                unit: again[key] / with_history[key] * 100 for unit, key in (("wall", "wall_s"), ("cpu", "cpu_s"))}
+
         if not args.keep:
-            shutil.rmtree(site_dir, ignore_errors=True)
-            shutil.rmtree(cache_dir(site_dir), ignore_errors=True)
+            for site in (site_dir, history_site):
+                shutil.rmtree(site, ignore_errors=True)
+                shutil.rmtree(cache_dir(site), ignore_errors=True)
             shutil.rmtree(data_dir)
 
     print(table(results))
@@ -298,9 +343,15 @@ def main() -> None:
     for size, shares in rebuilds.items():
         for edit, share in shares.items():
             print(f"{size:,}: rebuild after one edit ({edit}) = {share:.1f}% of the full build")
+    for size, h in history.items():
+        print(f"{size:,}: {h['versions'] - 1} earlier versions add {h['overhead_percent']['wall']:.1f}% wall, "
+              f"{h['overhead_percent']['cpu']:.1f}% CPU to the full build; after one new version, a rebuild takes "
+              f"{h['new_version_percent_of_full']['wall']:.1f}% (CPU {h['new_version_percent_of_full']['cpu']:.1f}%) "
+              f"of the full build with history")
     summary = {"cores": os.cpu_count(), "statistics_rows": stat_rows, "stat_agencies_cap": args.stat_agencies,
                "procedure_statistics": args.procedure_stats,
-               "builds": results, "baseline_over_congkhai": ratios, "rebuild_percent_of_full": rebuilds}
+               "builds": results, "baseline_over_congkhai": ratios, "rebuild_percent_of_full": rebuilds,
+               "history": history}
     (OUT / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(f"\nresults: {OUT / 'results.json'}; logs: {OUT}/*.log"
           + (f"; profile: {OUT / f'profile-{args.profile}.txt'}" if args.profile else ""))

@@ -131,6 +131,20 @@ class Procedures:
                  fields: Groups, agencies: Groups):
         self.tables, self.rows, self.slugs = tables, rows, (fields, agencies)
         self.made: dict[str, Procedure] = {}
+        self.keys: dict[str, str] | None = None  # content_keys
+
+    def content_keys(self) -> dict[str, str]:
+        """Each procedure's content key: a digest of the cells of its rows (its row of procedures, then its rows of
+        documents and of channels, in order) and of the tables' columns, not of where the rows are: the same
+        procedure in another version of the catalogue, or moved down its file, has the same key (history.py
+        compares versions by it). Its record's key adds where its rows are (catalogue_stage)."""
+        if self.keys is None:
+            shape = digest(*(part for t in CATALOGUE_TABLES for part in (t.name, *self.tables[t.name].columns)))
+            cells = [_row_texts(self.tables[t.name]) for t in CATALOGUE_TABLES]
+            self.keys = {code: digest("\x1e".join((shape, cells[0][first], *(cells[1][j] for j in documents), "\x1d",
+                                                   *(cells[2][j] for j in channels))))
+                         for code, (first, documents, channels) in self.rows.items()}
+        return self.keys
 
     def parse(self, code: str, report: Report) -> Procedure | None:
         """The procedure from its rows, each cell parsed once and its problems reported; None if any is an
@@ -167,10 +181,15 @@ def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[d
 
 
 def _row_texts(raw: RawTable) -> list[str]:
-    """Each row as one text, for the digests of records: its number and cells, and where it came from when it
-    was made from JSON (its problems name that place), joined by a character load removes from cells."""
+    """Each row's cells as one text, for the content keys, joined by a character load removes from cells."""
+    return list(map("\x1f".join, zip(*raw.columns.values())))
+
+
+def _row_places(raw: RawTable) -> list[str]:
+    """Where each row is, for the digests of records (its problems name that place): its number, and where it came
+    from when it was made from JSON."""
     origins = [map(repr, raw.origins)] if raw.origins is not None else []
-    return list(map("\x1f".join, zip(map(str, raw.rows), *raw.columns.values(), *origins)))
+    return list(map("\x1f".join, zip(map(str, raw.rows), *origins)))
 
 
 def typed_procedures(tables: dict[str, RawTable], first: dict[str, int], report: Report) -> Procedures | None:
@@ -192,6 +211,13 @@ def typed_procedures(tables: dict[str, RawTable], first: dict[str, int], report:
     return Procedures(tables, rows, field_pages, agency_pages)
 
 
+def catalogue_blocks(cache: BuildCache, source: str) -> Callable[[str], Any]:
+    """The memo table of a large catalogue file's blocks (load._read_blocks) by its name, in 256 shards (some 30
+    blocks each at 20,000 procedures): an edit rewrites one or two. The earlier versions of the catalogue
+    (history.py) read through it: a block they have in common with the current one is read once."""
+    return lambda name: cache.memo(name, source, digits=2)
+
+
 def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Report,
                     cache: BuildCache | None) -> tuple[Index, Procedures, list[tuple[str, str]]]:
     """Load and check the catalogue's tables, then each procedure's rows: checked, typed and listed, memoised by
@@ -203,8 +229,8 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         value = cache.remember(name, digest(source, key), compute)
         return lambda: value
 
-    if cache:  # a large file's blocks (load._read_blocks), in shards of a block or two: an edit rewrites one or two
-        memo.blocks = lambda name: cache.memo(name, source, digits=2)
+    if cache:
+        memo.blocks = catalogue_blocks(cache, source)
 
     def read_ahead() -> None:  # what later stages ask the build cache for, read while the other core parses
         if cache:
@@ -233,7 +259,8 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
             return Record(own.problems)
         return Record(own.problems, renderer.listing(p))
 
-    texts = [_row_texts(tables[t.name]) for t in CATALOGUE_TABLES] if records is not None else []
+    contents = typed.content_keys() if records is not None else {}
+    places = [_row_places(tables[t.name]) for t in CATALOGUE_TABLES] if records is not None else []
     results, keys = [], []
     for code, own_rows in rows.items():
         if records is None:
@@ -242,8 +269,9 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
             continue
         i = own_rows[0]
         key = digest("\x1e".join((salt, " ".join(field_pages.slugs(fields[i])) if fields else "",
-                                  " ".join(agency_pages.slugs(agencies[i])) if agencies else "", texts[0][i],
-                                  *(texts[1][j] for j in own_rows[1]), "\x1d", *(texts[2][j] for j in own_rows[2]))))
+                                  " ".join(agency_pages.slugs(agencies[i])) if agencies else "", contents[code],
+                                  places[0][i], *(places[1][j] for j in own_rows[1]), "\x1d",
+                                  *(places[2][j] for j in own_rows[2]))))
         results.append(records(key, lambda: record(code)))
         keys.append((code, key))
     for result in results:
@@ -381,25 +409,16 @@ def indicators_stage(renderer: Renderer, statistics: StatisticsProduct, source: 
     return cache.remember("indicators", digest(source, repr(table), *statistics.score_parts), make)
 
 
-def history_stage(data_dir: Path, procedures: Procedures, keys: list[tuple[str, str]], report: Report,
-                  cache: BuildCache | None, source: str, git: bool = False, as_of: str | None = None) -> History:
+def history_stage(data_dir: Path, procedures: Procedures, report: Report, cache: BuildCache | None, source: str,
+                  git: bool = False, as_of: str | None = None) -> History:
     """The catalogue's earlier versions (DIR/history/YYYY-MM-DD/catalogue/) and what changed between them
-    (history.py). A catalogue without a history has one version, the current, and no change; only with one are
-    the current procedures all parsed."""
+    (history.py). A catalogue without a history has one version, the current, and no change."""
     from .history import History, catalogue_history
 
     today = as_of or _data_day(data_dir)
     if not git and not (data_dir / "history").is_dir():
         return History([today], [], {})
-    # With the build cache, the current procedures are parsed only where they changed (history._latest_changes).
-    current = procedures if cache is not None else {code: procedures[code] for code, _ in keys}
-    # An earlier version's errors fail the build, as the current catalogue's do; its warnings are the gaps it had
-    # then, which the site does not publish (the current catalogue's are counted on the open-data page).
-    own = Report()
-    history = catalogue_history(data_dir, current, today, own, git=git, cache=cache, source=source,
-                                current_keys=dict(keys) if cache is not None else None)
-    report.problems.extend(own.errors)
-    return history
+    return catalogue_history(data_dir, procedures, today, report, git=git, cache=cache, source=source)
 
 
 def _data_day(data_dir: Path) -> str:
@@ -494,6 +513,10 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         statistics_made = lambda: made  # noqa: E731
     try:
         index, procedures, keys = catalogue_stage(data_dir, renderer, source, report, cache)
+        # The earlier versions are read while the other core makes the statistics; their errors are reported after
+        # the current catalogue's and the statistics', as if read after them.
+        history_report = Report()
+        history = history_stage(data_dir, procedures, history_report, cache, source, git, as_of)
     except DataError:
         report.problems[:0] = statistics_made().problems
         report.problems.sort(key=canonical_order)
@@ -509,7 +532,7 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     provenance = _provenance(data_dir, report)
     if report.errors:
         raise DataError(report)
-    history = history_stage(data_dir, procedures, keys, report, cache, source, git, as_of)
+    report.problems += history_report.problems
     if report.errors:
         raise DataError(report)
     renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history)

@@ -325,3 +325,4 @@ class Memo:
                 (self.directory / f"{name}.pickle").unlink(missing_ok=True)
             elif shards[name].keys() != self.shards.get(name, {}).keys():
                 self.cache._store(self.directory / f"{name}.pickle", self.key, shards[name])
+        self.shards, self.files = shards, set(shards)  # saved again (a table shared by stages): what changed since

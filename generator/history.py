@@ -7,6 +7,11 @@ the current catalogue is (load.load_tables, parse.check_tables, build.typed_proc
 with their location, and its errors fail the build like the current catalogue's — a version that cannot be read
 would make every procedure in it look added or removed. Changes are found on a normalised key (`normalised`:
 NFC, whitespace, letter case; documents and legal-basis items in any order) and reported with the verbatim texts.
+
+At scale (20,000 procedures × 12 versions) reading is the cost, not comparing: two versions are compared only on
+the procedures whose content keys differ (build.Procedures.content_keys), a procedure's problems are worked out
+once per content key, and the versions' large files share their blocks (load._read_blocks); with the build cache,
+a build after a new version reads that version only (bench/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -18,17 +23,21 @@ import subprocess
 import tarfile
 import tempfile
 import unicodedata
+from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import build  # typed_procedures; imported as a module, since build wires this stage in
-from .cache import BuildCache, digest, tree_digest
-from .load import load_tables
+from .cache import BuildCache, Memo, digest, tree_digest
+from .load import RawTable, load_tables
 from .model import Channel, Document, Procedure
 from .parse import check_tables
 from .problems import Problem, Report, UsageError
 from .schema import CATALOGUE_TABLES, CHANGE_KINDS, ITEM_SEPARATOR, LEVELS, NOT_PUBLISHED
+
+if TYPE_CHECKING:
+    from .build import Procedures
 
 HISTORY_DIR = "history"
 CATALOGUE_DIR = "catalogue"
@@ -157,52 +166,28 @@ def procedure_changes(date: str, old: Procedure, new: Procedure) -> list[Change]
     return [Change(date, new.code, kind, item, was, now, new.decision) for kind, item, was, now in found]
 
 
-def catalogue_changes(date: str, old: dict[str, Procedure], new: dict[str, Procedure]
-                      ) -> tuple[list[Change], dict[str, Procedure]]:
-    """The changes from catalogue OLD to catalogue NEW, dated DATE, by procedure code; and the procedures that
-    left (code → their last version)."""
+def catalogue_changes(date: str, old: _Version, new: _Version, procedures: Callable[[_Version], Procedures],
+                      remember: Callable[[str, Callable[[], Any]], Any]) -> tuple[list[Change], dict[str, Procedure]]:
+    """The changes from version OLD of the catalogue to version NEW, dated DATE, by procedure code; and the
+    procedures that left (code → their last version). Only a procedure whose content key differs between them is
+    compared (the same key is the same cells: no change), its changes REMEMBERed by its code and both keys, so that
+    PROCEDURES(version), which may read a version again, is asked for only what changed since the last build."""
     changes: list[Change] = []
-    for code in sorted(old.keys() | new.keys()):
-        a, b = old.get(code), new.get(code)
-        if a is None:
-            changes.append(Change(date, code, "added", "", "", b.name, b.decision))
-        elif b is None:
-            changes.append(Change(date, code, "removed", "", a.name, "", ""))
+    gone: dict[str, Procedure] = {}
+    for code in sorted(old.keys.keys() | new.keys.keys()):
+        was, now = old.keys.get(code), new.keys.get(code)
+        if was == now:
+            continue
+        if now is None:  # its last version, with the field and agency pages of the version that had it
+            gone[code] = remember(digest("removed", code, old.content), lambda: procedures(old)[code])
+            changes.append(Change(date, code, "removed", "", gone[code].name, "", ""))
+        elif was is None:
+            changes += remember(digest("added", code, now, date), lambda: [
+                Change(date, code, "added", "", "", procedures(new)[code].name, procedures(new)[code].decision)])
         else:
-            changes += procedure_changes(date, a, b)
-    return changes, {code: old[code] for code in old.keys() - new.keys()}
-
-
-def _latest_changes(previous: _Version, date: str, procedures: Callable, current, current_keys: dict[str, str],
-                    remember: Callable, cache: BuildCache, source: str) -> tuple[list[Change], dict[str, Procedure]]:
-    """catalogue_changes from the version before the current one to the current catalogue, each procedure's changes
-    kept by its current content key: a procedure the build did not see change is not parsed or compared again.
-    The previous version's procedures are kept whole in the build cache and read back only for a procedure that
-    changed."""
-    before: dict[str, Procedure] | None = None
-
-    def old() -> dict[str, Procedure]:
-        nonlocal before
-        if before is None:
-            before = cache.remember("history-version", digest(source, previous.content), lambda: procedures(previous))
-        return before
-
-    codes = set(remember(digest("codes", previous.content), lambda: sorted(old())))
-    memo = cache.memo("history-latest", digest(source, previous.content, date))
-    changes: list[Change] = []
-    for code in sorted(codes | current_keys.keys()):
-        if code not in current_keys:
-            changes.append(Change(date, code, "removed", "", old()[code].name, "", ""))
-        elif code not in codes:
-            changes += memo(digest("added", code, current_keys[code]),
-                            lambda: [Change(date, code, "added", "", "", current[code].name, current[code].decision)])
-        else:
-            changes += memo(digest(code, current_keys[code]),
-                            lambda: procedure_changes(date, old()[code], current[code]))
-    memo.save()
-    gone = sorted(codes - current_keys.keys())
-    removed = remember(digest("gone", previous.content, *gone), lambda: {code: old()[code] for code in gone})
-    return changes, removed
+            changes += remember(digest(code, was, now, date),
+                                lambda: procedure_changes(date, procedures(old)[code], procedures(new)[code]))
+    return changes, gone
 
 
 # --- the versions --------------------------------------------------------------------------------------------------
@@ -210,23 +195,59 @@ def _latest_changes(previous: _Version, date: str, procedures: Callable, current
 @dataclass
 class _Version:
     date: str
-    content: str  # a digest of its files
+    content: str  # a digest of its files ("" for the current catalogue, which no memo is keyed by)
     where: str  # where its problems point
-    read: Callable[[Report], dict[str, Procedure] | None]  # its procedures, its problems reported; None on error
-    problems: list[Problem] = field(default_factory=list)
+    # Reads it: given how to read a catalogue directory (its path, and the directory its problems are relative to),
+    # its procedures, None on error.
+    read: Callable[[Callable[[Path, Path], Procedures | None]], Procedures | None]
     synthetic: bool = False  # constructed, not a version that was published (SYNTHETIC_MARK in its folder)
+    keys: dict[str, str] = field(default_factory=dict)  # each procedure's content key (Procedures.content_keys)
+    typed: Procedures | None = None  # its procedures, while a comparison may need them
 
 
-def read_catalogue(directory: Path, data_root: Path, report: Report) -> dict[str, Procedure] | None:
+def read_catalogue(directory: Path, data_root: Path, report: Report, loading: Callable | None = None,
+                   problems: Callable[[str, Callable[[], Any]], Any] | None = None) -> Procedures | None:
     """The catalogue in DIRECTORY read as the build reads the current one, every problem reported (file paths
-    relative to DATA_ROOT); None when it has an error."""
+    relative to DATA_ROOT); None when it has an error. LOADING: load_tables' memo. A procedure's problems are
+    those of its rows alone (_alone) placed where its rows are (_placed): PROBLEMS, a memo, keeps them by its
+    content key, so that a procedure found unchanged in another version is not parsed again."""
     own = Report()
-    tables = load_tables(directory, CATALOGUE_TABLES, data_root, own)
+    tables = load_tables(directory, CATALOGUE_TABLES, data_root, own, loading)
     typed = build.typed_procedures(tables, check_tables(tables, own), own)
-    procedures = {code: typed.parse(code, own) for code in typed.rows} if typed is not None else {}
+    if typed is not None:
+        keys, remember = typed.content_keys(), problems or (lambda key, compute: compute())
+        for code in typed.rows:
+            own.problems += _placed(remember(keys[code], lambda: _alone(typed, code)), typed, code)
     own.problems.sort(key=build.canonical_order)
     report.problems.extend(own.problems)
-    return None if own.errors else procedures
+    return None if own.errors else typed
+
+
+def _alone(typed: Procedures, code: str) -> list[Problem]:
+    """The problems of procedure CODE's rows parsed as tables of their own, each named by its table and its rows
+    numbered from 0: they hold wherever its rows are, once placed there (_placed)."""
+    rows = typed.rows[code]
+    tables = {}
+    for table, indices in zip(CATALOGUE_TABLES, ([rows[0]], rows[1], rows[2])):
+        raw = typed.tables[table.name]
+        tables[table.name] = RawTable(raw.table, table.name, raw.header,
+                                      {column: [cells[i] for i in indices] for column, cells in raw.columns.items()},
+                                      list(range(len(indices))))
+    own = Report()
+    build.Procedures(tables, {code: (0, list(range(len(rows[1]))), list(range(len(rows[2]))))}, *typed.slugs
+                     ).parse(code, own)
+    return own.problems
+
+
+def _placed(problems: list[Problem], typed: Procedures, code: str) -> list[Problem]:
+    """PROBLEMS of procedure CODE's rows alone (_alone) at its rows in TYPED's tables (RawTable.where: a row of a
+    file, or the JSON it was made from)."""
+    if not problems:
+        return []
+    first, documents, channels = typed.rows[code]
+    rows = dict(zip((t.name for t in CATALOGUE_TABLES), ([first], documents, channels)))
+    return [Problem(p.severity, p.code, *typed.tables[p.file].where(rows[p.file][p.row], p.column), p.message,
+                    p.expected, p.received, p.cell) for p in problems]
 
 
 def _snapshots(data_dir: Path, current_date: str, report: Report) -> list[_Version]:
@@ -256,7 +277,7 @@ def _snapshots(data_dir: Path, current_date: str, report: Report) -> list[_Versi
             continue
         directory = entry / CATALOGUE_DIR
         versions.append(_Version(date, tree_digest(directory), where,
-                                 lambda own, directory=directory: read_catalogue(directory, data_dir, own),
+                                 lambda reading, directory=directory: reading(directory, data_dir),
                                  synthetic=(entry / SYNTHETIC_MARK).is_file()))
     return versions
 
@@ -285,8 +306,8 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
     current = commits.pop()[1] if clean else current_date
     by_day = {date: commit for commit, date in commits if date < current}
 
-    def reader(commit: str) -> Callable[[Report], dict[str, Procedure] | None]:
-        def read(own: Report) -> dict[str, Procedure] | None:
+    def reader(commit: str) -> Callable[[Callable[[Path, Path], Procedures | None]], Procedures | None]:
+        def read(reading: Callable[[Path, Path], Procedures | None]) -> Procedures | None:
             shown = f"{commit[:8]}:{prefix}{CATALOGUE_DIR}"
             archive = subprocess.run(["git", "archive", "--format=tar", f"{commit}:{prefix}{CATALOGUE_DIR}"],
                                      cwd=top, capture_output=True, check=True).stdout
@@ -296,7 +317,7 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
                         target = scratch / shown / member.name.lstrip("/")
                         target.parent.mkdir(parents=True, exist_ok=True)
                         target.write_bytes(tar.extractfile(member).read())
-            return read_catalogue(scratch / shown, scratch, own)
+            return reading(scratch / shown, scratch)
         return read
 
     tree = {commit: _git(data_dir, "rev-parse", f"{commit}:{prefix}{CATALOGUE_DIR}").strip()
@@ -305,66 +326,123 @@ def _commits(data_dir: Path, current_date: str, scratch: Path) -> tuple[list[_Ve
             for date, commit in by_day.items()], current
 
 
-def catalogue_history(data_dir: Path, current: dict[str, Procedure], current_date: str, report: Report,
-                      git: bool = False, cache: BuildCache | None = None, source: str = "",
-                      current_keys: dict[str, str] | None = None) -> History:
-    """Every version of the catalogue, oldest first, ending with CURRENT (the current catalogue, dated
-    CURRENT_DATE), and the changes between consecutive versions. Each earlier version's problems are added to
-    REPORT; the caller fails the build on its errors once every stage has reported. GIT: the versions are the
-    commits that changed DIR/catalogue/ (a UsageError outside a git repository). CACHE, when given, keeps each
-    version's problems and each pair's changes by the digest of their content (and SOURCE, the code): a build
-    after a new version reads only that version and the one before it. With CURRENT_KEYS too (each current
-    procedure's content key, build.catalogue_stage), the current catalogue is compared procedure by procedure
-    (_latest_changes): an edit of the current catalogue compares, and parses, only the procedures it changed."""
-    memo = cache.memo("history", source) if cache else None
+def _memo(cache: BuildCache | None, name: str, source: str, digits: int | None = None
+          ) -> Callable[[str, Callable[[], Any]], Any]:
+    """The build cache's memo table NAME (cache.memo), or without the cache one for this build only."""
+    if cache is not None:
+        return cache.memo(name, source, digits)
+    seen: dict[str, Any] = {}
 
     def remember(key: str, compute: Callable[[], Any]) -> Any:
-        return memo(key, compute) if memo is not None else compute()
+        if key not in seen:
+            seen[key] = compute()
+        return seen[key]
+    return remember
+
+
+class _Blocks:
+    """The memo table of a large catalogue file's blocks (load._read_blocks) for the earlier versions: it reads the
+    build cache's (build.catalogue_blocks: the current catalogue's blocks), and keeps the blocks the earlier
+    versions add for this build only. The versions share them while they are read; a later build reads only a new
+    version, whose blocks are those of the current catalogue it was."""
+
+    def __init__(self, kept: Memo):
+        self.new: dict[str, Any] = {}
+        self.old = ChainMap(self.new, kept.new, kept.old)
+
+    def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.old:
+            self.new[key] = compute()
+        return self.old[key]
+
+    def save(self) -> None:
+        pass
+
+
+def _loading(cache: BuildCache, source: str) -> Callable:
+    """load_tables' memo for an earlier version: a large file is read block by block (_Blocks), so that versions
+    share the blocks where their bytes are the same; a small file is read as it is (the version's problems and
+    keys are kept, not its tables)."""
+    def load(name: str, key: str, compute: Callable[[], Any], large: bool) -> Callable[[], Any]:
+        value = compute()
+        return lambda: value
+
+    blocks: dict[str, _Blocks] = {}
+    kept = build.catalogue_blocks(cache, source)
+    load.blocks = lambda name: blocks.setdefault(name, _Blocks(kept(name)))
+    return load
+
+
+def catalogue_history(data_dir: Path, current: Procedures, current_date: str, report: Report, git: bool = False,
+                      cache: BuildCache | None = None, source: str = "") -> History:
+    """Every version of the catalogue, oldest first, ending with CURRENT (the current catalogue's procedures, dated
+    CURRENT_DATE), and the changes between consecutive versions. Each earlier version's errors are added to REPORT:
+    the caller fails the build on them once every stage has reported, as on the current catalogue's (its warnings
+    are the gaps it had then, which the site does not publish). GIT: the versions are the commits that changed
+    DIR/catalogue/ (a UsageError outside a git repository).
+
+    Versions are compared procedure by procedure by their content keys (catalogue_changes), so a version's
+    procedures are parsed only where they changed, and each procedure's problems once per content key
+    (read_catalogue). With the build CACHE (and SOURCE, the code), each version's errors and keys are kept by the
+    digest of its files, each procedure's changes and problems by its keys, and a large file's blocks with the
+    current catalogue's: a build after a new version reads only that version, and compares only what changed."""
+    versions = _memo(cache, "history-versions", source, digits=2)  # a version a shard: a new one writes its own
+    changes_of = _memo(cache, "history-changes", source)
+    problems = _memo(cache, "history-problems", source)
+    loading = _loading(cache, source) if cache is not None else None
+
+    def reading(own: Report) -> Callable[[Path, Path], Procedures | None]:
+        return lambda directory, root: read_catalogue(directory, root, own, loading, problems)
+
+    def procedures(version: _Version) -> Procedures:
+        if version.typed is None:  # read again: its problems are known
+            version.typed = version.read(reading(Report()))
+        return version.typed
 
     with tempfile.TemporaryDirectory(prefix="congkhai-history-") as scratch:
         if git:
             older, current_date = _commits(data_dir, current_date, Path(scratch))
         else:
             older = _snapshots(data_dir, current_date, report)
-        # A snapshot holding the current catalogue's very files is no change, and is not compared.
-        current_content = tree_digest(data_dir / CATALOGUE_DIR)
-        read: dict[str, dict[str, Procedure] | None] = {}
-
-        def procedures(version: _Version) -> dict[str, Procedure] | None:
-            if version.where not in read:
+        # Newest first: each version is compared with the one after it while both are read, and shares most of
+        # its large files' blocks with it (load._read_blocks).
+        readable = [_Version(current_date, "", CATALOGUE_DIR, lambda reading: current, keys=current.content_keys(),
+                             typed=current)]
+        found: list[tuple[str, list[Change], dict[str, Procedure]]] = []
+        reported: list[list[Problem]] = []  # each version's errors
+        for version in reversed(older):
+            def index(version: _Version = version) -> tuple[list[Problem], dict[str, str] | None]:
                 own = Report()
-                read[version.where] = version.read(own)
-                version.problems = own.problems
-            return read[version.where]
+                version.typed = version.read(reading(own))
+                return own.errors, version.typed.content_keys() if version.typed is not None else None
 
-        def problems(version: _Version) -> list[Problem]:
-            procedures(version)
-            return version.problems
-
-        readable = []
-        for version in older:
-            version_problems = remember(digest("problems", version.where, version.content), lambda: problems(version))
-            report.problems.extend(version_problems)
-            if not any(p.severity == "error" for p in version_problems):
-                readable.append(version)
-        readable.append(_Version(current_date, current_content, CATALOGUE_DIR, lambda own: current))
-        changes: list[Change] = []
-        removed: dict[str, tuple[str, Procedure]] = {}
-        for a, b in zip(readable, readable[1:]):
-            if a.content == b.content:
-                continue  # the same files: nothing changed
-            if b.where == CATALOGUE_DIR and current_keys is not None and cache is not None:
-                found, gone = _latest_changes(a, b.date, procedures, current, current_keys, remember, cache, source)
-            else:
-                found, gone = remember(digest("changes", a.content, b.content, b.date),
-                                       lambda: catalogue_changes(b.date, procedures(a), procedures(b)))
-            if a.synthetic or b.synthetic:  # what an invented version says, old or new, is invented
-                found = [replace(change, synthetic=True) for change in found]
-            changes += found
-            for change in found:
-                if change.change == "added":
-                    removed.pop(change.procedure_code, None)
-            removed.update({code: (b.date, procedure) for code, procedure in gone.items()})
-    if memo is not None:
-        memo.save()
+            errors, keys = versions(digest(version.where, version.content), index)
+            reported.append(errors)
+            if keys is None:
+                continue  # an error: the build fails
+            version.keys, newer = keys, readable[-1]
+            # A snapshot whose procedures all have the next version's content keys (its very files, say) holds no
+            # change, and is not compared.
+            if version.keys != newer.keys:
+                pair, gone = catalogue_changes(newer.date, version, newer, procedures, changes_of)
+                if version.synthetic or newer.synthetic:  # what an invented version says, old or new, is invented
+                    pair = [replace(change, synthetic=True) for change in pair]
+                found.append((newer.date, pair, gone))
+            if newer.where != CATALOGUE_DIR:
+                newer.typed = None  # compared with both its neighbours
+            readable.append(version)
+    for errors in reversed(reported):  # oldest first
+        report.problems.extend(errors)
+    changes: list[Change] = []
+    removed: dict[str, tuple[str, Procedure]] = {}
+    for date, pair, gone in reversed(found):
+        changes += pair
+        for change in pair:
+            if change.change == "added":
+                removed.pop(change.procedure_code, None)
+        removed.update({code: (date, procedure) for code, procedure in gone.items()})
+    if cache is not None:
+        for memo in (versions, changes_of, problems):
+            memo.save()
+    readable.reverse()
     return History([v.date for v in readable], changes, removed, {v.date for v in readable if v.synthetic})

@@ -22,6 +22,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -500,9 +501,12 @@ def parse_text(text: str, table: Table, file: str, report: Report) -> tuple[RawT
 # file, so it gives the same cells and problems; its row numbers are moved by the records before it, and the
 # problems of the rows in front of it are reported once. Blocks are cut where the quotes before a line break are
 # even; a stray quote inside an unquoted cell (`5" ống`) can put a cut inside a quoted cell, and the block that ends
-# there then ends in an open quote: it does not parse, and the file is read whole.
+# there then ends in an open quote: it does not parse, and the file is read whole. Where a block ends depends only on
+# the line there (content-defined cuts, as rsync's): an edit, or rows added or removed, moves the cuts of its own block
+# only, so two versions of a catalogue (history.py) share their other blocks, whatever file holds them: a block is
+# memoised by its bytes and the header in front of it, its problems moved to the file it is read from.
 
-BLOCK = 2**20  # bytes
+BLOCK = 2**14  # bytes: the mean size of a block
 
 
 def _record_end(data: bytes, start: int, at: int | None = None) -> int:
@@ -520,11 +524,19 @@ def _record_end(data: bytes, start: int, at: int | None = None) -> int:
 
 def _cuts(data: bytes, start: int, size: int) -> list[int]:
     """Offsets after START where blocks of about SIZE bytes end, each at the end of a record; the last is the end
-    of DATA. A line break is a byte of its own in UTF-8, so each block is whole characters too."""
-    cuts = [start]
-    while cuts[-1] + size < len(data):
-        cuts.append(_record_end(data, cuts[-1], cuts[-1] + size - 1))
-    return cuts[1:] if cuts[-1] == len(data) else cuts[1:] + [len(data)]
+    of DATA. From a quarter of SIZE into a block, a line is chosen with a chance in proportion to its length, drawn
+    from its checksum (so about every SIZE bytes, wherever the line is in the file), or at four times SIZE the line
+    there; the block ends with the record that line is part of. A line break is a byte of its own in UTF-8, so each
+    block is whole characters too."""
+    cuts, begin, spread = [], start, max(1, size * 3 // 4)
+    while begin + size // 4 < len(data):
+        line = max(begin - 1, data.rfind(b"\n", begin, begin + size // 4))  # where the line before ends
+        end = data.find(b"\n", line + 1)
+        while end != -1 and end - begin < 4 * size and zlib.crc32(data[line + 1:end]) % spread >= end - line:
+            line, end = end, data.find(b"\n", end + 1)
+        begin = len(data) if end == -1 else _record_end(data, begin, end)
+        cuts.append(begin)
+    return cuts if cuts and cuts[-1] == len(data) else cuts + [len(data)]
 
 
 def _parse_block(data: bytes, table: Table, file: str, head: int) -> tuple | None:
@@ -555,7 +567,7 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
         missing = []
     else:
         try:
-            first = parse_text(data[:_cuts(data, 0, BLOCK)[0]].decode("utf-8-sig"), table, file, Report())[0]
+            first = parse_text(data[:_record_end(data, 0, BLOCK)].decode("utf-8-sig"), table, file, Report())[0]
         except UnicodeDecodeError:
             return None
         if first is None:
@@ -568,8 +580,9 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
             return None
         cuts = _cuts(data, head, BLOCK)
         bounds = list(zip([head] + cuts[:-1], cuts))
-        keys = [digest(file, table.name, data[:head], data[a:b]) for a, b in bounds]
-        missing = [(key, data[:head] + data[a:b]) for key, (a, b) in zip(keys, bounds) if key not in memo.old]
+        keys = [digest(table.name, data[:head], data[a:b]) for a, b in bounds]
+        missing = [(key, data[:head] + data[a:b]) for key, (a, b) in zip(keys, bounds)
+                   if key not in memo.old and key not in memo.new]  # nor read by this build already
         memo.new[whole] = header, header_row, keys
 
     def parse_missing() -> list:
@@ -594,6 +607,8 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
                 columns.setdefault(name, []).extend(values)
             rows += [number + before for number in numbers]
             for problem in block_problems:
+                if problem.file != file:  # the block was read from another file first
+                    problem = dataclasses.replace(problem, file=file)
                 if problem.row is not None and problem.row > header_row:
                     problems.append(dataclasses.replace(problem, row=problem.row + before))
                 elif problem not in shown:  # the rows in front: the same problem for every block

@@ -385,14 +385,19 @@ class Groups:
         return tuple(slug for _, slug in self.pages.get(cell, ()))
 
 
+@lru_cache(maxsize=65536)
+def _cell_names(cell: str, split: bool) -> tuple[tuple[str, str], ...]:
+    """The names a field (or, SPLIT, agency) cell holds, each with its group_key. Each distinct cell is worked out
+    once: a catalogue repeats its agencies on many procedures, and its versions (history.py) on every one."""
+    return tuple((name, group_key(name)) for name in (split_agencies(cell) if split else [cell]))
+
+
 def group_pages(cells: list[str], split: bool = False) -> Groups:
     """The pages of the field (or, SPLIT, agency) cells of the procedures, one cell per procedure: one page per
     name (group_key), shown with the spelling most procedures use. Agency slugs must not take the unassigned
     agency's page."""
-    # Each distinct cell is worked out once: a catalogue repeats its agencies on many procedures.
     uses = Counter(cells)
-    parts = {cell: [(name, group_key(name)) for name in (split_agencies(cell) if split else [cell])]
-             for cell in uses if cell}
+    parts = {cell: _cell_names(cell, split) for cell in uses if cell}
     spellings: dict[str, Counter] = {}
     for cell, names in parts.items():
         for name, key in names:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import random
 import re
@@ -496,3 +497,43 @@ def test_a_large_file_read_block_by_block_gives_what_it_gives_whole(tmp_path: Pa
         assert raw.columns == expected.columns, attempt
         order = lambda p: (p.file, p.row or 0)  # noqa: E731 -- the build's order (build.canonical_order)
         assert sorted(problems, key=order) == sorted(expected_problems, key=order), attempt
+
+
+def test_an_edited_copy_of_a_large_file_is_read_from_its_blocks_but_near_the_edits(tmp_path: Path, monkeypatch):
+    """Blocks end where the records are, not where a count of bytes from the start of the file puts them
+    (load._cuts): a copy of procedures.csv with rows added near its top and a row edited, read as another file (an
+    earlier version of the catalogue: history.py), is read from the first file's blocks but those of the edits, and
+    gives what it gives whole, its problems at its own name."""
+    import generator.load as load
+    from generator.cache import BuildCache
+    from generator.problems import Report
+    from generator.schema import PROCEDURES
+
+    header, rows = read_csv(ROOT / "data/catalogue/procedures.csv")
+    rows[1200][1] += "\x07 with a bell"  # a problem in a block the two files share
+
+    def text(rows: list[list[str]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+        return out.getvalue().encode("utf-8")
+
+    edited = [row[:] for row in rows]
+    edited[5:5] = [[f"9.99999{i}", *rows[5][1:]] for i in range(3)]
+    edited[1500][1] = "Tên mới"
+    monkeypatch.setattr(load, "BLOCK", 20_000)
+    monkeypatch.setattr(load, "LARGE_FILE", 2**40)  # missing blocks parsed here, where they are counted
+    parsed = []
+    parse_block = load._parse_block
+    monkeypatch.setattr(load, "_parse_block", lambda *args: parsed.append(args) or parse_block(*args))
+    memo = BuildCache(tmp_path / "site").memo("blocks-procedures", "", digits=2)
+    load._read_blocks(text(rows), PROCEDURES, "catalogue/procedures.csv", memo)()
+    blocks, parsed[:] = len(parsed), []
+    file = "history/2025-06-30/catalogue/procedures.csv"
+    raw, problems = load._read_blocks(text(edited), PROCEDURES, file, memo)()
+    assert blocks > 20 and len(parsed) <= 3
+    own = Report()
+    expected = load.stored({"p": load.parse_csv(text(edited), PROCEDURES, file, own)})["p"]
+    assert (raw.rows, raw.columns) == (expected.rows, expected.columns)
+    order = lambda p: (p.file, p.row or 0)  # noqa: E731 -- the build's order (build.canonical_order)
+    assert sorted(problems, key=order) == sorted(own.problems, key=order)
+    assert [p.file for p in problems if p.code == "control_characters"] == [file]

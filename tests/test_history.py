@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import os
 import subprocess
 import unicodedata
@@ -232,6 +233,42 @@ def test_unchanged_versions_are_read_once_with_the_build_cache(tmp_path, monkeyp
 
 
 
+def test_a_procedure_s_problems_are_placed_at_its_rows_in_each_version(tmp_path, monkeypatch):
+    """A procedure's problems are worked out once per content key (read_catalogue): the same erroneous procedure in
+    two snapshots, at other rows in each, is reported at each one's own rows, also when the problems come from the
+    build cache, and when no cache is given."""
+    bad = edited(set_cell("documents", P1, "originals", "một"))
+    moved = copy.deepcopy(bad)
+    moved["documents"].insert(0, moved["documents"].pop())  # P2's document first: P1's rows one further down
+    write_catalogue(tmp_path / "history" / "2024-12-31" / "catalogue", bad)
+    write_catalogue(tmp_path / "catalogue", BASE)
+    current = read_catalogue(tmp_path / "catalogue", tmp_path, Report())
+    first = f"history/2024-12-31/catalogue/documents.csv:2:originals"
+    report = Report()
+    catalogue_history(tmp_path, current, CURRENT_DATE, report, cache=BuildCache(tmp_path / "site"))
+    assert [p.location() for p in report.errors] == [first]
+    write_catalogue(tmp_path / "history" / OLD / "catalogue", moved)
+    expected = [first, f"history/{OLD}/catalogue/documents.csv:3:originals"]
+    report = Report()
+    catalogue_history(tmp_path, current, CURRENT_DATE, Report(), cache=None)  # in one call: parsed once, placed twice
+    monkeypatch.setattr(history, "_alone", lambda *args: pytest.fail("an unchanged procedure parsed again"))
+    catalogue_history(tmp_path, current, CURRENT_DATE, report, cache=BuildCache(tmp_path / "site"))
+    assert [p.location() for p in report.errors] == expected
+
+
+def full_changes(date: str, old, new) -> list[Change]:
+    """Every procedure of two versions compared: what the content keys spare (history.catalogue_changes)."""
+    changes = []
+    for code in sorted(old.rows.keys() | new.rows.keys()):
+        if code not in new.rows:
+            changes.append(Change(date, code, "removed", "", old[code].name, "", ""))
+        elif code not in old.rows:
+            changes.append(Change(date, code, "added", "", "", new[code].name, new[code].decision))
+        else:
+            changes += history.procedure_changes(date, old[code], new[code])
+    return changes
+
+
 def test_two_versions_with_the_same_files_are_not_compared(tmp_path, monkeypatch):
     monkeypatch.setattr(history, "catalogue_changes", lambda *args: pytest.fail("identical versions compared"))
     found, report = changes_between(tmp_path, BASE)
@@ -315,12 +352,21 @@ def test_a_snapshot_is_read_in_any_catalogue_format(tmp_path, form):
     assert [(c.change, c.item, c.old, c.new) for c in found.changes] == [("fee", *KINDS["fee"][1:])]
 
 
-def test_the_sample_history_has_every_kind_of_change_between_consecutive_versions():
+def test_the_sample_history_has_every_kind_of_change_between_consecutive_versions(tmp_path):
     data = Path(__file__).resolve().parent.parent / "data"
     report = Report()
     current = read_catalogue(data / "catalogue", data, report)
     found = catalogue_history(data, current, "2026-11-22", report)
     assert not report.errors
+    # Versions are compared by their procedures' content keys: that finds what comparing every procedure finds,
+    # with the build cache too, from it the second time.
+    versions = [read_catalogue(entry / "catalogue", data, Report())
+                for entry in sorted((data / "history").iterdir()) if entry.is_dir()] + [current]
+    assert [dataclasses.replace(change, synthetic=False) for change in found.changes] == [
+        change for old, new, date in zip(versions, versions[1:], found.versions[1:])
+        for change in full_changes(date, old, new)]
+    for _ in ("cold", "kept"):
+        assert catalogue_history(data, current, "2026-11-22", Report(), cache=BuildCache(tmp_path / "site")) == found
     assert found.versions == ["2025-06-30", "2025-12-31", "2026-11-22"]
     for date in found.versions[1:]:
         assert {c.change for c in found.changes if c.date == date} == set(CHANGE_KINDS), date
