@@ -34,6 +34,7 @@ from .problems import SEVERITY_LABELS, SUMMARIES, Report
 from .schema import (CATALOGUE_TABLES, CHANGE_KINDS, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE,
                      ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
+from .schema import DOSSIERS, LOG_SOURCE
 from .search import LIST_DATA, title_terms
 from .vietnamese import fold, format_count, format_day, format_number, format_percent
 
@@ -465,8 +466,10 @@ class Renderer:
         from .audit import CHECK_NAMES, CHECKS, row_anchor
         published, by_check, by_row, chart_rows = [], {}, {}, []
         if stats is not None:
-            # Only the published rows are shown one by one (simulated ones are counted): records of these alone.
-            published = stats[~stats["synthetic"]].to_dict("records")
+            # Only the published rows are shown one by one (simulated ones and those computed from the dossier log,
+            # one per scope and period, are counted): records of these alone.
+            logged = stats["source"].str.endswith(LOG_SOURCE)
+            published = stats[~stats["synthetic"] & ~logged].to_dict("records")
             for n, record in enumerate(found.to_dict("records"), 1):
                 record["id"] = f"sai-lech-{n}"
                 by_check.setdefault(record["check"], []).append(record)
@@ -479,6 +482,7 @@ class Renderer:
                                            "findings": [f for label in flagged for f in by_row[places[label]]]})
         context = dict(stats=stats, row_count=0 if stats is None else len(stats),
                        synthetic_count=0 if stats is None else int(stats["synthetic"].sum()), published=published,
+                       logged_count=0 if stats is None else int(logged.sum()), log_source=LOG_SOURCE,
                        charts=charts, by_check=by_check,
                        by_row=list(by_row.values()), chart_rows=chart_rows, checks=CHECKS, check_names=CHECK_NAMES,
                        column_label=lambda name: STATISTICS.column(name).label, row_anchor=row_anchor,
@@ -511,7 +515,7 @@ class Renderer:
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=index.agencies, members=by_agency,
                                           unassigned=unassigned),
             "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
-            "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,
+            "du-lieu/tu-dien.md": self.page("dictionary.md", tables=(*CATALOGUE_TABLES, DOSSIERS), kinds=KIND_LABELS,
                                             presences=PRESENCE_LABELS, severities=SEVERITY_LABELS,
                                             problems=sorted(SUMMARIES.items(), key=lambda kv: kv[1][0] != "error")),
         })
