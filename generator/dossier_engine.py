@@ -1,6 +1,6 @@
 """The dossier log's query engine: DuckDB, embedded. Everything engine-specific about the log is here — opening
-the connection, reading a CSV or Parquet file in place, parsing a date, normalising Unicode, loading a small table
-from Python — so that the SQL of dossier_sql.py stays standard and another engine (Spark SQL on a cluster) needs
+the connection, reading a CSV or Parquet file in place, parsing a date, loading a small table from Python — so
+that the SQL of dossier_sql.py stays standard and another engine (Spark SQL on a cluster) needs
 another module like this one, not other queries.
 
 DuckDB streams the files and keeps the typed log in its own columnar table, spilling to a temporary directory
@@ -108,14 +108,11 @@ class Engine:
     @staticmethod
     def day(text: str) -> str:
         """The day TEXT (trimmed, non-empty text) names, or NULL: an ISO date or date and time (its day as written,
-        whatever its offset), or dd/mm/yyyy with or without a time."""
-        return (f"COALESCE(TRY_CAST({text} AS DATE), "
-                f"CAST(TRY_STRPTIME({text}, ['%d/%m/%Y', '%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S']) AS DATE))")
-
-    @staticmethod
-    def nfc(text: str) -> str:
-        """TEXT in Unicode normalisation form C, as the catalogue's text is stored (vietnamese.nfc)."""
-        return f"NFC_NORMALIZE({text})"
+        whatever its offset), or dd/mm/yyyy with or without a time. Each form goes to its own parser by a slash:
+        a parser that fails costs more than one that succeeds, which on 10⁷ rows is seconds."""
+        return (f"CASE WHEN POSITION('/' IN {text}) = 0 THEN TRY_CAST({text} AS DATE) "
+                f"WHEN LENGTH({text}) <= 10 THEN CAST(TRY_STRPTIME({text}, '%d/%m/%Y') AS DATE) "
+                f"ELSE CAST(TRY_STRPTIME({text}, ['%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S']) AS DATE) END")
 
     # --- running SQL ------------------------------------------------------------------------------------------
 

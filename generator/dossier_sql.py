@@ -1,19 +1,21 @@
 """The SQL of the dossier log: typing its rows, checking them, and the Biểu 06 rows computed from them.
 
 Standard SQL only — CASE, COALESCE, NULLIF, joins on inequalities, GROUPING SETS, window functions, ORDER BY …
-LIMIT — which DuckDB and Spark SQL both run. What an engine spells its own way (reading a file in place, parsing a
-date, normalising Unicode) comes from its adapter, `dialect` below (dossier_engine.Engine for DuckDB): the same
-text runs on another engine with another adapter. Nothing here is executed; dossiers.py runs it.
+LIMIT, UPDATE — which DuckDB and Spark SQL both run. What an engine spells its own way (reading a file in place,
+parsing a date, loading a small table) comes from its adapter, `dialect` below (dossier_engine.Engine for DuckDB):
+the same text runs on another engine with another adapter. Nothing here is executed; dossiers.py runs it.
 
 Tables the queries read, made by dossiers.py:
   dossiers   the typed log (TYPED): one row per dossier with its file_number and row_number
-  periods    (period, start_day, end_day, position): each calendar month, quarter and year the log covers, its
-             days clipped to the days the log covers (a partial first or last period)
+  months     (month, start_day, end_day): each calendar month the log covers, its days clipped to the days the
+             log covers (a partial first or last month)
+  spans      (period, position, month, is_first, is_last): each month, quarter and year the log covers and its months
   catalogue  (procedure_code, field): the catalogue's procedures and their fields
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Protocol
 
 from .schema import CHANNELS, OUTCOMES, STAT_LEVELS
@@ -31,36 +33,35 @@ CODED = {"level": {c: v for c, v in STAT_LEVELS.items() if c != "tong"}, "channe
 class Dialect(Protocol):
     def day(self, text: str) -> str: ...
 
-    def nfc(self, text: str) -> str: ...
-
 
 def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
 def _code(text: str, codes: dict[str, str]) -> str:
-    """The code TEXT spells, by its code or its Vietnamese label in any letter case, with or without marks; NULL
-    for any other text."""
+    """The code TEXT spells, by its code or its Vietnamese label in any letter case, with or without marks, its
+    letters composed or not (NFC or NFD: spelled out here, where normalising every row would cost more than reading
+    it); NULL for any other text."""
     spellings = {}
     for code, label in codes.items():
-        for spelling in (code, label.lower(), unmarked(label)):
+        for spelling in (code, label.lower(), unicodedata.normalize("NFD", label.lower()), unmarked(label)):
             spellings.setdefault(spelling, code)
     cases = " ".join(f"WHEN {literal(s)} THEN {literal(c)}" for s, c in spellings.items())
-    return f"CASE LOWER({text}) {cases} END"
+    # A code as written, as most exports write it, is taken before any other spelling is looked for.
+    return f"CASE WHEN {text} IN ({', '.join(map(literal, codes))}) THEN {text} ELSE CASE LOWER({text}) {cases} END END"
 
 
 def typed(dialect: Dialect, source: str) -> str:
     """The typed rows of SOURCE (a SELECT of file_number, row_number and every contract column as text, from the
-    adapter): texts trimmed (NULL when empty), agency and field in NFC, codes from their codes or labels, dates as
-    DATE. A value that does not parse is NULL, its text kept in <column>_text for the problem report (NULL for every
-    valid row, so it costs next to nothing)."""
+    adapter): texts trimmed (NULL when empty), codes from their codes or labels, dates as DATE. A value that does
+    not parse is NULL, its text kept in <column>_text for the problem report (NULL for every valid row, so it costs
+    next to nothing). The texts the site shows, agency and field, are made as the catalogue stores its text by the
+    adapter afterwards (Engine.clean), on their distinct values."""
     trimmed = ", ".join(f"NULLIF(TRIM({c}), '') AS {c}" for c in (
         "dossier_id", "procedure_code", "agency", "field", "level", "channel", "outcome", *DATES))
     parsed = ", ".join([
-        "file_number", "row_number", "dossier_id", "procedure_code",
-        f"{dialect.nfc('agency')} AS agency", f"{dialect.nfc('field')} AS field",
-        *(f"{column} AS {column}_raw, {_code(dialect.nfc(column), codes)} AS {column}"
-          for column, codes in CODED.items()),
+        "file_number", "row_number", "dossier_id", "procedure_code", "agency", "field",
+        *(f"{column} AS {column}_raw, {_code(column, codes)} AS {column}" for column, codes in CODED.items()),
         *(f"{column} AS {column}_raw, {dialect.day(column)} AS {column}_day" for column in DATES)])
     # A date outside FIRST_YEAR..LAST_YEAR is as unreadable as one that does not parse.
     day = "CASE WHEN EXTRACT(YEAR FROM {c}_day) BETWEEN {first} AND {last} THEN {c}_day END"
@@ -151,6 +152,17 @@ WHERE c.procedure_code IS NULL AND d.procedure_code IS NOT NULL
 GROUP BY d.procedure_code, d.file_number"""
 
 
+def distinct(column: str) -> str:
+    """The distinct values of a text column (a few thousand agencies or fields, whatever the size of the log)."""
+    return f"SELECT DISTINCT {column} FROM {TABLE} WHERE {column} IS NOT NULL"
+
+
+def rename(column: str) -> str:
+    """COLUMN's values replaced by table `renamed` (old, new), only on the rows holding one of them."""
+    return (f"UPDATE {TABLE} SET {column} = (SELECT r.new FROM renamed r WHERE r.old = {TABLE}.{column}) "
+            f"WHERE {column} IN (SELECT old FROM renamed)")
+
+
 def coverage() -> str:
     """The days the log covers: its first received day, and its last received or finished day."""
     return f"SELECT MIN(received), MAX(received), MAX(finished), COUNT(*) FROM {TABLE}"
@@ -158,13 +170,13 @@ def coverage() -> str:
 
 # --- Biểu 06 ----------------------------------------------------------------------------------------------------
 
-# The parts of Biểu 06 counted for each dossier a period touches; every total is a sum of them (statistics below),
-# so every identity of the form holds by construction. A period [start_day, end_day], days compared as days:
-#   touched  = received by the period's end and not finished before its start (the join)
-#   received in the period (online: truc_tuyen, offline: any other channel or none), or carried over from before
-#   finished in the period: resolved (empty outcome with a finish day is resolved) early (before the due day), on
+# The parts of Biểu 06 counted for each dossier a month touches; every total is a sum of them (statistics below), so
+# every identity of the form holds by construction. A month [start_day, end_day], days compared as days:
+#   touched  = received by the month's end and not finished before its start (the join)
+#   received in the month (online: truc_tuyen, offline: any other channel or none), or carried over from before
+#   finished in the month: resolved (empty outcome with a finish day is resolved) early (before the due day), on
 #   time (on the due day, or without one) or late (after it); or returned or withdrawn
-#   otherwise pending at the period's end: in time (due day not before the end, or none) or overdue
+#   otherwise pending at the month's end: in time (due day not before the end, or none) or overdue
 PARTS = {
     "received_online": "received >= start_day AND channel = 'truc_tuyen'",
     "received_offline": "received >= start_day AND (channel IS NULL OR channel <> 'truc_tuyen')",
@@ -176,46 +188,62 @@ PARTS = {
     "pending_in_time": "(finished IS NULL OR finished > end_day) AND (due IS NULL OR due >= end_day)",
     "pending_overdue": "(finished IS NULL OR finished > end_day) AND due < end_day",
 }
+# A quarter or a year is its months: what is received or finished in it, what its first month carried over, what is
+# pending at the end of its last month — the same dossiers as the definitions above applied to its own days, since a
+# dossier carried over into it or pending at its end touches that month.
+CARRIED, PENDING = ("carried_over",), ("pending_in_time", "pending_overdue")
 TOTALS = {
     "received_total": ("received_online", "received_offline", "carried_over"),
     "resolved_total": ("resolved_early", "resolved_on_time", "resolved_late"),
     "pending_total": ("pending_in_time", "pending_overdue"),
 }
-# The scopes, in the order of the rows: all levels together, each level, each agency (at its level), each field,
-# each procedure.
-SCOPES = ("tong", "level", "agency", "field", "procedure")
 COLUMNS = ("period", "level", "agency", "field", "procedure_code", *PARTS, *TOTALS)
 
 
 def statistics() -> str:
-    """One row per period and scope that has a dossier (COLUMNS), in the order of SCOPES, then level, agency,
-    field, procedure and the periods' position. A dossier's field is the log's, else the catalogue's; a dossier
-    without either counts in every scope but the fields'."""
-    parts = ",\n    ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {name}" for name, condition in PARTS.items())
+    """One row per period and scope that has a dossier (COLUMNS): all levels together, each level, each agency (at
+    its level), each field, each procedure, in that order, then by level, agency, field, procedure and the periods'
+    position. A dossier's field is the log's, else the catalogue's; a dossier
+    without either counts in every scope but the fields'.
+
+    Small tables beside the log: months (month, start_day, end_day): each month the log covers, clipped to its
+    days; spans (period, position, month, is_first, is_last): each month, quarter and year, its months, and whether
+    each is its first or last. The log is read once, joined with the months only; everything after works on
+    counts."""
+    parts = ",\n    ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {name}" for name, condition in PARTS.items())
+    spanned = ", ".join(
+        f"SUM(CASE WHEN s.is_first = 1 THEN m.{name} ELSE 0 END) AS {name}" if name in CARRIED else
+        f"SUM(CASE WHEN s.is_last = 1 THEN m.{name} ELSE 0 END) AS {name}" if name in PENDING else
+        f"SUM(m.{name}) AS {name}" for name in PARTS)
     sums = ", ".join(f"SUM({name}) AS {name}" for name in PARTS)
     totals = ", ".join(f"{' + '.join(f'g.{t}' for t in terms)} AS {name}" for name, terms in TOTALS.items())
     levels = " ".join(f"WHEN {literal(code)} THEN {i}" for i, code in enumerate(STAT_LEVELS) if code != "tong")
     return f"""
 WITH touched AS (
-  SELECT p.period, p.start_day, p.end_day, d.level, d.agency, COALESCE(d.field, c.field) AS field,
+  SELECT m.month, m.start_day, m.end_day, d.level, d.agency, COALESCE(d.field, c.field) AS field,
          d.procedure_code, d.channel, d.received, d.due, d.finished, COALESCE(d.outcome, 'resolved') AS outcome
   FROM {TABLE} d
-  JOIN periods p ON d.received <= p.end_day AND COALESCE(d.finished, DATE '9999-12-31') >= p.start_day
+  JOIN months m ON d.received <= m.end_day AND COALESCE(d.finished, DATE '9999-12-31') >= m.start_day
   LEFT JOIN catalogue c ON c.procedure_code = d.procedure_code),
-counted AS (
-  SELECT period, level, agency, field, procedure_code,
+monthly AS (
+  SELECT month, level, agency, field, procedure_code,
     {parts}
-  FROM touched),
+  FROM touched
+  GROUP BY month, level, agency, field, procedure_code),
+spanned AS (
+  SELECT s.period, m.level, m.agency, m.field, m.procedure_code, {spanned}
+  FROM monthly m JOIN spans s ON s.month = m.month
+  GROUP BY s.period, m.level, m.agency, m.field, m.procedure_code),
 grouped AS (
   SELECT period,
     CASE WHEN GROUPING(procedure_code) = 0 THEN 4 WHEN GROUPING(field) = 0 THEN 3 WHEN GROUPING(agency) = 0 THEN 2
          WHEN GROUPING(level) = 0 THEN 1 ELSE 0 END AS scope,
     COALESCE(level, 'tong') AS level, COALESCE(agency, '') AS agency, COALESCE(field, '') AS field,
     COALESCE(procedure_code, '') AS procedure_code, {sums}
-  FROM counted
+  FROM spanned
   GROUP BY GROUPING SETS ((period), (period, level), (period, level, agency), (period, field),
                           (period, procedure_code))
   HAVING NOT (GROUPING(field) = 0 AND field IS NULL))
 SELECT g.period, g.level, g.agency, g.field, g.procedure_code, {', '.join(f'g.{p}' for p in PARTS)}, {totals}
-FROM grouped g JOIN periods p ON p.period = g.period
+FROM grouped g JOIN (SELECT DISTINCT period, position FROM spans) p ON p.period = g.period
 ORDER BY g.scope, CASE g.level {levels} ELSE 0 END, g.agency, g.field, g.procedure_code, p.position"""

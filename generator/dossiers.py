@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import digest, file_digest
 from .dossier_engine import PARQUET_SUFFIX, SUFFIXES, CsvDialect, Engine, EngineError
-from .dossier_sql import (CHECKS, COLUMNS, LISTED, TABLE, check_counts, check_rows, coverage, duplicates, statistics,
-                          typed, unlisted)
-from .load import DELIMITERS, RawTable, _header_cell, _listing, _no_header, _usable, column_name
+from .dossier_sql import (CHECKS, COLUMNS, LISTED, TABLE, check_counts, check_rows, coverage, distinct, duplicates,
+                          rename, statistics, typed, unlisted)
+from .load import _CONTROL, DELIMITERS, RawTable, _header_cell, _listing, _no_header, _usable, column_name
 from .parse import Period, _month_end, _columns
 from .problems import Report
 from .schema import COUNT_COLUMNS, DOSSIERS, LOG_SOURCE, SYNTHETIC_PREFIX
-from .vietnamese import format_number
+from .vietnamese import format_number, nfc
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -109,11 +109,26 @@ def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = No
         if not created:
             yield None
             return
+        for column in ("agency", "field"):
+            _clean(engine, column)
         engine.table("catalogue", {"procedure_code": "VARCHAR", "field": "VARCHAR"},
                      ((code, field or None) for code, field in (catalogue or {}).items()))
         log = Log(engine, shown, (directory / SYNTHETIC_MARK).is_file())
         _check(log, report, catalogue is not None)
         yield log
+
+
+def _clean(engine: Engine, column: str) -> None:
+    """The text of COLUMN as the catalogue's is stored (load.py: no control or text-direction characters; then
+    vietnamese.nfc: NFC, trimmed), the rule applied here to its distinct values and the few that change renamed in
+    the log: normalising every row of a large log took longer than all else."""
+    def stored(value: str) -> str:
+        return nfc(_CONTROL.sub("", value))
+
+    renamed = [(value, stored(value) or None) for (value,) in engine.rows(distinct(column)) if stored(value) != value]
+    if renamed:
+        engine.table("renamed", {"old": "VARCHAR", "new": "VARCHAR"}, renamed)
+        engine.run(rename(column))
 
 
 def _files(directory: Path, data_root: Path, report: Report) -> list[Path] | None:
@@ -351,8 +366,14 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     engine = log.engine
     first, last_received, last_finished, count = engine.rows(coverage())[0]
     periods = spans(first, max(last_received, last_finished or last_received)) if count else []
-    engine.table("periods", {"period": "VARCHAR", "start_day": "DATE", "end_day": "DATE", "position": "INTEGER"},
-                 [(s.period.canonical, s.first_day, s.last_day, i) for i, s in enumerate(periods)])
+    months = [s for s in periods if s.period.kind == "month"]
+    engine.table("months", {"month": "VARCHAR", "start_day": "DATE", "end_day": "DATE"},
+                 [(m.period.canonical, m.first_day, m.last_day) for m in months])
+    engine.table("spans", {"period": "VARCHAR", "position": "INTEGER", "month": "VARCHAR", "is_first": "INTEGER",
+                           "is_last": "INTEGER"},
+                 [(s.period.canonical, i, m.period.canonical, int(m.first_day == s.first_day),
+                   int(m.last_day == s.last_day)) for i, s in enumerate(periods) for m in months
+                  if s.first_day <= m.first_day and m.last_day <= s.last_day])
     rows = engine.rows(statistics()) if count else []
     by_period = {s.period.canonical: s for s in periods}
     values = dict(zip(COLUMNS, map(list, zip(*rows)))) if rows else {name: [] for name in COLUMNS}
@@ -383,8 +404,13 @@ def dossier_statistics(data_dir: Path, catalogue: dict[str, str] | None, report:
     """The log's problems into REPORT, and its Biểu 06 rows when it has no error (None otherwise, or without a
     CATALOGUE: the build fails then, and the rows would need the catalogue's fields)."""
     own = Report()
-    with opened(data_dir, own, catalogue) as log:
-        rows = statistics_rows(log) if log is not None and catalogue is not None and not own.errors else None
+    try:
+        with opened(data_dir, own, catalogue) as log:
+            rows = statistics_rows(log) if log is not None and catalogue is not None and not own.errors else None
+    except EngineError as exc:  # what no check foresaw (the disk it spills to is full, …): one error, no traceback
+        own.error("unreadable_file", DIRECTORY, None, None, "không tính được số liệu từ nhật ký hồ sơ",
+                  "", str(exc).splitlines()[0])
+        rows = None
     report.problems.extend(own.problems)
     return rows
 

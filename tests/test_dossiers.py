@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import shutil
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -260,10 +260,14 @@ def test_headers_by_label_other_delimiters_and_encodings_are_read(tmp_path):
     write_log(tmp_path, "a.csv", "A1;P1;Sở A;tinh;;05/03/2024;;;;một ghi chú", header=labels, encoding="utf-8-sig")
     write_log(tmp_path, "b.csv", "B1\tP1\tSở A\ttinh\t\t2024-03-06\t\t\t", header=HEADER.replace(",", "\t")
               .replace("\tfield", ""), encoding="utf-16")
+    # Decomposed letters (NFD) and a text-direction character: the agency is the same as the others'.
+    write_log(tmp_path, "c.csv", f"C1,P1,{unicodedata.normalize('NFD', 'Sở A')}\u202e,"
+              f"{unicodedata.normalize('NFD', 'Cấp Tỉnh')},,,2024-03-07,,,")
     problems, rows = computed(tmp_path, {"P1": "Tư pháp"})
     assert problems == ["dossiers/a.csv:1:Ghi chú: cột không có trong quy ước nên bị bỏ qua (xem trang Từ điển dữ "
                         "liệu) [unknown_column]"]
-    assert figures(rows)["2024-03"][3] == 2
+    assert figures(rows)["2024-03"][3] == figures(rows, level="tinh", agency="Sở A")["2024-03"][3] == 3
+    assert set(rows["agency"]) == {"", "Sở A"}
 
 
 # --- the build: cache, pages, privacy --------------------------------------------------------------------------
