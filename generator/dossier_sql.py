@@ -1,9 +1,11 @@
 """The SQL of the dossier log: typing its rows, checking them, and the Biểu 06 rows computed from them.
 
 Standard SQL only — CASE, COALESCE, NULLIF, joins on inequalities, GROUPING SETS, window functions, ORDER BY …
-LIMIT, UPDATE — which DuckDB and Spark SQL both run. What an engine spells its own way (reading a file in place,
-parsing a date, loading a small table) comes from its adapter, `dialect` below (dossier_engine.Engine for DuckDB):
-the same text runs on another engine with another adapter. Nothing here is executed; dossiers.py runs it.
+LIMIT — which DuckDB and Spark SQL both run (and one UPDATE, `rename`, for the rare log whose names need cleaning:
+Spark does not update a table of files in place, so its adapter would make that one a join). What an engine spells
+its own way (reading a file in place, parsing a date, loading a small table) comes from its adapter, `dialect`
+below (dossier_engine.Engine for DuckDB): the same text runs on another engine with another adapter. Nothing here
+is executed; dossiers.py runs it.
 
 Tables the queries read, made by dossiers.py:
   dossiers   the typed log (TYPED): one row per dossier with its file_number and row_number
