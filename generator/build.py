@@ -81,6 +81,7 @@ class StatisticsProduct:
     latest: dict = field(default_factory=dict)  # figures.latest_periods: each unit's latest period
     latest_scores: list = field(default_factory=list)  # QĐ 766 indicators of each unit's latest row
     score_parts: tuple = (b"", b"")  # opendata.indicator_parts of every unit row's indicators
+    times: tuple = ()  # processing_time.ProcessingTime of the dossier log's procedures and agencies
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -296,12 +297,12 @@ def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source:
 
 def statistics_stage(data_dir: Path, renderer: Renderer,
                      keep: Callable[[Callable[[Path], None]], dict[str, tuple[Path, str]]] | None = None,
-                     log: Callable[[Report], pd.DataFrame | None] | None = None) -> StatisticsProduct:
+                     log: Callable[[Report], dossiers.Computed | None] | None = None) -> StatisticsProduct:
     """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages.
     KEEP (BuildCache.keep_tree, with the build cache) writes the open-data files into the cache as they are made,
     one at a time: with rows for every procedure they are hundreds of megabytes, which the product then does not
-    hold. LOG (dossiers.DossierInput.rows) gives the rows computed from the dossier log, which join the published
-    ones before anything is computed from them."""
+    hold. LOG (dossiers.DossierInput.rows) gives what is computed from the dossier log: its rows, which join the
+    published ones before anything is computed from them, and its processing times."""
     own = Report()
     tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
     cells = parse_statistics(tables, own) if tables is not None else None
@@ -320,7 +321,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer,
         from .parse import statistics_frame
 
         published = statistics_frame(tables, cells) if tables is not None else None
-        frame = join(published, logged, own) if logged is not None else published
+        frame = join(published, logged.rows, own) if logged is not None else published
         if own.errors:
             return StatisticsProduct(own.problems, {}, {})
         statistics = statistics_metrics(frame)
@@ -334,9 +335,15 @@ def statistics_stage(data_dir: Path, renderer: Renderer,
         product.statistics, product.findings = statistics, checks
         from .figures import latest_periods, procedure_figures, unit_figures
         from .indicators import latest_scores, statistics_scores
+        from .processing_time import procedure_times
 
         product.procedures = procedure_figures(statistics, checks)
-        product.figure_keys = {code: figures_key(scopes) for code, scopes in product.procedures.items()}
+        if logged is not None:  # the log's processing times: on the pages of its procedures and agencies, and a file
+            product.times = logged.times
+            open_data |= opendata.processing_time_files(logged.times)
+        times = procedure_times(product.times)
+        product.figure_keys = {code: figures_key((scopes, times[code]) if code in times else scopes)
+                               for code, scopes in product.procedures.items()}
         scores, product.latest = statistics_scores(statistics), latest_periods(statistics)
         product.latest_scores = latest_scores(scores, product.latest)
         product.units = unit_figures(statistics, checks, product.latest_scores)
@@ -531,7 +538,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         raise
     if logged:
         statistics_made, kept_statistics = _start_statistics(data_dir, renderer, cache, source, dossiers.DossierInput(
-            data_dir, {listing.code: listing.field for listing in index.listings}))
+            data_dir, {listing.code: listing.field for listing in index.listings},
+            {listing.code: listing.legal_times for listing in index.listings}))
     statistics = statistics_made()
     if cache and kept_statistics is not None:
         statistics.kept = kept_statistics  # where the cache has them now
@@ -543,7 +551,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     history = history_stage(data_dir, procedures, keys, report, cache, source, git, as_of)
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history)
+    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history,
+                 statistics.times)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}

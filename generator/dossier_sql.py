@@ -13,6 +13,10 @@ Tables the queries read, made by dossiers.py:
              log covers (a partial first or last month)
   spans      (period, position, month, is_first, is_last): each month, quarter and year the log covers and its months
   catalogue  (procedure_code, field): the catalogue's procedures and their fields
+  calendar   (day, day_number, working_number): every day from the log's first to its last, numbered, and the number
+             of working days from its first day up to it (processing_time.calendar)
+  legal_times (procedure_code, channel, days, working): the legal time of a procedure's channel ('' for a dossier
+             without one) where the catalogue's reads as days (processing_time.legal_times)
 """
 
 from __future__ import annotations
@@ -249,3 +253,35 @@ grouped AS (
 SELECT g.period, g.level, g.agency, g.field, g.procedure_code, {', '.join(f'g.{p}' for p in PARTS)}, {totals}
 FROM grouped g JOIN (SELECT DISTINCT period, position FROM spans) p ON p.period = g.period
 ORDER BY g.scope, CASE g.level {levels} ELSE 0 END, g.agency, g.field, g.procedure_code, p.position"""
+
+
+# --- observed processing time -----------------------------------------------------------------------------------
+
+def processing_times() -> str:
+    """Per procedure, then per agency (at its level): the dossiers resolved (finished with outcome `resolved`, or
+    none) and the median and 90th percentile of their working days (working days after the received day up to and
+    including the finished day: the difference of the two days' working_number in the calendar), continuous
+    (interpolated between the two nearest dossiers); then how many have a legal time (legal_times: their
+    procedure's time for their channel) and how many of those finished within it, counted in working days or in
+    calendar days as the legal time is. The log is read once, joined with two small tables: the calendar (a few
+    hundred days, twice) and the legal times."""
+    return f"""
+WITH timed AS (
+  SELECT d.procedure_code, d.level, d.agency, f.working_number - r.working_number AS days,
+         CASE WHEN l.days IS NULL THEN NULL
+              WHEN (CASE WHEN l.working = 1 THEN f.working_number - r.working_number
+                         ELSE f.day_number - r.day_number END) <= l.days THEN 1 ELSE 0 END AS within
+  FROM {TABLE} d
+  JOIN calendar r ON r.day = d.received
+  JOIN calendar f ON f.day = d.finished
+  LEFT JOIN legal_times l ON l.procedure_code = d.procedure_code AND l.channel = COALESCE(d.channel, '')
+  WHERE COALESCE(d.outcome, 'resolved') = 'resolved')
+SELECT CASE WHEN GROUPING(procedure_code) = 0 THEN 'procedure' ELSE 'agency' END AS scope,
+       COALESCE(procedure_code, '') AS procedure_code, COALESCE(level, '') AS level, COALESCE(agency, '') AS agency,
+       COUNT(*) AS dossiers,
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days) AS median_days,
+       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days) AS p90_days,
+       COUNT(within) AS timed, SUM(within) AS within_time
+FROM timed
+GROUP BY GROUPING SETS ((procedure_code), (level, agency))
+ORDER BY scope DESC, procedure_code, level, agency"""

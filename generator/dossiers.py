@@ -1,6 +1,7 @@
 """The dossier log (DIR/dossiers/, issue #17): one row per dossier (schema.DOSSIERS), checked, and the Biểu 06 rows
 computed from it, which join the published statistics in the statistics stage (build.statistics_stage) and so
-feed every page, chart, check and file made from them.
+feed every page, chart, check and file made from them; and, from the same opened log, its observed processing
+times (processing_time.py).
 
 The log may hold 10⁸ rows: it never passes through Python. Its files are read in place by the query engine
 (dossier_engine.py: DuckDB), typed and checked by the SQL of dossier_sql.py; Python sees the first rows of each
@@ -28,6 +29,8 @@ from .dossier_sql import (CHECKS, COLUMNS, LISTED, TABLE, check_counts, check_ro
 from .load import _CONTROL, DELIMITERS, RawTable, _header_cell, _listing, _no_header, _usable, column_name
 from .parse import Period, _month_end, _columns
 from .problems import Report
+from .processing_time import ProcessingTime
+from .processing_time import compute as compute_times
 from .schema import COUNT_COLUMNS, DOSSIERS, LOG_SOURCE, SYNTHETIC_PREFIX
 from .vietnamese import format_number, nfc
 
@@ -400,43 +403,57 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     return frame
 
 
-def dossier_statistics(data_dir: Path, catalogue: dict[str, str] | None, report: Report) -> pd.DataFrame | None:
-    """The log's problems into REPORT, and its Biểu 06 rows when it has no error (None otherwise, or without a
-    CATALOGUE: the build fails then, and the rows would need the catalogue's fields)."""
+@dataclass
+class Computed:
+    """What the site publishes from the log: its Biểu 06 rows (statistics_rows) and its observed processing times
+    (processing_time.compute)."""
+
+    rows: pd.DataFrame
+    times: tuple[ProcessingTime, ...]
+
+
+def dossier_statistics(data_dir: Path, catalogue: dict[str, str] | None, report: Report,
+                       legal: dict[str, tuple] | None = None) -> Computed | None:
+    """The log's problems into REPORT, and what is computed from it when it has no error (None otherwise, or without
+    a CATALOGUE: the build fails then, and the rows would need the catalogue's fields); LEGAL: the legal times of
+    the catalogue's procedures (processing_time.legal_times, by code)."""
     own = Report()
     try:
         with opened(data_dir, own, catalogue) as log:
-            rows = statistics_rows(log) if log is not None and catalogue is not None and not own.errors else None
+            computed = (Computed(statistics_rows(log), compute_times(log, legal or {}))
+                        if log is not None and catalogue is not None and not own.errors else None)
     except EngineError as exc:  # what no check foresaw (the disk it spills to is full, …): one error, no traceback
         own.error("unreadable_file", DIRECTORY, None, None, "không tính được số liệu từ nhật ký hồ sơ",
                   "", str(exc).splitlines()[0])
-        rows = None
+        computed = None
     report.problems.extend(own.problems)
-    return rows
+    return computed
 
 
 @dataclass
 class DossierInput:
     """The log as the statistics stage reads it (build.statistics_stage), with the catalogue's field of each
-    procedure (None when the catalogue could not be read)."""
+    procedure (None when the catalogue could not be read) and their legal times (processing_time.legal_times)."""
 
     data_dir: Path
     catalogue: dict[str, str] | None
+    legal: dict[str, tuple] | None = None
 
     def key(self) -> str:
         fields = sorted(self.catalogue.items()) if self.catalogue is not None else None
-        return digest(log_key(self.data_dir), repr(fields))
+        legal = sorted(self.legal.items()) if self.legal is not None else None
+        return digest(log_key(self.data_dir), repr(fields), repr(legal))
 
-    def rows(self, report: Report, remember: Callable | None = None) -> pd.DataFrame | None:
+    def rows(self, report: Report, remember: Callable | None = None) -> Computed | None:
         """dossier_statistics, through REMEMBER (BuildCache.remember with its name and key given) when given: a
-        build whose log and catalogue fields did not change runs no query."""
-        def compute() -> tuple[list, pd.DataFrame | None]:
+        build whose log, catalogue fields and legal times did not change runs no query."""
+        def compute() -> tuple[list, Computed | None]:
             own = Report()
-            return own.problems, dossier_statistics(self.data_dir, self.catalogue, own)
+            return own.problems, dossier_statistics(self.data_dir, self.catalogue, own, self.legal)
 
-        problems, frame = remember(compute) if remember is not None else compute()
+        problems, computed = remember(compute) if remember is not None else compute()
         report.problems.extend(problems)
-        return frame
+        return computed
 
 
 def join(published: pd.DataFrame | None, logged: pd.DataFrame, report: Report) -> pd.DataFrame:

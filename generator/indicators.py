@@ -138,12 +138,18 @@ def _holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
+def working_day(day: dt.date) -> bool:
+    """Monday to Friday, and not a public holiday of Việt Nam (the `holidays` library): the site's one working-day
+    calendar, for indicator 1.2 here and the observed processing times (processing_time.calendar)."""
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
 def working_days(start: dt.date, end: dt.date) -> int:
-    """Working days after START up to END (Monday to Friday, not a public holiday of Việt Nam); 0 if END ≤ START."""
+    """Working days after START up to END (working_day); 0 if END ≤ START."""
     days, day = 0, start
     while day < end:
         day += dt.timedelta(days=1)
-        days += day.weekday() < 5 and day not in _holidays(day.year)
+        days += working_day(day)
     return days
 
 
