@@ -270,6 +270,8 @@ class Renderer:
             change_item=item_label,
             days=_quantity,
         )
+        # A statistics row's source says it was computed from the dossier log (dossiers.Log.source).
+        self.env.tests["logged"] = lambda source: source.endswith(LOG_SOURCE)
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,
             LEVELS=LEVELS,

@@ -182,10 +182,26 @@ def test_fewer_than_5_dossiers_are_withheld_on_the_page_and_in_the_open_data(sit
     assert [r["procedure_code"] or r["agency"] for r in records] == [key for _, key in rows]
 
 
-def test_an_agency_page_shows_its_time_at_each_level(site):
+def test_an_agency_page_shows_its_time_and_indicator_2_1_from_the_log_with_its_source(site):
     page = html(site / "co-quan/so-xay-dung/index.html")
     assert times_of(page)["median"].startswith("2,5 ngày làm việc")
     assert "(cấp tỉnh)" in page.select_one('[data-ck-processing-time="agency"]').get_text()
+    scope = page.select_one("[data-ck-scope]")
+    assert scope.select_one('[data-ck-source="log"]') is not None  # the on-time rate says where it comes from
+    # 2.1 beside the Biểu 06 rate, with its terms: September 2024 (the log's last month) of Sở Xây dựng at the
+    # province level: E1, E2, E4 resolved early or on time (no due day), F1–F4 too, F5 withdrawn; none pending.
+    rate = scope.select_one('[data-ck-stat="rate"]').get_text(" ", strip=True)
+    indicator = scope.select_one('[data-ck-stat="indicator-2.1"]').get_text(" ", strip=True)
+    assert rate.startswith("100,00% (3/3 hồ sơ)") and indicator.startswith("100,00% (3/3 hồ sơ")
+    row = page.select_one('[data-ck-score="2.1"]').get_text(" ", strip=True)
+    assert "tính từ nhật ký hồ sơ" in row and "(3 / 3)" in row
+    scores = [r for r in read_bom_csv(site / "du-lieu/chi-so-766.csv") if r["indicator"] == "2.1"]
+    assert scores and {r["source"] for r in scores} == {"tính từ nhật ký hồ sơ"}
+    indicators = html(site / "thong-ke/chi-so-766/index.html")
+    assert "số liệu tháng 09/2024 (chưa trọn kỳ) tính từ nhật ký hồ sơ" in indicators.select_one(".ck-summary").text
+    units = indicators.select('[data-ck-unit="agency"]')
+    row = next(u for u in units if TINH in u.get_text() and "Cấp tỉnh" in u.get_text())
+    assert row.select_one('[data-ck-source="log"]') is not None
 
 
 def test_the_methodology_page_defines_the_count_and_the_columns(site):
