@@ -131,12 +131,13 @@ def procedure_times(times: Iterable[ProcessingTime]) -> dict[str, ProcessingTime
     return {t.procedure_code: t for t in times if t.scope == "procedure"}
 
 
-def agency_times(times: Iterable[ProcessingTime]) -> dict[str, dict[str, ProcessingTime]]:
-    """An agency's times by level, keyed by its name's group key (parse.group_key: the key of its page)."""
+def agency_times(times: Iterable[ProcessingTime]) -> dict[str, dict[tuple[str, str], ProcessingTime]]:
+    """Each agency page's times by (level, the agency as the log writes it, as its scorecards do), keyed by its
+    name's group key (parse.group_key: the key of its page, which two spellings of a name share)."""
     from .parse import group_key
 
-    found: dict[str, dict[str, ProcessingTime]] = {}
+    found: dict[str, dict[tuple[str, str], ProcessingTime]] = {}
     for t in times:
         if t.scope == "agency":
-            found.setdefault(group_key(t.agency), {})[t.level] = t
+            found.setdefault(group_key(t.agency), {})[(t.level, t.agency)] = t
     return found

@@ -234,7 +234,7 @@ class Renderer:
         self.versions: dict[str, tuple] = {}  # changelog.by_procedure: each procedure's versions that changed it
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
         self.times: dict = {}  # processing_time.procedure_times: each procedure's observed processing time
-        self.agency_times: dict = {}  # processing_time.agency_times: each agency's, by level
+        self.agency_times: dict = {}  # processing_time.agency_times: each agency page's, by level and name
         self.catalogue_scores: list = []  # indicators.catalogue_scores
         self._unit_scores: dict[tuple[str, str], list] = {}  # those by (agency, field)
         self.env = jinja2.Environment(
@@ -528,7 +528,8 @@ class Renderer:
             "linh-vuc/index.md": self.page("groups.md", kind="field", groups=index.fields, members=by_field),
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=index.agencies, members=by_agency,
                                           unassigned=unassigned),
-            "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
+            "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance),
+                                          time_rows=len(self.times) + sum(map(len, self.agency_times.values()))),
             "du-lieu/tu-dien.md": self.page("dictionary.md", tables=(*CATALOGUE_TABLES, DOSSIERS), kinds=KIND_LABELS,
                                             presences=PRESENCE_LABELS, severities=SEVERITY_LABELS,
                                             problems=sorted(SUMMARIES.items(), key=lambda kv: kv[1][0] != "error")),

@@ -210,6 +210,8 @@ def test_the_methodology_page_defines_the_count_and_the_columns(site):
     text = " ".join(s.get_text(" ", strip=True) for s in section[:3])
     assert "Tiếp nhận thứ Sáu, kết thúc thứ Hai: 1 ngày" in text and "Dưới 5 hồ sơ: không công bố" in text
     assert "Hồ sơ trả lại hoặc rút không được tính" in text and "within_legal_time_rate" in text
+    listed = html(site / "du-lieu/index.html").select_one('a[href="thoi-gian-xu-ly.csv"]').find_parent("tr")
+    assert listed.select("td")[-1].get_text() == "6"  # the open-data page lists the file with its rows
 
 
 def test_the_samples_synthetic_log_gives_times_labelled_mô_phỏng(sample_site):
