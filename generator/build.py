@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from . import opendata, publish, search
+from . import dossiers, opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
 from .embeds import Embed, chart_embed, embed_files, embed_path
 from .load import RawTable, load_all, load_tables, read_bytes
@@ -81,6 +81,7 @@ class StatisticsProduct:
     latest: dict = field(default_factory=dict)  # figures.latest_periods: each unit's latest period
     latest_scores: list = field(default_factory=list)  # QĐ 766 indicators of each unit's latest row
     score_parts: tuple = (b"", b"")  # opendata.indicator_parts of every unit row's indicators
+    times: tuple = ()  # processing_time.ProcessingTime of the dossier log's procedures and agencies
 
     def __getstate__(self) -> dict:
         """The build cache keeps what the site needs, not the frames: reading them back would import pandas."""
@@ -323,28 +324,35 @@ def open_data_stage(procedures: Procedures, keys: list[tuple[str, str]], source:
 # --- statistics ----------------------------------------------------------------------------------------------------
 
 def statistics_stage(data_dir: Path, renderer: Renderer,
-                     keep: Callable[[Callable[[Path], None]], dict[str, tuple[Path, str]]] | None = None
-                     ) -> StatisticsProduct:
+                     keep: Callable[[Callable[[Path], None]], dict[str, tuple[Path, str]]] | None = None,
+                     log: Callable[[Report], dossiers.Computed | None] | None = None) -> StatisticsProduct:
     """Load and parse the statistics, compute their rates and findings, draw the charts, render their pages.
     KEEP (BuildCache.keep_tree, with the build cache) writes the open-data files into the cache as they are made,
     one at a time: with rows for every procedure they are hundreds of megabytes, which the product then does not
-    hold."""
+    hold. LOG (dossiers.DossierInput.rows) gives what is computed from the dossier log: its rows, which join the
+    published ones before anything is computed from them, and its processing times."""
     own = Report()
     tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
     cells = parse_statistics(tables, own) if tables is not None else None
+    logged = log(own) if log is not None else None
     if own.errors:
         return StatisticsProduct(own.problems, {}, {})
     product = StatisticsProduct(own.problems, {}, {})
     statistics = checks = None
     open_data: dict[str, Iterator[bytes]] = {}
     charts = []
-    if tables is not None:
+    if tables is not None or logged is not None:
         from .audit import count_per_row, findings
         from .charts import build_charts
+        from .dossiers import join
         from .metrics import statistics_metrics
         from .parse import statistics_frame
 
-        statistics = statistics_metrics(statistics_frame(tables, cells))
+        published = statistics_frame(tables, cells) if tables is not None else None
+        frame = join(published, logged.rows, own) if logged is not None else published
+        if own.errors:
+            return StatisticsProduct(own.problems, {}, {})
+        statistics = statistics_metrics(frame)
         checks = findings(statistics)
         statistics["findings"] = count_per_row(statistics, checks)
         charts = build_charts(statistics)
@@ -355,9 +363,15 @@ def statistics_stage(data_dir: Path, renderer: Renderer,
         product.statistics, product.findings = statistics, checks
         from .figures import latest_periods, procedure_figures, unit_figures
         from .indicators import latest_scores, statistics_scores
+        from .processing_time import procedure_times
 
         product.procedures = procedure_figures(statistics, checks)
-        product.figure_keys = {code: figures_key(scopes) for code, scopes in product.procedures.items()}
+        if logged is not None:  # the log's processing times: on the pages of its procedures and agencies, and a file
+            product.times = logged.times
+            open_data |= opendata.processing_time_files(logged.times)
+        times = procedure_times(product.times)
+        product.figure_keys = {code: figures_key((scopes, times[code]) if code in times else scopes)
+                               for code, scopes in product.procedures.items()}
         scores, product.latest = statistics_scores(statistics), latest_periods(statistics)
         product.latest_scores = latest_scores(scores, product.latest)
         product.units = unit_figures(statistics, checks, product.latest_scores)
@@ -492,6 +506,30 @@ def history_settings(config) -> dict:
     return {"git": config.plugins["congkhai"].config.history == "git", "as_of": os.environ.get(AS_OF_ENV) or None}
 
 
+def _start_statistics(data_dir: Path, renderer: Renderer, cache: BuildCache | None, source: str,
+                      log: dossiers.DossierInput | None = None) -> tuple[Callable[[], StatisticsProduct], Any]:
+    """The statistics stage, memoised by its files and the dossier log's key: a callable that gives its product,
+    and the open data the build cache kept for it (None when there is none)."""
+    rows = None
+    if cache:
+        key, size = statistics_key(data_dir, source)
+        if log is not None:  # the log's rows are kept on their own: a change of the statistics files runs no query
+            log_key = log.key()
+            key = digest(key, log_key)
+            rows = lambda own: log.rows(  # noqa: E731
+                own, lambda compute: cache.remember("dossiers", digest(source, log_key), compute))
+        kept_statistics = cache.tree("statistics-files", key)
+        if kept_statistics is None:
+            cache.drop("statistics")  # its open data is no longer in the cache: made again
+        # Large statistics are made on the other core while this one reads the catalogue.
+        return (cache.remember_later if size > FORK_STATISTICS_ABOVE and log is None else remember_now(cache))(
+            "statistics", key, lambda: statistics_stage(
+                data_dir, renderer, lambda write: cache.keep_tree("statistics-files", key, write), rows)
+        ), kept_statistics
+    made = statistics_stage(data_dir, renderer, log=log.rows if log is not None else None)
+    return lambda: made, None
+
+
 def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None, git: bool = False,
             as_of: str | None = None) -> Publication:
     """Load, parse and render everything in memory. Raises DataError (with every problem) if the data has
@@ -499,18 +537,11 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     report = Report()
     source = code_digest(templates_dir)
     renderer = Renderer(templates_dir, cache)
-    if cache:
-        key, size = statistics_key(data_dir, source)
-        kept_statistics = cache.tree("statistics-files", key)
-        if kept_statistics is None:
-            cache.drop("statistics")  # its open data is no longer in the cache: made again
-        # Large statistics are made on the other core while this one reads the catalogue.
-        statistics_made = (cache.remember_later if size > FORK_STATISTICS_ABOVE else remember_now(cache))(
-            "statistics", key,
-            lambda: statistics_stage(data_dir, renderer, lambda write: cache.keep_tree("statistics-files", key, write)))
-    else:
-        made = statistics_stage(data_dir, renderer)
-        statistics_made = lambda: made  # noqa: E731
+    # The dossier log's rows take a procedure's field from the catalogue: with a log, the statistics stage runs
+    # once the catalogue is read.
+    logged = dossiers.present(data_dir)
+    if not logged:
+        statistics_made, kept_statistics = _start_statistics(data_dir, renderer, cache, source)
     try:
         index, procedures, keys = catalogue_stage(data_dir, renderer, source, report, cache)
         # The earlier versions are read while the other core makes the statistics; their errors are reported after
@@ -518,12 +549,20 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
         history_report = Report()
         history = history_stage(data_dir, procedures, history_report, cache, source, git, as_of)
     except DataError:
+        if logged:  # the log's problems are reported too (all but the procedure codes the catalogue lacks)
+            statistics_made, _ = _start_statistics(data_dir, renderer, cache, source, dossiers.DossierInput(
+                data_dir, None))
         report.problems[:0] = statistics_made().problems
         report.problems.sort(key=canonical_order)
         raise
     except BaseException:
-        statistics_made()  # awaited whatever happens: a forked process must not outlive the build
+        if not logged:
+            statistics_made()  # awaited whatever happens: a forked process must not outlive the build
         raise
+    if logged:
+        statistics_made, kept_statistics = _start_statistics(data_dir, renderer, cache, source, dossiers.DossierInput(
+            data_dir, {listing.code: listing.field for listing in index.listings},
+            {listing.code: listing.legal_times for listing in index.listings}))
     statistics = statistics_made()
     if cache and kept_statistics is not None:
         statistics.kept = kept_statistics  # where the cache has them now
@@ -535,7 +574,8 @@ def prepare(data_dir: Path, templates_dir: Path, cache: BuildCache | None = None
     report.problems += history_report.problems
     if report.errors:
         raise DataError(report)
-    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history)
+    renderer.use(index, procedures, statistics.procedures, statistics.figure_keys, statistics.units, history,
+                 statistics.times)
     if cache is None:  # plain `mkdocs build`: the open data in memory, with the other files
         files = {path: b"".join(chunks)
                  for path, chunks in opendata.files(opendata.pieces([procedures[code] for code, _ in keys])).items()}

@@ -91,6 +91,7 @@ class Scope(_Fields):
     context: tuple[Context, ...]
     findings: tuple[Finding, ...]
     sources: tuple[str, ...] = ()  # of the trend's rows, as published
+    source: str = ""  # of the latest period's row: the page says when it is computed from the dossier log
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +162,7 @@ def procedure_figures(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, tup
     from_end = pd.Series(scope[kept]).groupby(scope[kept], sort=False).cumcount(ascending=False).to_numpy()
     kept = kept[from_end < TREND]
     columns = ["period", "period_kind", "period_start", "period_label", "level", "agency", "field",
-               "procedure_code", "synthetic", "file", "row", "on_time_rate_calc", "online_share", *_COUNTS]
+               "procedure_code", "synthetic", "file", "row", "source", "on_time_rate_calc", "online_share", *_COUNTS]
     shown = rows.iloc[kept]
     values = {c: shown[c].tolist() for c in columns}
     rates = list(map(_rate, values["in_time_calc"], values["resolved_calc"], values["on_time_rate_calc"]))
@@ -202,7 +203,8 @@ def procedure_figures(stats: pd.DataFrame, found: pd.DataFrame) -> dict[str, tup
             received=_count(values["received_calc"][last]), online=_count(values["received_online"][last]),
             online_share=_share(values["online_share"][last]), late=_count(values["resolved_late"][last]),
             overdue=_count(values["pending_overdue"][last]), synthetic=bool(values["synthetic"][last]),
-            trend=tuple(periods[first:end]), context=tuple(around), findings=findings))
+            trend=tuple(periods[first:end]), context=tuple(around), findings=findings,
+            source=values["source"][last]))
     return {code: tuple(scopes) for code, scopes in figures.items()}
 
 
@@ -242,7 +244,8 @@ def _scope(records: list[dict], context: tuple[Context, ...], problems: dict) ->
         trend=tuple(Period(short_period(r["period_kind"], r["period_start"], r["period"]), _row_rate(r),
                            bool(r["synthetic"])) for r in records),
         context=context, findings=findings,
-        sources=tuple(dict.fromkeys(r["source"] for r in records if not _missing(r["source"]) and r["source"])))
+        sources=tuple(dict.fromkeys(r["source"] for r in records if not _missing(r["source"]) and r["source"])),
+        source=last["source"])
 
 
 def latest_periods(stats: pd.DataFrame) -> dict[tuple[str, str, str], tuple[str, str]]:

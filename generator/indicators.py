@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
-from .schema import ONLINE_AVAILABLE
+from .schema import LOG_SOURCE, ONLINE_AVAILABLE
 from .vietnamese import _missing, format_number, format_percent
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ INDICATORS = (
 )
 BY_ID = {i.id: i for i in INDICATORS}
 COLUMNS = ["period", "level", "agency", "field", "indicator", "numerator", "denominator", "rate", "threshold",
-           "points", "max_points", "synthetic"]
+           "points", "max_points", "synthetic", "source"]
 # Working days from the decision to publication (1.2): a ministry's procedures (cấp bộ among its levels), others.
 PUBLISH_DAYS_MINISTRY, PUBLISH_DAYS = 10, 5
 
@@ -77,6 +77,7 @@ class Score:
     numerator: int
     denominator: int
     synthetic: bool = False
+    source: str = ""  # of the statistics row it is computed from (its `source`); "" for the catalogue's
 
     @property
     def rate(self) -> float | None:
@@ -95,7 +96,7 @@ class Score:
     def row(self) -> list:
         indicator = BY_ID[self.indicator]
         return [self.period, self.level, self.agency, self.field, self.indicator, self.numerator, self.denominator,
-                self.rate, indicator.threshold, self.points, indicator.max_points, self.synthetic]
+                self.rate, indicator.threshold, self.points, indicator.max_points, self.synthetic, self.source]
 
 
 # --- from the statistics -----------------------------------------------------------------------------------------
@@ -109,14 +110,14 @@ def statistics_scores(stats: pd.DataFrame) -> list[Score]:
         "3.3": (units["received_online"], units["received_online"] + units["received_offline"]),
         "5.4": (units["received_calc"] - units["resolved_late"] - units["pending_overdue"], units["received_calc"]),
     }
-    keys = units[["period", "level", "agency", "field", "synthetic"]].to_dict("records")
+    keys = units[["period", "level", "agency", "field", "synthetic", "source"]].to_dict("records")
     scores = []
     for indicator, (numerators, denominators) in terms.items():
         for key, numerator, denominator in zip(keys, numerators.tolist(), denominators.tolist()):
             if _missing(numerator) or _missing(denominator) or numerator < 0:
                 continue
             scores.append(Score(key["period"], key["level"], key["agency"], key["field"], indicator,
-                                int(numerator), int(denominator), bool(key["synthetic"])))
+                                int(numerator), int(denominator), bool(key["synthetic"]), key["source"]))
     return scores
 
 
@@ -138,12 +139,18 @@ def _holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
+def working_day(day: dt.date) -> bool:
+    """Monday to Friday, and not a public holiday of Việt Nam (the `holidays` library): the site's one working-day
+    calendar, for indicator 1.2 here and the observed processing times (processing_time.calendar)."""
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
 def working_days(start: dt.date, end: dt.date) -> int:
-    """Working days after START up to END (Monday to Friday, not a public holiday of Việt Nam); 0 if END ≤ START."""
+    """Working days after START up to END (working_day); 0 if END ≤ START."""
     days, day = 0, start
     while day < end:
         day += dt.timedelta(days=1)
-        days += day.weekday() < 5 and day not in _holidays(day.year)
+        days += working_day(day)
     return days
 
 
@@ -295,7 +302,9 @@ def points_chart(total: Unit) -> PointsChart | None:
     scores = tuple(s for s in total.scores if s.points is not None)
     if not scores:
         return None
-    when = "danh mục hiện hành" + (f", số liệu {total.period}" if total.period else "")
+    logged = any(s.source.endswith(LOG_SOURCE) for s in scores)  # the statistics row is the dossier log's
+    when = ("danh mục hiện hành" + (f", số liệu {total.period}" if total.period else "")
+            + (f" {LOG_SOURCE}" if logged else ""))
     lacking = max(scores, key=lambda s: s.missing_points)
     summary = (f"Tính lại từ số liệu công bố ({when}), chỉ số còn thiếu nhiều điểm nhất là {lacking.indicator} "
                f"{BY_ID[lacking.indicator].name}: {format_number(lacking.points, 2)} trên "

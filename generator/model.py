@@ -112,6 +112,7 @@ class Listing:
     full_text_key: str  # of its full-text page, "" without one
     complete: bool = False  # every part published (indicators.complete, QĐ 766 indicator 1.3)
     published_in_time: bool | None = None  # indicators.published_in_time (1.2); None without both dates
+    legal_times: tuple = ()  # processing_time.legal_times: the legal time of each channel, for the dossier log
 
 
 @dataclass

@@ -310,3 +310,24 @@ def history_files(changes: list) -> dict[str, bytes]:
         "du-lieu/thay-doi.json": json.dumps([dict(zip(CHANGE_COLUMNS, row)) for row in rows], ensure_ascii=False,
                                             separators=(",", ":")).encode("utf-8"),
     }
+
+
+PROCESSING_TIME_COLUMNS = ["scope", "procedure_code", "level", "agency", "period_start", "period_end", "resolved",
+                           "median_working_days", "p90_working_days", "with_legal_time", "within_legal_time",
+                           "within_legal_time_rate", "withheld", "source", "synthetic"]
+PROCESSING_TIME_NUMBERS = frozenset({"resolved", "median_working_days", "p90_working_days", "with_legal_time",
+                                     "within_legal_time", "within_legal_time_rate", "withheld", "synthetic"})
+
+
+def processing_time_files(times: tuple) -> dict[str, tuple[bytes]]:
+    """thoi-gian-xu-ly.csv/json: the dossier log's observed processing times (processing_time.ProcessingTime), its
+    procedures' then its agencies'; a figure withheld (fewer than 5 dossiers) is empty, with withheld 1."""
+    rows = [[t.scope, t.procedure_code, t.level, t.agency, t.period_start.isoformat(), t.period_end.isoformat(),
+             t.dossiers, plain(t.median), plain(t.p90), t.timed, t.within, plain(t.share), int(t.withheld), t.source,
+             int(t.synthetic)]
+            for t in times]
+    return {
+        "du-lieu/thoi-gian-xu-ly.csv": (csv_bytes(PROCESSING_TIME_COLUMNS, rows, PROCESSING_TIME_NUMBERS),),
+        "du-lieu/thoi-gian-xu-ly.json": (json.dumps([dict(zip(PROCESSING_TIME_COLUMNS, row)) for row in rows],
+                                                    ensure_ascii=False, separators=(",", ":")).encode("utf-8"),),
+    }

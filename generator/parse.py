@@ -632,7 +632,7 @@ def _columns(raw: RawTable, report: Report) -> list[Column]:
             report.error("unknown_header", raw.file, raw.header_row, culprit,
                          f"cột «{culprit}» không có trong quy ước; gần nhất là cột «{column.name}» ({column.label}), "
                          "đang thiếu: đổi tên cột cho đúng", f"{column.name} hoặc {column.label}", culprit)
-        elif column.presence in ("required", "expected"):
+        elif column.presence in ("required", "expected", "column"):
             report.error("missing_column", raw.file, raw.header_row, column.name,
                          f"thiếu cột «{column.name}» ({column.label}): thêm cột này vào hàng tên cột", column.name,
                          ", ".join(raw.header))

@@ -60,6 +60,11 @@ SUMMARIES: dict[str, tuple[Severity, str]] = {
     "excel_cell_limit": ("warning", "ô dài hơn 32.767 ký tự, Excel sẽ cắt bớt"),
     "history_directory": ("error", "thư mục phiên bản cũ không mang tên một ngày YYYY-MM-DD"),
     "history_date": ("error", "phiên bản cũ không trước ngày của danh mục hiện hành"),
+    "unknown_outcome": ("error", "kết quả xử lý hồ sơ không hợp lệ"),
+    "duplicate_dossier": ("error", "mã hồ sơ bị lặp trong nhật ký hồ sơ"),
+    "finished_before_received": ("error", "ngày kết thúc hồ sơ trước ngày tiếp nhận"),
+    "outcome_without_finish": ("error", "hồ sơ có kết quả xử lý nhưng không có ngày kết thúc"),
+    "unlisted_procedure": ("warning", "mã thủ tục trong nhật ký hồ sơ không có trong danh mục"),
 }
 
 

@@ -31,9 +31,11 @@ from .metrics import RATE_DEFINITION
 from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS, group_key
 from .problems import SEVERITY_LABELS, SUMMARIES, Report
+from .processing_time import WITHHELD, agency_times, legal_times, procedure_times
 from .schema import (CATALOGUE_TABLES, CHANGE_KINDS, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE,
                      ONLINE_BY_CHANNEL,
                      ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
+from .schema import DOSSIERS, LOG_SOURCE
 from .search import LIST_DATA, title_terms
 from .vietnamese import fold, format_count, format_day, format_number, format_percent
 
@@ -231,6 +233,8 @@ class Renderer:
         self.feeds: set[str] = set()  # the Atom feeds of changes, by path (history_outputs)
         self.versions: dict[str, tuple] = {}  # changelog.by_procedure: each procedure's versions that changed it
         self.units: dict[tuple[str, str], tuple] = {}  # figures.unit_figures: scorecards of agencies and fields
+        self.times: dict = {}  # processing_time.procedure_times: each procedure's observed processing time
+        self.agency_times: dict = {}  # processing_time.agency_times: each agency page's, by level and name
         self.catalogue_scores: list = []  # indicators.catalogue_scores
         self._unit_scores: dict[tuple[str, str], list] = {}  # those by (agency, field)
         self.env = jinja2.Environment(
@@ -264,7 +268,10 @@ class Renderer:
             long_change=is_long,
             word_diff=word_diff,
             change_item=item_label,
+            days=_quantity,
         )
+        # A statistics row's source says it was computed from the dossier log (dossiers.Log.source).
+        self.env.tests["logged"] = lambda source: source.endswith(LOG_SOURCE)
         self.env.globals.update(
             NOT_PUBLISHED=NOT_PUBLISHED,
             LEVELS=LEVELS,
@@ -276,6 +283,8 @@ class Renderer:
             UNASSIGNED_AGENCY=UNASSIGNED_AGENCY,
             INDICATORS=INDICATORS,
             CHANGE_KINDS=CHANGE_KINDS,
+            LOG_SOURCE=LOG_SOURCE,
+            WITHHELD=WITHHELD,
         )
         self._procedure = self.env.get_template("procedure.html")
         self._figures = self.env.get_template("_figures.html")
@@ -296,18 +305,20 @@ class Renderer:
             full_text=full_text, alphabetical=_alphabetical(p.name), terms=terms, words=words,
             detail=" · ".join(part for part in (p.code, levels, p.field) if part),
             key=_key("procedure", p), full_text_key=_key("full text", p) if full_text else "",
-            complete=complete(p), published_in_time=published_in_time(p),
+            complete=complete(p), published_in_time=published_in_time(p), legal_times=legal_times(p.channels),
         )
 
     def use(self, index: Index, procedures: dict[str, Procedure], figures: dict[str, tuple] | None = None,
             figure_keys: dict[str, str] | None = None, units: dict[tuple[str, str], tuple] | None = None,
-            history: History | None = None) -> None:
+            history: History | None = None, times: tuple = ()) -> None:
         """The catalogue to render: its listings, and the procedures whose own pages may be rendered; the
         statistics' figures of each procedure they name, with their keys (figures_key), and the scorecards of the
         agencies and fields they name (figures.unit_figures); the QĐ 766 indicators of the catalogue's agencies and
-        fields; and the catalogue's history (history.History: its changes, its removed procedures)."""
+        fields; the catalogue's history (history.History: its changes, its removed procedures); and the observed
+        processing times of the dossier log (processing_time.ProcessingTime)."""
         self.index, self.procedures, self.figures = index, procedures, figures or {}
         self.figure_keys, self.units = figure_keys or {}, units or {}
+        self.times, self.agency_times = procedure_times(times), agency_times(times)
         self.history = history or NO_HISTORY
         self.versions = by_procedure(history.changes if history else [])
         self.catalogue_scores = catalogue_scores(index)
@@ -325,6 +336,7 @@ class Renderer:
         versions = self.versions.get(code, ())
         return self._procedure.render(
             p=removed[1] if removed else self.procedures[code], figures=self.figures.get(code, ()), root="../../",
+            time=self.times.get(code),
             rate_definition=RATE_DEFINITION, versions=versions, removed=removed and removed[0],
             removed_synthetic=bool(removed) and any(c.synthetic for v in versions for c in v.changes
                                                      if c.change == "removed"),
@@ -368,7 +380,8 @@ class Renderer:
                  for p in index.listings]
         current = {p.code for p in index.listings}
         pages += [ShellPage(f"thu-tuc/{code}", PROCEDURE_SHELL, f"{last.name} (không còn hiệu lực)",
-                            self.procedure_description(last), _key("removed", date, last, self.versions.get(code)),
+                            self.procedure_description(last),
+                            _key("removed", date, last, self.versions.get(code), self.times.get(code)),
                             partial(self.procedure_body, code))
                   for code, (date, last) in self.history.removed.items() if code not in current]
         pages += [ShellPage(f"thu-tuc/{p.code}/{FULL_TEXT}", FULL_TEXT_SHELL, f"{p.name} — toàn văn",
@@ -387,6 +400,7 @@ class Renderer:
             heading = name or "Thủ tục chưa công bố cơ quan thực hiện"
             description = f"{'Lĩnh vực' if kind == 'field' else 'Cơ quan'} {heading}: danh sách thủ tục hành chính"
             cards = self.units.get((kind, group_key(name)), ()) if name else ()
+            times = self.agency_times.get(group_key(name), {}) if name and kind == "agency" else {}
             embeds = [self.scorecard_embed(path, heading, card) for card in cards]
             self.embeds += [e for e in embeds if e.svg]
             scores = self._unit_scores.get((name, "") if kind == "agency" else ("", name), []) if name else []
@@ -394,10 +408,11 @@ class Renderer:
             # digest of each procedure, which its page key is, stands for its listing. The scores are made from
             # the listings; the scorecards are frozen data, their repr stands for them.
             feed = f"{path}/feed.xml" in self.feeds
-            key = _key(kind, heading, [p.key for p in members], cards, scores, feed)
+            key = _key(kind, heading, [p.key for p in members], cards, scores, feed, times)
             pages.append(ShellPage(path, GROUP_SHELL, heading, description, key,
                                    partial(self.page, "group.html", kind=kind, heading=heading, procedures=members,
                                            cards=cards, embeds=embeds, scores=scores, feed=feed, root="../../",
+                                           times=times,
                                            rate_definition=RATE_DEFINITION)))
         return pages
 
@@ -465,8 +480,10 @@ class Renderer:
         from .audit import CHECK_NAMES, CHECKS, row_anchor
         published, by_check, by_row, chart_rows = [], {}, {}, []
         if stats is not None:
-            # Only the published rows are shown one by one (simulated ones are counted): records of these alone.
-            published = stats[~stats["synthetic"]].to_dict("records")
+            # Only the published rows are shown one by one (simulated ones and those computed from the dossier log,
+            # one per scope and period, are counted): records of these alone.
+            logged = stats["source"].str.endswith(LOG_SOURCE)
+            published = stats[~stats["synthetic"] & ~logged].to_dict("records")
             for n, record in enumerate(found.to_dict("records"), 1):
                 record["id"] = f"sai-lech-{n}"
                 by_check.setdefault(record["check"], []).append(record)
@@ -479,6 +496,7 @@ class Renderer:
                                            "findings": [f for label in flagged for f in by_row[places[label]]]})
         context = dict(stats=stats, row_count=0 if stats is None else len(stats),
                        synthetic_count=0 if stats is None else int(stats["synthetic"].sum()), published=published,
+                       logged_count=0 if stats is None else int(logged.sum()), log_source=LOG_SOURCE,
                        charts=charts, by_check=by_check,
                        by_row=list(by_row.values()), chart_rows=chart_rows, checks=CHECKS, check_names=CHECK_NAMES,
                        column_label=lambda name: STATISTICS.column(name).label, row_anchor=row_anchor,
@@ -510,8 +528,9 @@ class Renderer:
             "linh-vuc/index.md": self.page("groups.md", kind="field", groups=index.fields, members=by_field),
             "co-quan/index.md": self.page("groups.md", kind="agency", groups=index.agencies, members=by_agency,
                                           unassigned=unassigned),
-            "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance)),
-            "du-lieu/tu-dien.md": self.page("dictionary.md", tables=CATALOGUE_TABLES, kinds=KIND_LABELS,
+            "du-lieu/index.md": self.page("data.md", stats=stats, provenance=Markup(provenance),
+                                          time_rows=len(self.times) + sum(map(len, self.agency_times.values()))),
+            "du-lieu/tu-dien.md": self.page("dictionary.md", tables=(*CATALOGUE_TABLES, DOSSIERS), kinds=KIND_LABELS,
                                             presences=PRESENCE_LABELS, severities=SEVERITY_LABELS,
                                             problems=sorted(SUMMARIES.items(), key=lambda kv: kv[1][0] != "error")),
         })

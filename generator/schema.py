@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Presence = Literal["required", "expected", "optional", "derived"]
+Presence = Literal["required", "expected", "column", "optional", "derived"]
 Kind = Literal["text", "code", "count", "levels", "channel", "online", "list", "number", "flag", "period",
-               "stat_level", "rate", "date"]
+               "stat_level", "rate", "date", "dossier_level", "outcome", "day"]
 
 LEVELS = {
     "bo": "Cấp bộ",
@@ -26,6 +26,12 @@ CHANNELS = {
     "buu_chinh": "Dịch vụ bưu chính",
 }
 STAT_LEVELS = {**{k: v for k, v in LEVELS.items() if k != "khac"}, "tong": "Tổng các cấp"}
+# How a dossier of the log (DOSSIERS) ended; an empty outcome with a finish date is `resolved`.
+OUTCOMES = {
+    "resolved": "Đã giải quyết",
+    "returned": "Trả lại",
+    "withdrawn": "Rút hồ sơ",
+}
 ONLINE = {
     "toan_trinh": "Toàn trình",
     "mot_phan": "Một phần",
@@ -46,6 +52,7 @@ UNASSIGNED_AGENCY = "chua-cong-bo"
 PRESENCE_LABELS = {
     "required": "bắt buộc",
     "expected": "cần có (trống thì báo thiếu)",
+    "column": "cột bắt buộc, ô được để trống (xem ghi chú)",
     "optional": "tùy chọn",
     "derived": "tính từ dữ liệu",
 }
@@ -63,6 +70,11 @@ KIND_LABELS = {
     "stat_level": f"{', '.join(STAT_LEVELS)}",
     "rate": "phần trăm, ví dụ 99.9 hoặc 99,9",
     "date": "ngày, YYYY-MM-DD hoặc dd/mm/yyyy",
+    "dossier_level": f"{', '.join(c for c in STAT_LEVELS if c != 'tong')} hoặc "
+                     f"{', '.join(v for c, v in STAT_LEVELS.items() if c != 'tong')}",
+    "outcome": f"{', '.join(OUTCOMES)} hoặc {', '.join(OUTCOMES.values())}",
+    "day": "ngày YYYY-MM-DD, ngày giờ ISO 8601 (2024-03-05T14:30:00+07:00) hoặc dd/mm/yyyy (có thể kèm giờ); "
+           "so sánh theo ngày",
 }
 
 
@@ -81,10 +93,11 @@ class Table:
     label: str
     columns: tuple[Column, ...]
     key: str  # the column naming the procedure: unique in procedures, a reference elsewhere
+    files: str = ""  # where the table is read from, when not from one file <name>.csv
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.csv"
+        return self.files or f"{self.name}.csv"
 
     def input_columns(self) -> list[Column]:
         return [c for c in self.columns if c.presence != "derived"]
@@ -218,6 +231,37 @@ STATISTICS = Table(
 
 FINDING_COLUMNS = ("check", "period", "level", "agency", "field", "procedure_code", "column", "published",
                    "expected", "difference")
+
+# The dossier log (dossiers.py): one row per dossier, from which Biểu 06 rows are computed. Never published row by
+# row. Agency and level are required because each dossier must fall in exactly one agency row of its level, or the
+# level's row would not be the sum of its agencies' rows.
+DOSSIERS = Table(
+    "dossiers",
+    "Nhật ký hồ sơ",
+    key="dossier_id",
+    files="dossiers/*.csv, *.parquet",
+    columns=(
+        Column("dossier_id", "text", "required", "Mã hồ sơ",
+               "Không trùng trong mọi tệp của thư mục; chỉ dùng để kiểm tra, không bao giờ được công bố."),
+        Column("procedure_code", "code", "required", "Mã thủ tục",
+               "Mã không có trong danh mục thì báo cảnh báo; hồ sơ vẫn được tính."),
+        Column("agency", "text", "required", "Cơ quan giải quyết"),
+        Column("level", "dossier_level", "required", "Cấp giải quyết"),
+        Column("field", "text", "optional", "Lĩnh vực", "Trống (hoặc không có cột) thì lấy lĩnh vực của thủ tục "
+               "trong danh mục."),
+        Column("channel", "channel", "column", "Hình thức nộp",
+               "Trống = không nộp trực tuyến (tính vào trực tiếp và bưu chính)."),
+        Column("received_at", "day", "required", "Ngày tiếp nhận"),
+        Column("due_at", "day", "column", "Ngày hẹn trả kết quả", "Trống = không có hạn (giải quyết lúc nào cũng là "
+               "đúng hạn)."),
+        Column("finished_at", "day", "column", "Ngày kết thúc", "Ngày có kết quả, trả lại hoặc rút hồ sơ; trống = "
+               "đang giải quyết. Không được trước ngày tiếp nhận."),
+        Column("outcome", "outcome", "column", "Kết quả xử lý", "Trống = đã giải quyết (khi có ngày kết thúc); có "
+               "kết quả thì phải có ngày kết thúc."),
+    ),
+)
+# The `source` of the statistics rows computed from the log (with SYNTHETIC_PREFIX before it for a synthetic log).
+LOG_SOURCE = "tính từ nhật ký hồ sơ"
 
 
 # --- the catalogue's history (history.py) ---------------------------------------------------------------------
