@@ -12,8 +12,9 @@ import io
 import random
 from pathlib import Path
 
+from generator.schema import SYNTHETIC_MARK
+
 TABLES = ("procedures", "documents", "channels")
-SYNTHETIC_MARK = "SYNTHETIC"  # generator/history.py
 SYNTHETIC_TEXT = "Constructed by bench/synthetic_history.py for the scale benchmark: not a published version.\n"
 EDITS = ("fee", "time", "document_added", "document_removed", "document_changed", "name", "added", "removed")
 

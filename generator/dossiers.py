@@ -31,7 +31,7 @@ from .parse import Period, _month_end, _columns
 from .problems import Report
 from .processing_time import ProcessingTime
 from .processing_time import compute as compute_times
-from .schema import COUNT_COLUMNS, DOSSIERS, LOG_SOURCE, SYNTHETIC_PREFIX
+from .schema import COUNT_COLUMNS, DOSSIERS, LOG_SOURCE, SYNTHETIC_MARK, SYNTHETIC_PREFIX
 from .vietnamese import format_number, nfc
 
 if TYPE_CHECKING:
@@ -88,8 +88,6 @@ def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = No
     of its files and headers, then those of its rows (dossier_sql.CHECKS, duplicate ids, and with CATALOGUE —
     procedure code → field — the codes it does not list). None when no file could be read. The connection, and
     its temporary files, are closed on leaving."""
-    from .history import SYNTHETIC_MARK
-
     directory = data_dir / DIRECTORY
     files = _files(directory, data_dir, report)
     if files is None:

@@ -32,10 +32,9 @@ from .model import Channel, Index, Listing, Procedure, sort_key
 from .parse import AGENCY_KINDS, group_key
 from .problems import SEVERITY_LABELS, SUMMARIES, Report
 from .processing_time import WITHHELD, agency_times, legal_times, procedure_times
-from .schema import (CATALOGUE_TABLES, CHANGE_KINDS, CHANNELS, KIND_LABELS, LEVELS, NOT_PUBLISHED, ONLINE_AVAILABLE,
-                     ONLINE_BY_CHANNEL,
-                     ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS, UNASSIGNED_AGENCY)
-from .schema import DOSSIERS, LOG_SOURCE
+from .schema import (CATALOGUE_TABLES, CHANGE_KINDS, CHANNELS, DOSSIERS, KIND_LABELS, LEVELS, LOG_SOURCE, NOT_PUBLISHED,
+                     ONLINE_AVAILABLE, ONLINE_BY_CHANNEL, ONLINE_STATUS, PRESENCE_LABELS, STAT_LEVELS, STATISTICS,
+                     UNASSIGNED_AGENCY)
 from .search import LIST_DATA, title_terms
 from .vietnamese import fold, format_count, format_day, format_number, format_percent
 

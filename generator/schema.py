@@ -183,6 +183,9 @@ COUNT_COLUMNS = (
 SCOPE_COLUMNS = ("level", "agency", "field", "procedure_code")
 # A row whose `source` starts with this is generated, not published; the site and the files say so.
 SYNTHETIC_PREFIX = "synthetic"
+# A file of this name in a folder of data marks what the folder holds as constructed for a sample, not published:
+# an earlier version of the catalogue (DIR/history/<date>/) or a dossier log (DIR/dossiers/). It is labelled «mô phỏng».
+SYNTHETIC_MARK = "SYNTHETIC"
 
 STATISTICS = Table(
     "statistics",

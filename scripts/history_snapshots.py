@@ -20,6 +20,8 @@ import io
 import unicodedata
 from pathlib import Path
 
+from generator.schema import SYNTHETIC_MARK
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "data" / "catalogue"
 HISTORY = ROOT / "data" / "history"
@@ -41,7 +43,6 @@ def read(directory: Path) -> Tables:
             for name in TABLES}
 
 
-SYNTHETIC_MARK = "SYNTHETIC"  # generator/history.py
 SYNTHETIC_TEXT = "Constructed for the sample by scripts/history_snapshots.py: not a published version.\n"
 
 

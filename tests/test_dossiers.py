@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import FIXTURES, read_bom_csv, run_cli
+from conftest import read_bom_csv, run_cli
 from generator import dossiers
 from generator.audit import findings
 from generator.build import canonical_order

@@ -243,7 +243,7 @@ def test_a_procedure_s_problems_are_placed_at_its_rows_in_each_version(tmp_path,
     write_catalogue(tmp_path / "history" / "2024-12-31" / "catalogue", bad)
     write_catalogue(tmp_path / "catalogue", BASE)
     current = read_catalogue(tmp_path / "catalogue", tmp_path, Report())
-    first = f"history/2024-12-31/catalogue/documents.csv:2:originals"
+    first = "history/2024-12-31/catalogue/documents.csv:2:originals"
     report = Report()
     catalogue_history(tmp_path, current, CURRENT_DATE, report, cache=BuildCache(tmp_path / "site"))
     assert [p.location() for p in report.errors] == [first]
