@@ -112,10 +112,12 @@ def test_a_rebuild_reuses_unchanged_pages_and_equals_a_full_build(tmp_path: Path
     data = two_catalogues(tmp_path)
     site, fresh = tmp_path / "site", tmp_path / "fresh"
     os.environ.pop("SOURCE_DATE_EPOCH", None)
+    _dated(data["a"], NOON)
     assert run_cli("build", "--data", str(data["a"]), "--site-dir", str(site)) == 0
     inode = {p: (site / p / "index.html").stat().st_ino for p in ("thu-tuc/1.001193", "thu-tuc/2.002000")}
     # Same data directory, one procedure renamed: the rebuild and a full build must agree byte for byte.
     shutil.copy(data["b"] / "catalogue/procedures.csv", data["a"] / "catalogue/procedures.csv")
+    _dated(data["a"] / "catalogue/procedures.csv", NOON + 1)
     assert run_cli("build", "--data", str(data["a"]), "--site-dir", str(site)) == 0
     assert run_cli("build", "--data", str(data["a"]), "--site-dir", str(fresh)) == 0
     assert manifest(site) == manifest(fresh)
@@ -125,14 +127,27 @@ def test_a_rebuild_reuses_unchanged_pages_and_equals_a_full_build(tmp_path: Path
 
 
 def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
+    text, before = path.read_text(encoding="utf-8"), path.stat().st_mtime_ns // 10**9
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _dated(path, before + 1)
+
+
+# Without SOURCE_DATE_EPOCH a site is dated by its data's newest file. Data copied or edited now would date the
+# second build a day later than the first when the test runs across midnight (every page's footer would change):
+# the files are dated at noon of a fixed day, and an edit a second later.
+NOON = 1_767_268_800  # 2026-01-01 12:00 UTC
+
+
+def _dated(path: Path, seconds: int) -> None:
+    for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
+        os.utime(file, (seconds, seconds))
 
 
 def test_an_error_in_a_changed_procedure_publishes_nothing_and_is_reported_like_in_a_full_build(tmp_path: Path):
     data, site = tmp_path / "data", tmp_path / "www" / "site"
     shutil.copytree(FIXTURES / "small", data)
+    _dated(data, NOON)
 
     def build(*extra: str) -> subprocess.CompletedProcess:
         return subprocess.run(build_command(data, site, *extra), cwd=ROOT, env=ENV, capture_output=True, text=True,
