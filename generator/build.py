@@ -146,18 +146,22 @@ class Procedures:
                          for code, (first, documents, channels) in self.rows.items()}
         return self.keys
 
-    def parse(self, code: str, report: Report) -> Procedure | None:
-        """The procedure from its rows, each cell parsed once and its problems reported; None if any is an
-        error."""
-        own = Report()
+    def cells(self, code: str, report: Report) -> tuple[dict, list[dict], list[dict]]:
+        """The procedure's rows of procedures, documents and channels, each cell parsed once and its problems
+        reported."""
         first, documents, channels = self.rows[code]
-        row = parse_row(self.tables[PROCEDURES.name], first, own)
-        typed_documents = parse_rows(self.tables[DOCUMENTS.name], documents, own)
-        typed_channels = parse_rows(self.tables[CHANNELS_TABLE.name], channels, own)
+        return (parse_row(self.tables[PROCEDURES.name], first, report),
+                parse_rows(self.tables[DOCUMENTS.name], documents, report),
+                parse_rows(self.tables[CHANNELS_TABLE.name], channels, report))
+
+    def parse(self, code: str, report: Report) -> Procedure | None:
+        """The procedure from its rows (cells), its problems reported; None if any is an error."""
+        own = Report()
+        parsed = self.cells(code, own)
         report.problems.extend(own.problems)
         if own.errors:
             return None
-        self.made[code] = procedure(row, typed_documents, typed_channels, *self.slugs)
+        self.made[code] = procedure(*parsed, *self.slugs)
         return self.made[code]
 
     def __getitem__(self, code: str) -> Procedure:

@@ -235,7 +235,7 @@ def _alone(typed: Procedures, code: str) -> list[Problem]:
                                       list(range(len(indices))))
     own = Report()
     build.Procedures(tables, {code: (0, list(range(len(rows[1]))), list(range(len(rows[2]))))}, *typed.slugs
-                     ).parse(code, own)
+                     ).cells(code, own)
     return own.problems
 
 
