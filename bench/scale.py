@@ -297,6 +297,8 @@ def main() -> None:
 
         history_site = OUT / f"site-{size}-history"
         if args.history > 1 and size in args.sizes:
+            if args.rebuild:  # the catalogue the full build had: rewritten by procedure, an appended row would move
+                scale(size, data_dir)
             dates = [month(AS_OF, -k) for k in range(1, args.history)]
             edited = synthetic_history.write_versions(data_dir, dates)
             print(f"  congkhai build with {args.history - 1} earlier versions ({edited:,} procedures edited) ...",

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from . import dossiers, opendata, publish, search
 from .cache import BuildCache, content_digest, code_digest, digest, file_digest, forked, tree_digest, write_new
 from .embeds import Embed, chart_embed, embed_files, embed_path
-from .load import RawTable, load_all, load_tables, read_bytes
+from .load import RawTable, load_all, load_tables, read_bytes, row_digests
 from .metrics import catalogue_summary
 from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
@@ -140,25 +140,30 @@ class Procedures:
         procedure in another version of the catalogue, or moved down its file, has the same key (history.py
         compares versions by it). Its record's key adds where its rows are (catalogue_stage)."""
         if self.keys is None:
-            shape = digest(*(part for t in CATALOGUE_TABLES for part in (t.name, *self.tables[t.name].columns)))
-            cells = [_row_texts(self.tables[t.name]) for t in CATALOGUE_TABLES]
-            self.keys = {code: digest("\x1e".join((shape, cells[0][first], *(cells[1][j] for j in documents), "\x1d",
-                                                   *(cells[2][j] for j in channels))))
+            raws = [self.tables[t.name] for t in CATALOGUE_TABLES]
+            shape = digest(*(part for t, raw in zip(CATALOGUE_TABLES, raws) for part in (t.name, *raw.columns)))
+            rows = [raw.digests or row_digests(raw.columns) for raw in raws]  # a block's come with it
+            self.keys = {code: digest("\x1e".join((shape, rows[0][first], *(rows[1][j] for j in documents), "\x1d",
+                                                   *(rows[2][j] for j in channels))))
                          for code, (first, documents, channels) in self.rows.items()}
         return self.keys
 
-    def parse(self, code: str, report: Report) -> Procedure | None:
-        """The procedure from its rows, each cell parsed once and its problems reported; None if any is an
-        error."""
-        own = Report()
+    def cells(self, code: str, report: Report) -> tuple[dict, list[dict], list[dict]]:
+        """The procedure's rows of procedures, documents and channels, each cell parsed once and its problems
+        reported."""
         first, documents, channels = self.rows[code]
-        row = parse_row(self.tables[PROCEDURES.name], first, own)
-        typed_documents = parse_rows(self.tables[DOCUMENTS.name], documents, own)
-        typed_channels = parse_rows(self.tables[CHANNELS_TABLE.name], channels, own)
+        return (parse_row(self.tables[PROCEDURES.name], first, report),
+                parse_rows(self.tables[DOCUMENTS.name], documents, report),
+                parse_rows(self.tables[CHANNELS_TABLE.name], channels, report))
+
+    def parse(self, code: str, report: Report) -> Procedure | None:
+        """The procedure from its rows (cells), its problems reported; None if any is an error."""
+        own = Report()
+        parsed = self.cells(code, own)
         report.problems.extend(own.problems)
         if own.errors:
             return None
-        self.made[code] = procedure(row, typed_documents, typed_channels, *self.slugs)
+        self.made[code] = procedure(*parsed, *self.slugs)
         return self.made[code]
 
     def __getitem__(self, code: str) -> Procedure:
@@ -179,11 +184,6 @@ def _rows_by_code(tables: dict[str, RawTable], first: dict[str, int]) -> tuple[d
         for index, code in enumerate(codes):
             (rows[code][position] if code in rows else orphans[table.name]).append(index)
     return rows, orphans
-
-
-def _row_texts(raw: RawTable) -> list[str]:
-    """Each row's cells as one text, for the content keys, joined by a character load removes from cells."""
-    return list(map("\x1f".join, zip(*raw.columns.values())))
 
 
 def _row_places(raw: RawTable) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from .problems import UsageError
 
-FORMAT = 3  # bump when the layout of a cached value changes
+FORMAT = 4  # bump when the layout of a cached value changes
 CODE_DIR = Path(__file__).parent
 
 

@@ -208,8 +208,9 @@ def read_catalogue(directory: Path, data_root: Path, report: Report, loading: Ca
                    problems: Callable[[str, Callable[[], Any]], Any] | None = None) -> Procedures | None:
     """The catalogue in DIRECTORY read as the build reads the current one, every problem reported (file paths
     relative to DATA_ROOT); None when it has an error. LOADING: load_tables' memo. A procedure's problems are
-    those of its rows alone (_alone) placed where its rows are (_placed): PROBLEMS, a memo, keeps them by its
-    content key, so that a procedure found unchanged in another version is not parsed again."""
+    those of its rows alone (_alone) placed where its rows are (_placed): PROBLEMS(key, compute), a memo, gives
+    them by its content key, so that a procedure found unchanged in another version is not parsed again (the
+    history's gives only the errors, the only problems of an earlier version it reports)."""
     own = Report()
     tables = load_tables(directory, CATALOGUE_TABLES, data_root, own, loading)
     typed = build.typed_procedures(tables, check_tables(tables, own), own)
@@ -234,7 +235,7 @@ def _alone(typed: Procedures, code: str) -> list[Problem]:
                                       list(range(len(indices))))
     own = Report()
     build.Procedures(tables, {code: (0, list(range(len(rows[1]))), list(range(len(rows[2]))))}, *typed.slugs
-                     ).parse(code, own)
+                     ).cells(code, own)
     return own.problems
 
 
@@ -390,8 +391,11 @@ def catalogue_history(data_dir: Path, current: Procedures, current_date: str, re
     problems = _memo(cache, "history-problems", source)
     loading = _loading(cache, source) if cache is not None else None
 
+    def errors_of(key: str, compute: Callable[[], list[Problem]]) -> list[Problem]:  # only errors are reported
+        return [p for p in problems(key, compute) if p.severity == "error"]
+
     def reading(own: Report) -> Callable[[Path, Path], Procedures | None]:
-        return lambda directory, root: read_catalogue(directory, root, own, loading, problems)
+        return lambda directory, root: read_catalogue(directory, root, own, loading, errors_of)
 
     def procedures(version: _Version) -> Procedures:
         if version.typed is None:  # read again: its problems are known

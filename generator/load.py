@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import errno
+import hashlib
 import io
 import os
 import re
@@ -87,6 +88,8 @@ class RawTable:
     # problem of one of its cells is reported at the JSON value the cell was made from (`where`), not at a row
     # number of a spreadsheet that does not exist. None: every row is a spreadsheet row of `file`.
     origins: list[Origin | None] | None = None
+    # row_digests of its rows, when they were worked out with them (a large file read in blocks: _read_blocks).
+    digests: list[str] | None = None
 
     def cell(self, index: int, column: str) -> str:
         """Where row INDEX's COLUMN was read (`statistics/b.xlsx:Q1!H12`), or "" when its row and column say it."""
@@ -539,9 +542,16 @@ def _cuts(data: bytes, start: int, size: int) -> list[int]:
     return cuts if cuts and cuts[-1] == len(data) else cuts + [len(data)]
 
 
+def row_digests(columns: dict[str, list[str]]) -> list[str]:
+    """A digest of each row's cells (COLUMNS: a table's, stored): what a procedure's content key is made of
+    (build.Procedures.content_keys)."""
+    return [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in map("\x1f".join, zip(*columns.values()))]
+
+
 def _parse_block(data: bytes, table: Table, file: str, head: int) -> tuple | None:
     """A block parsed with the HEAD records in front of it: its cells (stored), its row numbers and problems as if
-    it came right after them, and its records; None if it cannot be read alone."""
+    it came right after them, its records, and its rows' digests (kept with it: a version of the catalogue that
+    has the block has them at once); None if it cannot be read alone."""
     own = Report()
     try:
         text = data.decode("utf-8-sig")
@@ -551,7 +561,7 @@ def _parse_block(data: bytes, table: Table, file: str, head: int) -> tuple | Non
     if raw is None or raw.header_row != head:
         return None
     stored({table.name: raw})
-    return raw.columns, raw.rows, own.problems, records - head
+    return raw.columns, raw.rows, own.problems, records - head, row_digests(raw.columns)
 
 
 def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tuple[RawTable | None, list]] | None:
@@ -600,12 +610,13 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
                 return (stored({table.name: raw})[table.name] if raw is not None else None), own.problems
             memo.new[key] = value
         columns: dict[str, list[str]] = {}
-        rows, problems, shown, before = [], [], set(), 0
+        rows, problems, shown, before, digests = [], [], set(), 0, []
         for key in keys:
-            cells, numbers, block_problems, records = memo(key, lambda: None)
+            cells, numbers, block_problems, records, block_digests = memo(key, lambda: None)
             for name, values in cells.items():
                 columns.setdefault(name, []).extend(values)
             rows += [number + before for number in numbers]
+            digests += block_digests
             for problem in block_problems:
                 if problem.file != file:  # the block was read from another file first
                     problem = dataclasses.replace(problem, file=file)
@@ -616,7 +627,7 @@ def _read_blocks(data: bytes, table: Table, file: str, memo) -> Callable[[], tup
                     problems.append(problem)
             before += records
         memo.save()
-        return RawTable(table, file, header, columns, rows, header_row), problems
+        return RawTable(table, file, header, columns, rows, header_row, digests=digests), problems
 
     return result
 

@@ -534,6 +534,7 @@ def test_an_edited_copy_of_a_large_file_is_read_from_its_blocks_but_near_the_edi
     own = Report()
     expected = load.stored({"p": load.parse_csv(text(edited), PROCEDURES, file, own)})["p"]
     assert (raw.rows, raw.columns) == (expected.rows, expected.columns)
+    assert raw.digests == load.row_digests(expected.columns)  # the rows' digests come with the blocks
     order = lambda p: (p.file, p.row or 0)  # noqa: E731 -- the build's order (build.canonical_order)
     assert sorted(problems, key=order) == sorted(own.problems, key=order)
     assert [p.file for p in problems if p.code == "control_characters"] == [file]
