@@ -1,7 +1,7 @@
 """The dossier log's query engine: DuckDB, embedded. Everything engine-specific about the log is here — opening
-the connection, reading a CSV or Parquet file in place, parsing a date, loading a small table from Python — so
-that the SQL of dossier_sql.py stays standard and another engine (Spark SQL on a cluster) needs
-another module like this one, not other queries.
+the connection, reading a CSV or Parquet file in place, parsing a date, making a table from a SELECT or loading a
+small one from Python — so that the SQL of dossier_sql.py stays standard and another engine needs another module
+like this one, not other queries: dossier_spark.SparkEngine runs it on Apache Spark.
 
 DuckDB streams the files and keeps the typed log in its own columnar table, spilling to a temporary directory
 beyond MEMORY_LIMIT: memory stays bounded whatever the size of the log, and nothing of it passes through Python.
@@ -102,6 +102,10 @@ class Engine:
         """The rows of SELECT into table NAME, made by the first call (CREATED false). Raises EngineError: a file
         that cannot be read fails here, with the line the engine stopped at in its message."""
         self.run(f"INSERT INTO {name} {select}" if created else f"CREATE TABLE {name} AS {select}")
+
+    def replace(self, name: str, select: str) -> None:
+        """Table NAME made again from SELECT, which may read it (dossier_sql.rename)."""
+        self.run(f"CREATE OR REPLACE TABLE {name} AS {select}")
 
     # --- what SQL spells differently in each engine -----------------------------------------------------------
 

@@ -1,14 +1,14 @@
 """The SQL of the dossier log: typing its rows, checking them, and the Biểu 06 rows computed from them.
 
-Standard SQL only — CASE, COALESCE, NULLIF, joins on inequalities, GROUPING SETS, window functions, ORDER BY …
-LIMIT — which DuckDB and Spark SQL both run (and one UPDATE, `rename`, for the rare log whose names need cleaning:
-Spark does not update a table of files in place, so its adapter would make that one a join). What an engine spells
-its own way (reading a file in place, parsing a date, loading a small table) comes from its adapter, `dialect`
-below (dossier_engine.Engine for DuckDB): the same text runs on another engine with another adapter. Nothing here
-is executed; dossiers.py runs it.
+Standard SQL only — CASE, COALESCE, NULLIF, joins on inequalities, GROUPING SETS, window functions, PERCENTILE_CONT
+… WITHIN GROUP, ORDER BY … LIMIT — which DuckDB and Spark SQL (3.4 and later) both run; no UPDATE (Spark does not
+update a table of files in place): the log is made again from a SELECT where it must change (`rename`). What an
+engine spells its own way (reading a file in place, parsing a date, making a table from a SELECT or from Python's
+rows) comes from its adapter, `dialect` below: dossier_engine.Engine for DuckDB, dossier_spark.SparkEngine for Spark.
+The same text runs on both, to the same rows (tests/test_spark.py). Nothing here is executed; dossiers.py runs it.
 
 Tables the queries read, made by dossiers.py:
-  dossiers   the typed log (TYPED): one row per dossier with its file_number and row_number
+  dossiers   the typed log (`typed`, its columns TYPED): one row per dossier with its file_number and row_number
   months     (month, start_day, end_day): each calendar month the log covers, its days clipped to the days the
              log covers (a partial first or last month)
   spans      (period, position, month, is_first, is_last): each month, quarter and year the log covers and its months
@@ -61,24 +61,31 @@ def typed(dialect: Dialect, source: str) -> str:
     """The typed rows of SOURCE (a SELECT of file_number, row_number and every contract column as text, from the
     adapter): texts trimmed (NULL when empty), codes from their codes or labels, dates as DATE. A value that does
     not parse is NULL, its text kept in <column>_text for the problem report (NULL for every valid row, so it costs
-    next to nothing). The texts the site shows, agency and field, are made as the catalogue stores its text by the
-    adapter afterwards (Engine.clean), on their distinct values."""
+    next to nothing). The texts the site shows, agency and field, are made as the catalogue stores its text
+    afterwards (dossiers._clean, with `rename`), on their distinct values."""
     trimmed = ", ".join(f"NULLIF(TRIM({c}), '') AS {c}" for c in (
         "dossier_id", "procedure_code", "agency", "field", "level", "channel", "outcome", *DATES))
     parsed = ", ".join([
         "file_number", "row_number", "dossier_id", "procedure_code", "agency", "field",
         *(f"{column} AS {column}_raw, {_code(column, codes)} AS {column}" for column, codes in CODED.items()),
         *(f"{column} AS {column}_raw, {dialect.day(column)} AS {column}_day" for column in DATES)])
-    # A date outside FIRST_YEAR..LAST_YEAR is as unreadable as one that does not parse.
-    day = "CASE WHEN EXTRACT(YEAR FROM {c}_day) BETWEEN {first} AND {last} THEN {c}_day END"
-    checked = ", ".join([
-        "file_number", "row_number", "dossier_id", "procedure_code", "agency", "field",
-        *(f"{column}, CASE WHEN {column} IS NULL THEN {column}_raw END AS {column}_text" for column in CODED),
-        *(f"{day.format(c=c, first=FIRST_YEAR, last=LAST_YEAR)} AS {c.removesuffix('_at')}" for c in DATES),
-        *(f"CASE WHEN NOT (EXTRACT(YEAR FROM {c}_day) BETWEEN {FIRST_YEAR} AND {LAST_YEAR}) OR {c}_day IS NULL "
-          f"THEN {c}_raw END AS {c.removesuffix('_at')}_text" for c in DATES)])
+    checked = ", ".join(f"{expression} AS {name}" for name, expression in _CHECKED.items())
     return (f"SELECT {checked} FROM (SELECT {parsed} FROM (SELECT file_number, row_number, {trimmed} "
             f"FROM ({source}) AS source_rows) AS trimmed) AS parsed")
+
+
+# A date outside FIRST_YEAR..LAST_YEAR is as unreadable as one that does not parse.
+_IN_YEARS = f"EXTRACT(YEAR FROM {{c}}_day) BETWEEN {FIRST_YEAR} AND {LAST_YEAR}"
+# The columns of the typed log, each from the parsed row.
+_CHECKED = {
+    **{name: name for name in ("file_number", "row_number", "dossier_id", "procedure_code", "agency", "field")},
+    **{name: expression for column in CODED for name, expression in (
+        (column, column), (f"{column}_text", f"CASE WHEN {column} IS NULL THEN {column}_raw END"))},
+    **{c.removesuffix("_at"): f"CASE WHEN {_IN_YEARS.format(c=c)} THEN {c}_day END" for c in DATES},
+    **{f"{c.removesuffix('_at')}_text": f"CASE WHEN NOT ({_IN_YEARS.format(c=c)}) OR {c}_day IS NULL THEN {c}_raw END"
+       for c in DATES},
+}
+TYPED = tuple(_CHECKED)
 
 
 # --- the checks -------------------------------------------------------------------------------------------------
@@ -164,9 +171,11 @@ def distinct(column: str) -> str:
 
 
 def rename(column: str) -> str:
-    """COLUMN's values replaced by table `renamed` (old, new), only on the rows holding one of them."""
-    return (f"UPDATE {TABLE} SET {column} = (SELECT r.new FROM renamed r WHERE r.old = {TABLE}.{column}) "
-            f"WHERE {column} IN (SELECT old FROM renamed)")
+    """The log with COLUMN's values replaced by table `renamed` (old, new) where they are one of its `old`: a SELECT
+    the adapter makes the log from (Engine.replace), for both engines, where an UPDATE would not run on Spark."""
+    columns = ", ".join(f"CASE WHEN r.old IS NULL THEN d.{name} ELSE r.new END AS {name}" if name == column
+                        else f"d.{name}" for name in TYPED)
+    return f"SELECT {columns} FROM {TABLE} d LEFT JOIN renamed r ON r.old = d.{column}"
 
 
 def coverage() -> str:
@@ -215,7 +224,8 @@ def statistics() -> str:
     Small tables beside the log: months (month, start_day, end_day): each month the log covers, clipped to its
     days; spans (period, position, month, is_first, is_last): each month, quarter and year, its months, and whether
     each is its first or last. The log is read once, joined with the months only; everything after works on
-    counts."""
+    counts. The grouped rows are named (a scope's empty columns, the field's rows without a field left out) after
+    the grouping, not in it: Spark reads a column's name in HAVING as the select list's column of that name."""
     parts = ",\n    ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {name}" for name, condition in PARTS.items())
     spanned = ", ".join(
         f"SUM(CASE WHEN s.is_first = 1 THEN m.{name} ELSE 0 END) AS {name}" if name in CARRIED else
@@ -244,15 +254,19 @@ grouped AS (
   SELECT period,
     CASE WHEN GROUPING(procedure_code) = 0 THEN 4 WHEN GROUPING(field) = 0 THEN 3 WHEN GROUPING(agency) = 0 THEN 2
          WHEN GROUPING(level) = 0 THEN 1 ELSE 0 END AS scope,
-    COALESCE(level, 'tong') AS level, COALESCE(agency, '') AS agency, COALESCE(field, '') AS field,
-    COALESCE(procedure_code, '') AS procedure_code, {sums}
+    level, agency, field, procedure_code, {sums}
   FROM spanned
   GROUP BY GROUPING SETS ((period), (period, level), (period, level, agency), (period, field),
-                          (period, procedure_code))
-  HAVING NOT (GROUPING(field) = 0 AND field IS NULL))
-SELECT g.period, g.level, g.agency, g.field, g.procedure_code, {', '.join(f'g.{p}' for p in PARTS)}, {totals}
-FROM grouped g JOIN (SELECT DISTINCT period, position FROM spans) p ON p.period = g.period
-ORDER BY g.scope, CASE g.level {levels} ELSE 0 END, g.agency, g.field, g.procedure_code, p.position"""
+                          (period, procedure_code))),
+named AS (
+  SELECT g.period, g.scope, COALESCE(g.level, 'tong') AS level, COALESCE(g.agency, '') AS agency,
+         COALESCE(g.field, '') AS field, COALESCE(g.procedure_code, '') AS procedure_code,
+         {', '.join(f'g.{p}' for p in PARTS)}, {totals}
+  FROM grouped g
+  WHERE NOT (g.scope = 3 AND g.field IS NULL))
+SELECT n.period, n.level, n.agency, n.field, n.procedure_code, {', '.join(f'n.{p}' for p in (*PARTS, *TOTALS))}
+FROM named n JOIN (SELECT DISTINCT period, position FROM spans) p ON p.period = n.period
+ORDER BY n.scope, CASE n.level {levels} ELSE 0 END, n.agency, n.field, n.procedure_code, p.position"""
 
 
 # --- observed processing time -----------------------------------------------------------------------------------

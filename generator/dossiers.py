@@ -40,11 +40,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DIRECTORY = "dossiers"
+# Set to `spark`, the log is computed on Apache Spark (dossier_spark.py: README «Chạy trên một cụm Spark»).
+ENGINE_VARIABLE = "CONGKHAI_ENGINE"
 MORE = f"{DIRECTORY}/…"  # where the problems beyond the first LISTED of a kind are counted
 HEAD = 1 << 16  # bytes read to find a CSV file's header
 # Workbooks and other formats an export may come in, refused rather than skipped: the log would be short.
 REFUSED = (".xlsx", ".xls", ".xlsb", ".ods", ".json", ".jsonl")
 _GLOB = re.compile(r"[*?\[\]]")  # the engine would read such a name as a pattern of names
+
+
+def engine_type() -> Callable[[], Engine]:
+    """The query engine's adapter: DuckDB's (dossier_engine.Engine), or with CONGKHAI_ENGINE=spark Spark's, on the
+    session SparkSession.builder gives (a cluster's with spark-submit's settings in PYSPARK_SUBMIT_ARGS)."""
+    if os.environ.get(ENGINE_VARIABLE) == "spark":
+        from .dossier_spark import SparkEngine
+
+        return SparkEngine
+    return Engine
 
 
 def present(data_dir: Path) -> bool:
@@ -83,11 +95,12 @@ class Log:
 
 
 @contextmanager
-def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = None) -> Iterator[Log | None]:
-    """The log of DATA_DIR as a table of typed rows in a DuckDB connection, its problems reported into REPORT: those
-    of its files and headers, then those of its rows (dossier_sql.CHECKS, duplicate ids, and with CATALOGUE —
-    procedure code → field — the codes it does not list). None when no file could be read. The connection, and
-    its temporary files, are closed on leaving."""
+def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = None,
+           adapter: Callable[[], Engine] | None = None) -> Iterator[Log | None]:
+    """The log of DATA_DIR as a table of typed rows in the query engine (ADAPTER: its adapter's class; by default
+    engine_type()), its problems reported into REPORT: those of its files and headers, then those of its rows
+    (dossier_sql.CHECKS, duplicate ids, and with CATALOGUE — procedure code → field — the codes it does not list).
+    None when no file could be read. The connection, and its temporary files, are closed on leaving."""
     from .history import SYNTHETIC_MARK
 
     directory = data_dir / DIRECTORY
@@ -95,7 +108,7 @@ def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = No
     if files is None:
         yield None
         return
-    with Engine() as engine:
+    with (adapter or engine_type())() as engine:
         created, shown = False, []
         for path in files:
             file = path.relative_to(data_dir).as_posix()
@@ -131,7 +144,7 @@ def _clean(engine: Engine, column: str) -> None:
     renamed = [(value, stored(value) or None) for (value,) in engine.rows(distinct(column)) if stored(value) != value]
     if renamed:
         engine.table("renamed", {"old": "VARCHAR", "new": "VARCHAR"}, renamed)
-        engine.run(rename(column))
+        engine.replace(TABLE, rename(column))
 
 
 def _files(directory: Path, data_root: Path, report: Report) -> list[Path] | None:
@@ -413,13 +426,14 @@ class Computed:
 
 
 def dossier_statistics(data_dir: Path, catalogue: dict[str, str] | None, report: Report,
-                       legal: dict[str, tuple] | None = None) -> Computed | None:
+                       legal: dict[str, tuple] | None = None,
+                       adapter: Callable[[], Engine] | None = None) -> Computed | None:
     """The log's problems into REPORT, and what is computed from it when it has no error (None otherwise, or without
     a CATALOGUE: the build fails then, and the rows would need the catalogue's fields); LEGAL: the legal times of
-    the catalogue's procedures (processing_time.legal_times, by code)."""
+    the catalogue's procedures (processing_time.legal_times, by code); ADAPTER: the engine's (opened)."""
     own = Report()
     try:
-        with opened(data_dir, own, catalogue) as log:
+        with opened(data_dir, own, catalogue, adapter) as log:
             computed = (Computed(statistics_rows(log), compute_times(log, legal or {}))
                         if log is not None and catalogue is not None and not own.errors else None)
     except EngineError as exc:  # what no check foresaw (the disk it spills to is full, …): one error, no traceback
