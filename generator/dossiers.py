@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import digest, file_digest
 from .dossier_engine import PARQUET_SUFFIX, SUFFIXES, CsvDialect, Engine, EngineError
-from .dossier_sql import (CHECKS, COLUMNS, LISTED, TABLE, check_counts, check_rows, coverage, distinct, duplicates,
-                          rename, statistics, typed, unlisted)
+from .dossier_sql import (CHECKS, COLUMNS, LISTED, OPEN_DAY, TABLE, check_counts, check_rows, coverage, distinct,
+                          duplicates, rename, statistics, typed, unlisted)
 from .load import _CONTROL, DELIMITERS, RawTable, _header_cell, _listing, _no_header, _usable, column_name
 from .parse import Period, _month_end, _columns
 from .problems import Report
@@ -374,6 +374,24 @@ def spans(first: dt.date, last: dt.date) -> list[Span]:
     return found
 
 
+def month_number(day: dt.date) -> int:
+    """dossier_sql.month_number, of a date."""
+    return day.year * 12 + day.month
+
+
+def touches(months: list[Span]) -> list[tuple]:
+    """The rows of table `touches` (dossier_sql): for a dossier received in one of MONTHS (the log's, in order) and
+    finished in the same or a later one, or not finished, each month it touches — from the month it was received in
+    to the month it finished in, or to the last."""
+    import datetime as dt
+
+    numbers = [month_number(m.first_day) for m in months]
+    ends = [*((b, number) for b, number in enumerate(numbers)),
+            (len(months) - 1, month_number(dt.date.fromisoformat(OPEN_DAY)))]
+    return [(numbers[a], finished, m.period.canonical, m.first_day, m.last_day)
+            for a in range(len(months)) for b, finished in ends if b >= a for m in months[a:b + 1]]
+
+
 def statistics_rows(log: Log) -> pd.DataFrame:
     """The Biểu 06 rows of the log (dossier_sql.statistics), as parse.statistics_frame gives the published rows:
     the same columns and types, `file` the log's directory and `row` each row's number in it."""
@@ -383,25 +401,23 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     first, last_received, last_finished, count = engine.rows(coverage())[0]
     periods = spans(first, max(last_received, last_finished or last_received)) if count else []
     months = [s for s in periods if s.period.kind == "month"]
-    engine.table("months", {"month": "VARCHAR", "start_day": "DATE", "end_day": "DATE"},
-                 [(m.period.canonical, m.first_day, m.last_day) for m in months])
+    engine.table("touches", {"received_month": "INTEGER", "finished_month": "INTEGER", "month": "VARCHAR",
+                             "start_day": "DATE", "end_day": "DATE"}, touches(months))
     engine.table("spans", {"period": "VARCHAR", "position": "INTEGER", "month": "VARCHAR", "is_first": "INTEGER",
                            "is_last": "INTEGER"},
                  [(s.period.canonical, i, m.period.canonical, int(m.first_day == s.first_day),
                    int(m.last_day == s.last_day)) for i, s in enumerate(periods) for m in months
                   if s.first_day <= m.first_day and m.last_day <= s.last_day])
     rows = engine.rows(statistics()) if count else []
-    by_period = {s.period.canonical: s for s in periods}
+    # What each row shows of its period, made once per period (10⁵ rows share a few dozen).
+    described = {s.period.canonical: (s.period.kind, s.period.start, s.period.end, s.label, s.note) for s in periods}
     values = dict(zip(COLUMNS, map(list, zip(*rows)))) if rows else {name: [] for name in COLUMNS}
-    chosen = [by_period[p] for p in values["period"]]
+    kinds, starts, ends, labels, notes = (map(list, zip(*(described[p] for p in values["period"]))) if rows
+                                          else ([], [], [], [], []))
     n = len(rows)
     frame = pd.DataFrame({
-        "period": values["period"],
-        "period_kind": [s.period.kind for s in chosen],
-        "period_start": [s.period.start for s in chosen],
-        "period_end": [s.period.end for s in chosen],
-        "period_label": [s.label for s in chosen],
-        **{name: values[name] for name in ("level", "agency", "field", "procedure_code")},
+        "period": values["period"], "period_kind": kinds, "period_start": starts, "period_end": ends,
+        "period_label": labels, **{name: values[name] for name in ("level", "agency", "field", "procedure_code")},
     }, dtype=object)
     for column in COUNT_COLUMNS:
         frame[column] = pd.array(values.get(column, [None] * n), dtype="Int64")
@@ -409,7 +425,7 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     frame["on_time_rate_text"] = ""
     frame["rate_decimals"] = 0
     frame["source"] = log.source
-    frame["note"] = [s.note for s in chosen]
+    frame["note"] = notes
     frame["synthetic"] = log.synthetic
     frame["file"] = DIRECTORY
     frame["row"] = pd.Series(range(1, n + 1), dtype="int64")
