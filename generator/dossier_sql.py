@@ -1,11 +1,11 @@
 """The SQL of the dossier log: typing its rows, checking them, and the Biểu 06 rows computed from them.
 
-Standard SQL only — CASE, COALESCE, NULLIF, joins on inequalities, GROUPING SETS, window functions, PERCENTILE_CONT
-… WITHIN GROUP, ORDER BY … LIMIT — which DuckDB and Spark SQL (3.4 and later) both run; no UPDATE (Spark does not
-update a table of files in place): the log is made again from a SELECT where it must change (`rename`). What an
-engine spells its own way (reading a file in place, parsing a date, making a table from a SELECT or from Python's
-rows) comes from its adapter, `dialect` below: dossier_engine.Engine for DuckDB, dossier_spark.SparkEngine for Spark.
-The same text runs on both, to the same rows (tests/test_spark.py). Nothing here is executed; dossiers.py runs it.
+Standard SQL only — CASE, COALESCE, NULLIF, EXTRACT, joins, GROUPING SETS, window functions, ORDER BY … LIMIT —
+which DuckDB and Spark SQL both run; no UPDATE (Spark does not update a table of files in place): the log is made
+again from a SELECT where it must change (`rename`). What an engine spells its own way (reading a file in place,
+parsing a date, making a table from a SELECT or from Python's rows) comes from its adapter, `dialect` below:
+dossier_engine.Engine for DuckDB, dossier_spark.SparkEngine for Spark. The same text runs on both, to the same rows
+(tests/test_spark.py). Nothing here is executed; dossiers.py runs it.
 
 Tables the queries read, made by dossiers.py:
   dossiers   the typed log (`typed`, its columns TYPED): one row per dossier with its file_number and row_number
@@ -286,14 +286,28 @@ ORDER BY n.scope, CASE n.level {levels} ELSE 0 END, n.agency, n.field, n.procedu
 
 # --- observed processing time -----------------------------------------------------------------------------------
 
+# The percentiles of the processing times, in tenths: at position P/10 × (n − 1) of the sorted days.
+PERCENTILES = {"median": 5, "p90": 9}
+
+
 def processing_times() -> str:
     """Per procedure, then per agency (at its level): the dossiers resolved (finished with outcome `resolved`, or
-    none) and the median and 90th percentile of their working days (working days after the received day up to and
-    including the finished day: the difference of the two days' working_number in the calendar), continuous
-    (interpolated between the two nearest dossiers); then how many have a legal time (legal_times: their
-    procedure's time for their channel) and how many of those finished within it, counted in working days or in
-    calendar days as the legal time is. The log is read once, joined with two small tables: the calendar (a few
-    hundred days, twice) and the legal times."""
+    none), how many have a legal time (legal_times: their procedure's time for their channel) and how many of those
+    finished within it, counted in working days or in calendar days as the legal time is; and for each of
+    PERCENTILES the two days between which it lies, continuous (PERCENTILE_CONT: at position P/10 × (n − 1) of the
+    dossiers sorted by their working days, the day there and the next, interpolated by processing_time.compute). A
+    dossier's working days are those after the received day up to and including the finished day: the difference of
+    the two days' working_number in the calendar. The log is read once, joined with two small tables: the calendar
+    (a few hundred days, twice) and the legal times. Days are whole, so the dossiers are counted per scope and day
+    and the percentiles read from the counts: PERCENTILE_CONT … WITHIN GROUP would hold every dossier's days in
+    memory, which DuckDB does not spill (3 × 10⁷ dossiers ran out of its 1 GB)."""
+    def between(tenths: int, shift: int) -> str:  # the counted day holding position k + SHIFT (k = ⌊P/10 × (n − 1)⌋)
+        return (f"MAX(CASE WHEN 10 * (before - {shift}) <= {tenths} * (total - 1) "
+                f"AND {tenths} * (total - 1) < 10 * (before + dossiers - {shift}) THEN days END)")
+
+    percentiles = ", ".join(f"{between(tenths, 0)} AS {name}_low, {between(tenths, 1)} AS {name}_high"
+                            for name, tenths in PERCENTILES.items())
+    scope = "PARTITION BY scope, procedure_code, level, agency"
     return f"""
 WITH timed AS (
   SELECT d.procedure_code, d.level, d.agency, f.working_number - r.working_number AS days,
@@ -304,13 +318,22 @@ WITH timed AS (
   JOIN calendar r ON r.day = d.received
   JOIN calendar f ON f.day = d.finished
   LEFT JOIN legal_times l ON l.procedure_code = d.procedure_code AND l.channel = COALESCE(d.channel, '')
-  WHERE COALESCE(d.outcome, 'resolved') = 'resolved')
-SELECT CASE WHEN GROUPING(procedure_code) = 0 THEN 'procedure' ELSE 'agency' END AS scope,
-       COALESCE(procedure_code, '') AS procedure_code, COALESCE(level, '') AS level, COALESCE(agency, '') AS agency,
-       COUNT(*) AS dossiers,
-       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days) AS median_days,
-       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days) AS p90_days,
-       COUNT(within) AS timed, SUM(within) AS within_time
-FROM timed
-GROUP BY GROUPING SETS ((procedure_code), (level, agency))
+  WHERE COALESCE(d.outcome, 'resolved') = 'resolved'),
+counted AS (
+  SELECT CASE WHEN GROUPING(procedure_code) = 0 THEN 'procedure' ELSE 'agency' END AS scope,
+         COALESCE(procedure_code, '') AS procedure_code, COALESCE(level, '') AS level,
+         COALESCE(agency, '') AS agency, days, COUNT(*) AS dossiers, COUNT(within) AS timed,
+         SUM(within) AS within_time
+  FROM timed
+  GROUP BY GROUPING SETS ((procedure_code, days), (level, agency, days))),
+ranked AS (
+  SELECT c.*,
+         SUM(dossiers) OVER ({scope} ORDER BY days ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - dossiers
+           AS before,
+         SUM(dossiers) OVER ({scope}) AS total
+  FROM counted c)
+SELECT scope, procedure_code, level, agency, MAX(total) AS dossiers, SUM(timed) AS timed,
+       SUM(within_time) AS within_time, {percentiles}
+FROM ranked
+GROUP BY scope, procedure_code, level, agency
 ORDER BY scope DESC, procedure_code, level, agency"""
