@@ -1,16 +1,17 @@
 """The SQL of the dossier log: typing its rows, checking them, and the Biểu 06 rows computed from them.
 
-Standard SQL only — CASE, COALESCE, NULLIF, joins on inequalities, GROUPING SETS, window functions, ORDER BY …
-LIMIT — which DuckDB and Spark SQL both run (and one UPDATE, `rename`, for the rare log whose names need cleaning:
-Spark does not update a table of files in place, so its adapter would make that one a join). What an engine spells
-its own way (reading a file in place, parsing a date, loading a small table) comes from its adapter, `dialect`
-below (dossier_engine.Engine for DuckDB): the same text runs on another engine with another adapter. Nothing here
-is executed; dossiers.py runs it.
+Standard SQL only — CASE, COALESCE, NULLIF, EXTRACT, joins, GROUPING SETS, window functions, ORDER BY … LIMIT —
+which DuckDB and Spark SQL both run; no UPDATE (Spark does not update a table of files in place): the log is made
+again from a SELECT where it must change (`rename`). What an engine spells its own way (reading a file in place,
+parsing a date, making a table from a SELECT or from Python's rows) comes from its adapter, `dialect` below:
+dossier_engine.Engine for DuckDB, dossier_spark.SparkEngine for Spark. The same text runs on both, to the same rows
+(tests/test_spark.py). Nothing here is executed; dossiers.py runs it.
 
 Tables the queries read, made by dossiers.py:
-  dossiers   the typed log (TYPED): one row per dossier with its file_number and row_number
-  months     (month, start_day, end_day): each calendar month the log covers, its days clipped to the days the
-             log covers (a partial first or last month)
+  dossiers   the typed log (`typed`, its columns TYPED): one row per dossier with its file_number and row_number
+  touches    (received_month, finished_month, month, start_day, end_day): for the numbers of the months a dossier
+             was received and finished in (month_number; that of OPEN_DAY when not finished), each calendar month
+             it touches, its days clipped to the days the log covers (a partial first or last month)
   spans      (period, position, month, is_first, is_last): each month, quarter and year the log covers and its months
   catalogue  (procedure_code, field): the catalogue's procedures and their fields
   calendar   (day, day_number, working_number): every day from the log's first to its last, numbered, and the number
@@ -61,24 +62,33 @@ def typed(dialect: Dialect, source: str) -> str:
     """The typed rows of SOURCE (a SELECT of file_number, row_number and every contract column as text, from the
     adapter): texts trimmed (NULL when empty), codes from their codes or labels, dates as DATE. A value that does
     not parse is NULL, its text kept in <column>_text for the problem report (NULL for every valid row, so it costs
-    next to nothing). The texts the site shows, agency and field, are made as the catalogue stores its text by the
-    adapter afterwards (Engine.clean), on their distinct values."""
-    trimmed = ", ".join(f"NULLIF(TRIM({c}), '') AS {c}" for c in (
-        "dossier_id", "procedure_code", "agency", "field", "level", "channel", "outcome", *DATES))
+    next to nothing). The texts the site shows, agency and field, are made as the catalogue stores its text
+    afterwards (dossiers._clean, with `rename`), on their distinct values."""
+    # TRIM only a text with a space at either end: TRIM copies every text it is given (3 s of 10⁷ rows of ten).
+    trimmed = ", ".join(f"NULLIF(CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN TRIM({c}) ELSE {c} END, '') AS {c}"
+                        for c in ("dossier_id", "procedure_code", "agency", "field", "level", "channel", "outcome",
+                                  *DATES))
     parsed = ", ".join([
         "file_number", "row_number", "dossier_id", "procedure_code", "agency", "field",
         *(f"{column} AS {column}_raw, {_code(column, codes)} AS {column}" for column, codes in CODED.items()),
         *(f"{column} AS {column}_raw, {dialect.day(column)} AS {column}_day" for column in DATES)])
-    # A date outside FIRST_YEAR..LAST_YEAR is as unreadable as one that does not parse.
-    day = "CASE WHEN EXTRACT(YEAR FROM {c}_day) BETWEEN {first} AND {last} THEN {c}_day END"
-    checked = ", ".join([
-        "file_number", "row_number", "dossier_id", "procedure_code", "agency", "field",
-        *(f"{column}, CASE WHEN {column} IS NULL THEN {column}_raw END AS {column}_text" for column in CODED),
-        *(f"{day.format(c=c, first=FIRST_YEAR, last=LAST_YEAR)} AS {c.removesuffix('_at')}" for c in DATES),
-        *(f"CASE WHEN NOT (EXTRACT(YEAR FROM {c}_day) BETWEEN {FIRST_YEAR} AND {LAST_YEAR}) OR {c}_day IS NULL "
-          f"THEN {c}_raw END AS {c.removesuffix('_at')}_text" for c in DATES)])
+    checked = ", ".join(f"{expression} AS {name}" for name, expression in _CHECKED.items())
     return (f"SELECT {checked} FROM (SELECT {parsed} FROM (SELECT file_number, row_number, {trimmed} "
             f"FROM ({source}) AS source_rows) AS trimmed) AS parsed")
+
+
+# A date outside FIRST_YEAR..LAST_YEAR is as unreadable as one that does not parse.
+_IN_YEARS = f"EXTRACT(YEAR FROM {{c}}_day) BETWEEN {FIRST_YEAR} AND {LAST_YEAR}"
+# The columns of the typed log, each from the parsed row.
+_CHECKED = {
+    **{name: name for name in ("file_number", "row_number", "dossier_id", "procedure_code", "agency", "field")},
+    **{name: expression for column in CODED for name, expression in (
+        (column, column), (f"{column}_text", f"CASE WHEN {column} IS NULL THEN {column}_raw END"))},
+    **{c.removesuffix("_at"): f"CASE WHEN {_IN_YEARS.format(c=c)} THEN {c}_day END" for c in DATES},
+    **{f"{c.removesuffix('_at')}_text": f"CASE WHEN NOT ({_IN_YEARS.format(c=c)}) OR {c}_day IS NULL THEN {c}_raw END"
+       for c in DATES},
+}
+TYPED = tuple(_CHECKED)
 
 
 # --- the checks -------------------------------------------------------------------------------------------------
@@ -164,9 +174,11 @@ def distinct(column: str) -> str:
 
 
 def rename(column: str) -> str:
-    """COLUMN's values replaced by table `renamed` (old, new), only on the rows holding one of them."""
-    return (f"UPDATE {TABLE} SET {column} = (SELECT r.new FROM renamed r WHERE r.old = {TABLE}.{column}) "
-            f"WHERE {column} IN (SELECT old FROM renamed)")
+    """The log with COLUMN's values replaced by table `renamed` (old, new) where they are one of its `old`: a SELECT
+    the adapter makes the log from (Engine.replace), for both engines, where an UPDATE would not run on Spark."""
+    columns = ", ".join(f"CASE WHEN r.old IS NULL THEN d.{name} ELSE r.new END AS {name}" if name == column
+                        else f"d.{name}" for name in TYPED)
+    return f"SELECT {columns} FROM {TABLE} d LEFT JOIN renamed r ON r.old = d.{column}"
 
 
 def coverage() -> str:
@@ -178,7 +190,7 @@ def coverage() -> str:
 
 # The parts of Biểu 06 counted for each dossier a month touches; every total is a sum of them (statistics below), so
 # every identity of the form holds by construction. A month [start_day, end_day], days compared as days:
-#   touched  = received by the month's end and not finished before its start (the join)
+#   touched  = received by the month's end and not finished before its start (the join with `touches`)
 #   received in the month (online: truc_tuyen, offline: any other channel or none), or carried over from before
 #   finished in the month: resolved (empty outcome with a finish day is resolved) early (before the due day), on
 #   time (on the due day, or without one) or late (after it); or returned or withdrawn
@@ -206,16 +218,28 @@ TOTALS = {
 COLUMNS = ("period", "level", "agency", "field", "procedure_code", *PARTS, *TOTALS)
 
 
+# The finished day of a dossier not finished, for the number of its last month (the log's last: `touches`).
+OPEN_DAY = "9999-12-31"
+
+
+def month_number(day: str) -> str:
+    """The number of the calendar month of DAY (an SQL date): year × 12 + month, as dossiers.month_number."""
+    return f"(EXTRACT(YEAR FROM {day}) * 12 + EXTRACT(MONTH FROM {day}))"
+
+
 def statistics() -> str:
     """One row per period and scope that has a dossier (COLUMNS): all levels together, each level, each agency (at
     its level), each field, each procedure, in that order, then by level, agency, field, procedure and the periods'
     position. A dossier's field is the log's, else the catalogue's; a dossier
     without either counts in every scope but the fields'.
 
-    Small tables beside the log: months (month, start_day, end_day): each month the log covers, clipped to its
-    days; spans (period, position, month, is_first, is_last): each month, quarter and year, its months, and whether
-    each is its first or last. The log is read once, joined with the months only; everything after works on
-    counts."""
+    Small tables beside the log: touches (above), and spans (period, position, month, is_first, is_last): each
+    month, quarter and year, its months, and whether each is its first or last. The log is read once, joined with
+    `touches` by equality: the months a dossier touches follow from the months it was received and finished in
+    (received by a month's end, not finished before its start: its days compared with each month's, an inequality
+    join, took twice as long on 10⁷ dossiers). The catalogue's field comes after the months are counted, on their
+    rows, not on the log's. Everything after the first grouping works on counts. The grouped rows are named (a scope's empty columns, the field's rows without a field left out) after
+    the grouping, not in it: Spark reads a column's name in HAVING as the select list's column of that name."""
     parts = ",\n    ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {name}" for name, condition in PARTS.items())
     spanned = ", ".join(
         f"SUM(CASE WHEN s.is_first = 1 THEN m.{name} ELSE 0 END) AS {name}" if name in CARRIED else
@@ -226,45 +250,64 @@ def statistics() -> str:
     levels = " ".join(f"WHEN {literal(code)} THEN {i}" for i, code in enumerate(STAT_LEVELS) if code != "tong")
     return f"""
 WITH touched AS (
-  SELECT m.month, m.start_day, m.end_day, d.level, d.agency, COALESCE(d.field, c.field) AS field,
-         d.procedure_code, d.channel, d.received, d.due, d.finished, COALESCE(d.outcome, 'resolved') AS outcome
+  SELECT m.month, m.start_day, m.end_day, d.level, d.agency, d.field, d.procedure_code, d.channel, d.received,
+         d.due, d.finished, COALESCE(d.outcome, 'resolved') AS outcome
   FROM {TABLE} d
-  JOIN months m ON d.received <= m.end_day AND COALESCE(d.finished, DATE '9999-12-31') >= m.start_day
-  LEFT JOIN catalogue c ON c.procedure_code = d.procedure_code),
+  JOIN touches m ON m.received_month = {month_number('d.received')}
+                AND m.finished_month = {month_number(f"COALESCE(d.finished, DATE '{OPEN_DAY}')")}),
 monthly AS (
   SELECT month, level, agency, field, procedure_code,
     {parts}
   FROM touched
   GROUP BY month, level, agency, field, procedure_code),
 spanned AS (
-  SELECT s.period, m.level, m.agency, m.field, m.procedure_code, {spanned}
+  SELECT s.period, m.level, m.agency, COALESCE(m.field, c.field) AS field, m.procedure_code, {spanned}
   FROM monthly m JOIN spans s ON s.month = m.month
-  GROUP BY s.period, m.level, m.agency, m.field, m.procedure_code),
+  LEFT JOIN catalogue c ON c.procedure_code = m.procedure_code
+  GROUP BY s.period, m.level, m.agency, COALESCE(m.field, c.field), m.procedure_code),
 grouped AS (
   SELECT period,
     CASE WHEN GROUPING(procedure_code) = 0 THEN 4 WHEN GROUPING(field) = 0 THEN 3 WHEN GROUPING(agency) = 0 THEN 2
          WHEN GROUPING(level) = 0 THEN 1 ELSE 0 END AS scope,
-    COALESCE(level, 'tong') AS level, COALESCE(agency, '') AS agency, COALESCE(field, '') AS field,
-    COALESCE(procedure_code, '') AS procedure_code, {sums}
+    level, agency, field, procedure_code, {sums}
   FROM spanned
   GROUP BY GROUPING SETS ((period), (period, level), (period, level, agency), (period, field),
-                          (period, procedure_code))
-  HAVING NOT (GROUPING(field) = 0 AND field IS NULL))
-SELECT g.period, g.level, g.agency, g.field, g.procedure_code, {', '.join(f'g.{p}' for p in PARTS)}, {totals}
-FROM grouped g JOIN (SELECT DISTINCT period, position FROM spans) p ON p.period = g.period
-ORDER BY g.scope, CASE g.level {levels} ELSE 0 END, g.agency, g.field, g.procedure_code, p.position"""
+                          (period, procedure_code))),
+named AS (
+  SELECT g.period, g.scope, COALESCE(g.level, 'tong') AS level, COALESCE(g.agency, '') AS agency,
+         COALESCE(g.field, '') AS field, COALESCE(g.procedure_code, '') AS procedure_code,
+         {', '.join(f'g.{p}' for p in PARTS)}, {totals}
+  FROM grouped g
+  WHERE NOT (g.scope = 3 AND g.field IS NULL))
+SELECT n.period, n.level, n.agency, n.field, n.procedure_code, {', '.join(f'n.{p}' for p in (*PARTS, *TOTALS))}
+FROM named n JOIN (SELECT DISTINCT period, position FROM spans) p ON p.period = n.period
+ORDER BY n.scope, CASE n.level {levels} ELSE 0 END, n.agency, n.field, n.procedure_code, p.position"""
 
 
 # --- observed processing time -----------------------------------------------------------------------------------
 
+# The percentiles of the processing times, in tenths: at position P/10 × (n − 1) of the sorted days.
+PERCENTILES = {"median": 5, "p90": 9}
+
+
 def processing_times() -> str:
     """Per procedure, then per agency (at its level): the dossiers resolved (finished with outcome `resolved`, or
-    none) and the median and 90th percentile of their working days (working days after the received day up to and
-    including the finished day: the difference of the two days' working_number in the calendar), continuous
-    (interpolated between the two nearest dossiers); then how many have a legal time (legal_times: their
-    procedure's time for their channel) and how many of those finished within it, counted in working days or in
-    calendar days as the legal time is. The log is read once, joined with two small tables: the calendar (a few
-    hundred days, twice) and the legal times."""
+    none), how many have a legal time (legal_times: their procedure's time for their channel) and how many of those
+    finished within it, counted in working days or in calendar days as the legal time is; and for each of
+    PERCENTILES the two days between which it lies, continuous (PERCENTILE_CONT: at position P/10 × (n − 1) of the
+    dossiers sorted by their working days, the day there and the next, interpolated by processing_time.compute). A
+    dossier's working days are those after the received day up to and including the finished day: the difference of
+    the two days' working_number in the calendar. The log is read once, joined with two small tables: the calendar
+    (a few hundred days, twice) and the legal times. Days are whole, so the dossiers are counted per scope and day
+    and the percentiles read from the counts: PERCENTILE_CONT … WITHIN GROUP would hold every dossier's days in
+    memory, which DuckDB does not spill (3 × 10⁷ dossiers ran out of its 1 GB)."""
+    def between(tenths: int, shift: int) -> str:  # the counted day holding position k + SHIFT (k = ⌊P/10 × (n − 1)⌋)
+        return (f"MAX(CASE WHEN 10 * (before - {shift}) <= {tenths} * (total - 1) "
+                f"AND {tenths} * (total - 1) < 10 * (before + dossiers - {shift}) THEN days END)")
+
+    percentiles = ", ".join(f"{between(tenths, 0)} AS {name}_low, {between(tenths, 1)} AS {name}_high"
+                            for name, tenths in PERCENTILES.items())
+    scope = "PARTITION BY scope, procedure_code, level, agency"
     return f"""
 WITH timed AS (
   SELECT d.procedure_code, d.level, d.agency, f.working_number - r.working_number AS days,
@@ -275,13 +318,22 @@ WITH timed AS (
   JOIN calendar r ON r.day = d.received
   JOIN calendar f ON f.day = d.finished
   LEFT JOIN legal_times l ON l.procedure_code = d.procedure_code AND l.channel = COALESCE(d.channel, '')
-  WHERE COALESCE(d.outcome, 'resolved') = 'resolved')
-SELECT CASE WHEN GROUPING(procedure_code) = 0 THEN 'procedure' ELSE 'agency' END AS scope,
-       COALESCE(procedure_code, '') AS procedure_code, COALESCE(level, '') AS level, COALESCE(agency, '') AS agency,
-       COUNT(*) AS dossiers,
-       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days) AS median_days,
-       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days) AS p90_days,
-       COUNT(within) AS timed, SUM(within) AS within_time
-FROM timed
-GROUP BY GROUPING SETS ((procedure_code), (level, agency))
+  WHERE COALESCE(d.outcome, 'resolved') = 'resolved'),
+counted AS (
+  SELECT CASE WHEN GROUPING(procedure_code) = 0 THEN 'procedure' ELSE 'agency' END AS scope,
+         COALESCE(procedure_code, '') AS procedure_code, COALESCE(level, '') AS level,
+         COALESCE(agency, '') AS agency, days, COUNT(*) AS dossiers, COUNT(within) AS timed,
+         SUM(within) AS within_time
+  FROM timed
+  GROUP BY GROUPING SETS ((procedure_code, days), (level, agency, days))),
+ranked AS (
+  SELECT c.*,
+         SUM(dossiers) OVER ({scope} ORDER BY days ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - dossiers
+           AS before,
+         SUM(dossiers) OVER ({scope}) AS total
+  FROM counted c)
+SELECT scope, procedure_code, level, agency, MAX(total) AS dossiers, SUM(timed) AS timed,
+       SUM(within_time) AS within_time, {percentiles}
+FROM ranked
+GROUP BY scope, procedure_code, level, agency
 ORDER BY scope DESC, procedure_code, level, agency"""

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import digest, file_digest
 from .dossier_engine import PARQUET_SUFFIX, SUFFIXES, CsvDialect, Engine, EngineError
-from .dossier_sql import (CHECKS, COLUMNS, LISTED, TABLE, check_counts, check_rows, coverage, distinct, duplicates,
-                          rename, statistics, typed, unlisted)
+from .dossier_sql import (CHECKS, COLUMNS, LISTED, OPEN_DAY, TABLE, check_counts, check_rows, coverage, distinct,
+                          duplicates, rename, statistics, typed, unlisted)
 from .load import _CONTROL, DELIMITERS, RawTable, _header_cell, _listing, _no_header, _usable, column_name
 from .parse import Period, _month_end, _columns
 from .problems import Report
@@ -40,11 +40,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DIRECTORY = "dossiers"
+# Set to `spark`, the log is computed on Apache Spark (dossier_spark.py: README «Chạy trên một cụm Spark»).
+ENGINE_VARIABLE = "CONGKHAI_ENGINE"
 MORE = f"{DIRECTORY}/…"  # where the problems beyond the first LISTED of a kind are counted
 HEAD = 1 << 16  # bytes read to find a CSV file's header
 # Workbooks and other formats an export may come in, refused rather than skipped: the log would be short.
 REFUSED = (".xlsx", ".xls", ".xlsb", ".ods", ".json", ".jsonl")
 _GLOB = re.compile(r"[*?\[\]]")  # the engine would read such a name as a pattern of names
+
+
+def engine_type() -> Callable[[], Engine]:
+    """The query engine's adapter: DuckDB's (dossier_engine.Engine), or with CONGKHAI_ENGINE=spark Spark's, on the
+    session SparkSession.builder gives (a cluster's with spark-submit's settings in PYSPARK_SUBMIT_ARGS)."""
+    if os.environ.get(ENGINE_VARIABLE) == "spark":
+        from .dossier_spark import SparkEngine
+
+        return SparkEngine
+    return Engine
 
 
 def present(data_dir: Path) -> bool:
@@ -83,17 +95,18 @@ class Log:
 
 
 @contextmanager
-def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = None) -> Iterator[Log | None]:
-    """The log of DATA_DIR as a table of typed rows in a DuckDB connection, its problems reported into REPORT: those
-    of its files and headers, then those of its rows (dossier_sql.CHECKS, duplicate ids, and with CATALOGUE —
-    procedure code → field — the codes it does not list). None when no file could be read. The connection, and
-    its temporary files, are closed on leaving."""
+def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = None,
+           adapter: Callable[[], Engine] | None = None) -> Iterator[Log | None]:
+    """The log of DATA_DIR as a table of typed rows in the query engine (ADAPTER: its adapter's class; by default
+    engine_type()), its problems reported into REPORT: those of its files and headers, then those of its rows
+    (dossier_sql.CHECKS, duplicate ids, and with CATALOGUE — procedure code → field — the codes it does not list).
+    None when no file could be read. The connection, and its temporary files, are closed on leaving."""
     directory = data_dir / DIRECTORY
     files = _files(directory, data_dir, report)
     if files is None:
         yield None
         return
-    with Engine() as engine:
+    with (adapter or engine_type())() as engine:
         created, shown = False, []
         for path in files:
             file = path.relative_to(data_dir).as_posix()
@@ -129,7 +142,7 @@ def _clean(engine: Engine, column: str) -> None:
     renamed = [(value, stored(value) or None) for (value,) in engine.rows(distinct(column)) if stored(value) != value]
     if renamed:
         engine.table("renamed", {"old": "VARCHAR", "new": "VARCHAR"}, renamed)
-        engine.run(rename(column))
+        engine.replace(TABLE, rename(column))
 
 
 def _files(directory: Path, data_root: Path, report: Report) -> list[Path] | None:
@@ -359,6 +372,24 @@ def spans(first: dt.date, last: dt.date) -> list[Span]:
     return found
 
 
+def month_number(day: dt.date) -> int:
+    """dossier_sql.month_number, of a date."""
+    return day.year * 12 + day.month
+
+
+def touches(months: list[Span]) -> list[tuple]:
+    """The rows of table `touches` (dossier_sql): for a dossier received in one of MONTHS (the log's, in order) and
+    finished in the same or a later one, or not finished, each month it touches — from the month it was received in
+    to the month it finished in, or to the last."""
+    import datetime as dt
+
+    numbers = [month_number(m.first_day) for m in months]
+    ends = [*((b, number) for b, number in enumerate(numbers)),
+            (len(months) - 1, month_number(dt.date.fromisoformat(OPEN_DAY)))]
+    return [(numbers[a], finished, m.period.canonical, m.first_day, m.last_day)
+            for a in range(len(months)) for b, finished in ends if b >= a for m in months[a:b + 1]]
+
+
 def statistics_rows(log: Log) -> pd.DataFrame:
     """The Biểu 06 rows of the log (dossier_sql.statistics), as parse.statistics_frame gives the published rows:
     the same columns and types, `file` the log's directory and `row` each row's number in it."""
@@ -368,25 +399,23 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     first, last_received, last_finished, count = engine.rows(coverage())[0]
     periods = spans(first, max(last_received, last_finished or last_received)) if count else []
     months = [s for s in periods if s.period.kind == "month"]
-    engine.table("months", {"month": "VARCHAR", "start_day": "DATE", "end_day": "DATE"},
-                 [(m.period.canonical, m.first_day, m.last_day) for m in months])
+    engine.table("touches", {"received_month": "INTEGER", "finished_month": "INTEGER", "month": "VARCHAR",
+                             "start_day": "DATE", "end_day": "DATE"}, touches(months))
     engine.table("spans", {"period": "VARCHAR", "position": "INTEGER", "month": "VARCHAR", "is_first": "INTEGER",
                            "is_last": "INTEGER"},
                  [(s.period.canonical, i, m.period.canonical, int(m.first_day == s.first_day),
                    int(m.last_day == s.last_day)) for i, s in enumerate(periods) for m in months
                   if s.first_day <= m.first_day and m.last_day <= s.last_day])
     rows = engine.rows(statistics()) if count else []
-    by_period = {s.period.canonical: s for s in periods}
+    # What each row shows of its period, made once per period (10⁵ rows share a few dozen).
+    described = {s.period.canonical: (s.period.kind, s.period.start, s.period.end, s.label, s.note) for s in periods}
     values = dict(zip(COLUMNS, map(list, zip(*rows)))) if rows else {name: [] for name in COLUMNS}
-    chosen = [by_period[p] for p in values["period"]]
+    kinds, starts, ends, labels, notes = (map(list, zip(*(described[p] for p in values["period"]))) if rows
+                                          else ([], [], [], [], []))
     n = len(rows)
     frame = pd.DataFrame({
-        "period": values["period"],
-        "period_kind": [s.period.kind for s in chosen],
-        "period_start": [s.period.start for s in chosen],
-        "period_end": [s.period.end for s in chosen],
-        "period_label": [s.label for s in chosen],
-        **{name: values[name] for name in ("level", "agency", "field", "procedure_code")},
+        "period": values["period"], "period_kind": kinds, "period_start": starts, "period_end": ends,
+        "period_label": labels, **{name: values[name] for name in ("level", "agency", "field", "procedure_code")},
     }, dtype=object)
     for column in COUNT_COLUMNS:
         frame[column] = pd.array(values.get(column, [None] * n), dtype="Int64")
@@ -394,7 +423,7 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     frame["on_time_rate_text"] = ""
     frame["rate_decimals"] = 0
     frame["source"] = log.source
-    frame["note"] = [s.note for s in chosen]
+    frame["note"] = notes
     frame["synthetic"] = log.synthetic
     frame["file"] = DIRECTORY
     frame["row"] = pd.Series(range(1, n + 1), dtype="int64")
@@ -411,13 +440,14 @@ class Computed:
 
 
 def dossier_statistics(data_dir: Path, catalogue: dict[str, str] | None, report: Report,
-                       legal: dict[str, tuple] | None = None) -> Computed | None:
+                       legal: dict[str, tuple] | None = None,
+                       adapter: Callable[[], Engine] | None = None) -> Computed | None:
     """The log's problems into REPORT, and what is computed from it when it has no error (None otherwise, or without
     a CATALOGUE: the build fails then, and the rows would need the catalogue's fields); LEGAL: the legal times of
-    the catalogue's procedures (processing_time.legal_times, by code)."""
+    the catalogue's procedures (processing_time.legal_times, by code); ADAPTER: the engine's (opened)."""
     own = Report()
     try:
-        with opened(data_dir, own, catalogue) as log:
+        with opened(data_dir, own, catalogue, adapter) as log:
             computed = (Computed(statistics_rows(log), compute_times(log, legal or {}))
                         if log is not None and catalogue is not None and not own.errors else None)
     except EngineError as exc:  # what no check foresaw (the disk it spills to is full, …): one error, no traceback

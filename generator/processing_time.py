@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
-from .dossier_sql import coverage, processing_times
+from .dossier_sql import PERCENTILES, coverage, processing_times
 from .schema import STAT_LEVELS
 
 if TYPE_CHECKING:
@@ -116,15 +116,23 @@ def compute(log: Log, legal: dict[str, tuple]) -> tuple[ProcessingTime, ...]:
     order = list(STAT_LEVELS)
     rows = sorted(engine.rows(processing_times()), key=lambda r: (r[0] != "procedure", order.index(r[2] or "tong")))
     times = []
-    for scope, code, level, agency, dossiers, median, p90, timed, within in rows:
+    for scope, code, level, agency, dossiers, timed, within, *between in rows:
         shown = dossiers >= MIN_DOSSIERS
-        # A percentile of whole days lies on a tenth of a day (0.9 × (n − 1) has one decimal): rounding to one
-        # decimal removes the engine's binary error and nothing else.
+        median, p90 = (_interpolated(dossiers, tenths, *between[2 * i:2 * i + 2])
+                       for i, tenths in enumerate(PERCENTILES.values()))
         times.append(ProcessingTime(
-            scope, code, level, agency, start, end, dossiers, round(median, 1) if shown else None,
-            round(p90, 1) if shown else None, timed if shown else None,
-            int(within) if shown and timed >= MIN_DOSSIERS else None, log.source, log.synthetic))
+            scope, code, level, agency, start, end, dossiers, median if shown else None, p90 if shown else None,
+            timed if shown else None, int(within) if shown and timed >= MIN_DOSSIERS else None, log.source,
+            log.synthetic))
     return tuple(times)
+
+
+def _interpolated(dossiers: int, tenths: int, low: int, high: int | None) -> float:
+    """PERCENTILE_CONT at TENTHS/10 of DOSSIERS days: LOW, the day at position k = ⌊TENTHS/10 × (n − 1)⌋, and
+    HIGH, the next (None past the last), interpolated by the rest of the position, a whole number of tenths; rounded
+    to one decimal, which removes the binary error of the product and nothing else."""
+    rest = tenths * (dossiers - 1) % 10
+    return round(low + rest / 10 * (high - low), 1) if rest else float(low)
 
 
 def procedure_times(times: Iterable[ProcessingTime]) -> dict[str, ProcessingTime]:

@@ -8,13 +8,15 @@ has the source «synthetic: tính từ nhật ký hồ sơ» and is labelled «m
 
 What it holds: the agencies of the sample catalogue with the most procedures at the ministry, province and commune
 level (AGENCIES_PER_LEVEL), a few procedures of each (PROCEDURES_PER_AGENCY, those whose processing time reads as a
-number of days), and for each procedure a few to a few dozen dossiers a month from Monday 6 December 2021 to Friday
-24 November 2023: channel (more online as months pass, only where the procedure can be submitted online), due day
-(received day plus the legal time in working days, Saturdays and Sundays skipped; a few dossiers have none), and
+number of days), and for each procedure a few to a few dozen dossiers a month, received on working days from Monday
+6 December 2021 to Friday 24 November 2023: channel (more online as months pass, only where the procedure can be
+submitted online), due day (received day plus the legal time in working days; a few dossiers have none), and
 outcome (most resolved early, some on the due day, a few late, some returned or withdrawn, a few never finished;
-whatever would finish after the last day is still pending). Dossiers received up to 2022 go to a CSV file with dates
-written dd/mm/yyyy (with the time of receipt and of finishing), those of 2023 to a Parquet file with typed dates: the
-two forms an export takes. Deterministic: the same files on every run.
+whatever would finish after the last day is still pending). Working days are the site's one calendar
+(indicators.working_day: weekends and Việt Nam's public holidays skipped), on which it counts processing times.
+Dossiers received up to 2022 go to a CSV file with dates written dd/mm/yyyy (with the time of receipt and of
+finishing), those of 2023 to a Parquet file with typed dates: the two forms an export takes. Deterministic: the same
+files on every run.
 
     .venv/bin/python scripts/synthetic_dossiers.py
 """
@@ -27,7 +29,9 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from generator.indicators import working_day
 from generator.parse import parse_levels, parse_time, split_agencies
+from generator.schema import SYNTHETIC_MARK
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "data" / "catalogue"
@@ -72,10 +76,10 @@ def chosen_procedures() -> list[dict]:
 
 
 def working_days_after(day: dt.date, days: int) -> dt.date:
-    """DAY plus DAYS working days (Saturdays and Sundays skipped; this invented log ignores public holidays)."""
+    """DAY plus DAYS working days (indicators.working_day: the calendar the site counts processing times on)."""
     while days > 0:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5:
+        if working_day(day):
             days -= 1
     return day
 
@@ -98,7 +102,7 @@ def dossiers() -> list[dict]:
         late, on_due = quality[procedure["agency"]]
         for index, (year, month) in enumerate(months()):
             days = [d for d in (dt.date(year, month, 1) + dt.timedelta(days=i) for i in range(31))
-                    if d.month == month and d.weekday() < 5 and FIRST <= d <= LAST]
+                    if d.month == month and working_day(d) and FIRST <= d <= LAST]
             online = min(0.85, 0.2 + 0.025 * index) if procedure["online"] else 0.0
             for _ in range(round(size * rng.uniform(0.7, 1.3) * len(days) / 21)):
                 received = rng.choice(days)
@@ -185,7 +189,7 @@ def main() -> None:
     early = [r for r in rows if r["received"].year <= 2022]
     write_csv(early, TARGET / "ho-so-2021-2022.csv")
     write_parquet([r for r in rows if r["received"].year > 2022], TARGET / "ho-so-2023.parquet")
-    (TARGET / "SYNTHETIC").write_text(MARK, encoding="utf-8")
+    (TARGET / SYNTHETIC_MARK).write_text(MARK, encoding="utf-8")
     print(f"{len(rows)} synthetic dossiers ({len(early)} in the CSV file) → {TARGET.relative_to(ROOT)}")
 
 
