@@ -209,6 +209,22 @@ def test_every_problem_of_a_log_is_located_with_what_was_expected_and_received(t
     ]
 
 
+def test_rows_of_a_file_read_in_parallel_are_located_at_their_own_row(tmp_path):
+    """A file of 48 MB is read by both cores in parts (dossier_engine.Engine.append): every problem is still at its
+    row, after records with line breaks in a cell, and in a second file counted from its own header."""
+    bad = {1_000, 250_000, 499_000, 700_000}  # records with an unreadable receipt day
+    with open(write_log(tmp_path, "a.csv"), "a", encoding="utf-8") as f:
+        f.writelines(f"A{n},P1,\"Sở A\n(nhiều dòng)\",tinh,,truc_tiep,{'hôm qua' if n in bad else '05/03/2024'},"
+                     f"15/03/2024,10/03/2024 09:15,resolved\n" if n % 1000 == 0 else
+                     f"A{n},P1,Sở A,tinh,,truc_tuyen,2024-03-05,2024-03-15,2024-03-08 16:30:00,\n"
+                     for n in range(700_001))
+    write_log(tmp_path, "b.csv", "B1,P1,Sở A,tinh,,,2024-03-05,,,", "B2,P1,Sở A,tinh,,,ngày 5,,,")
+    assert (tmp_path / "dossiers" / "a.csv").stat().st_size > 48_000_000
+    problems, _ = computed(tmp_path, {"P1": "Tư pháp"})
+    assert [p.split(": ")[0] for p in problems] == [
+        *(f"dossiers/a.csv:{n + 2}:received_at" for n in sorted(bad)), "dossiers/b.csv:3:received_at"]
+
+
 def test_a_cause_repeated_on_every_row_is_listed_once_with_its_count(tmp_path):
     write_log(tmp_path, "a.csv", *(f"A{n},P1,Sở A,tinh,,,2024-03-{n % 28 + 1:02d},ngày {n},," for n in range(50)),
               *(f"A{n % 30},P1,Sở A,tinh,,,2024-03-05,,," for n in range(30)))
