@@ -29,7 +29,7 @@ from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills, figures_key
-from .schema import CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS
+from .schema import CATALOGUE_DIR, CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS, STATISTICS_DIR
 from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
 
@@ -237,7 +237,7 @@ def catalogue_stage(data_dir: Path, renderer: Renderer, source: str, report: Rep
         if cache:
             cache.memo("records"), publish.published(cache.site_dir, cache)
 
-    tables = load_tables(data_dir / "catalogue", CATALOGUE_TABLES, data_dir, report, memo if cache else None,
+    tables = load_tables(data_dir / CATALOGUE_DIR, CATALOGUE_TABLES, data_dir, report, memo if cache else None,
                          meanwhile=read_ahead)
     first = check_tables(tables, report)
     # Records are remembered only when they can be read on their own: a whole-table error (a duplicate code, a row
@@ -332,7 +332,7 @@ def statistics_stage(data_dir: Path, renderer: Renderer,
     hold. LOG (dossiers.DossierInput.rows) gives what is computed from the dossier log: its rows, which join the
     published ones before anything is computed from them, and its processing times."""
     own = Report()
-    tables = load_all(data_dir / "statistics", STATISTICS, data_dir, own)
+    tables = load_all(data_dir / STATISTICS_DIR, STATISTICS, data_dir, own)
     cells = parse_statistics(tables, own) if tables is not None else None
     logged = log(own) if log is not None else None
     if own.errors:
@@ -470,7 +470,7 @@ def statistics_key(data_dir: Path, source: str) -> tuple[str, int]:
     """The statistics files' names and bytes (symbolic links followed, as the stage follows them), and how many
     bytes they hold. What is not a regular file, or cannot be read, counts by its status or its error, as the stage
     reports it."""
-    directory = data_dir / "statistics"
+    directory = data_dir / STATISTICS_DIR
     parts, size = [source], 0
     for path in [directory, *(sorted(directory.iterdir()) if directory.is_dir() else [])]:
         try:

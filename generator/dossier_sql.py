@@ -173,6 +173,16 @@ def distinct(column: str) -> str:
     return f"SELECT DISTINCT {column} FROM {TABLE} WHERE {column} IS NOT NULL"
 
 
+def stripped(column: str) -> str:
+    """Each value of COLUMN that table `renamed` (old, new, stripped) marks as losing invisible characters, by file:
+    its first row there and its number of rows."""
+    return f"""
+SELECT r.old, d.file_number, MIN(d.row_number), COUNT(*)
+FROM {TABLE} d JOIN renamed r ON r.old = d.{column}
+WHERE r.stripped = 1
+GROUP BY r.old, d.file_number"""
+
+
 def rename(column: str) -> str:
     """The log with COLUMN's values replaced by table `renamed` (old, new) where they are one of its `old`: a SELECT
     the adapter makes the log from (Engine.replace), for both engines, where an UPDATE would not run on Spark."""

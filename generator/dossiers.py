@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from .cache import digest, file_digest
 from .dossier_engine import PARQUET_SUFFIX, SUFFIXES, CsvDialect, Engine, EngineError
 from .dossier_sql import (CHECKS, COLUMNS, LISTED, OPEN_DAY, TABLE, check_counts, check_rows, coverage, distinct,
-                          duplicates, rename, statistics, typed, unlisted)
+                          duplicates, rename, statistics, stripped, typed, unlisted)
 from .load import _CONTROL, DELIMITERS, RawTable, _header_cell, _listing, _no_header, _usable, column_name
 from .parse import Period, _month_end, _columns
 from .problems import Report
 from .processing_time import ProcessingTime
 from .processing_time import compute as compute_times
-from .schema import COUNT_COLUMNS, DOSSIERS, LOG_SOURCE, SYNTHETIC_MARK, SYNTHETIC_PREFIX
+from .schema import COUNT_COLUMNS, DOSSIERS, DOSSIERS_DIR, LOG_SOURCE, SYNTHETIC_MARK, SYNTHETIC_PREFIX
 from .vietnamese import format_number, nfc
 
 if TYPE_CHECKING:
@@ -39,10 +39,9 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-DIRECTORY = "dossiers"
 # Set to `spark`, the log is computed on Apache Spark (dossier_spark.py: README «Chạy trên một cụm Spark»).
 ENGINE_VARIABLE = "CONGKHAI_ENGINE"
-MORE = f"{DIRECTORY}/…"  # where the problems beyond the first LISTED of a kind are counted
+MORE = f"{DOSSIERS_DIR}/…"  # where the problems beyond the first LISTED of a kind are counted
 HEAD = 1 << 16  # bytes read to find a CSV file's header
 # Workbooks and other formats an export may come in, refused rather than skipped: the log would be short.
 REFUSED = (".xlsx", ".xls", ".xlsb", ".ods", ".json", ".jsonl")
@@ -61,13 +60,13 @@ def engine_type() -> Callable[[], Engine]:
 
 def present(data_dir: Path) -> bool:
     """Whether the data has a dossier log (anything named DIR/dossiers, which the stage then checks)."""
-    return os.path.lexists(data_dir / DIRECTORY)
+    return os.path.lexists(data_dir / DOSSIERS_DIR)
 
 
 def log_key(data_dir: Path) -> str:
     """The digest of the log's directory: its entries' names and bytes (symbolic links followed, as the engine
     follows them; each file streamed, however large), or the status or error of what is not a regular file."""
-    directory = data_dir / DIRECTORY
+    directory = data_dir / DOSSIERS_DIR
     parts = []
     for path in [directory, *(sorted(directory.iterdir()) if directory.is_dir() else [])]:
         try:
@@ -101,7 +100,7 @@ def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = No
     engine_type()), its problems reported into REPORT: those of its files and headers, then those of its rows
     (dossier_sql.CHECKS, duplicate ids, and with CATALOGUE — procedure code → field — the codes it does not list).
     None when no file could be read. The connection, and its temporary files, are closed on leaving."""
-    directory = data_dir / DIRECTORY
+    directory = data_dir / DOSSIERS_DIR
     files = _files(directory, data_dir, report)
     if files is None:
         yield None
@@ -123,26 +122,50 @@ def opened(data_dir: Path, report: Report, catalogue: dict[str, str] | None = No
         if not created:
             yield None
             return
+        log = Log(engine, shown, (directory / SYNTHETIC_MARK).is_file())
         for column in ("agency", "field"):
-            _clean(engine, column)
+            _clean(log, column, report)
         engine.table("catalogue", {"procedure_code": "VARCHAR", "field": "VARCHAR"},
                      ((code, field or None) for code, field in (catalogue or {}).items()))
-        log = Log(engine, shown, (directory / SYNTHETIC_MARK).is_file())
         _check(log, report, catalogue is not None)
         yield log
 
 
-def _clean(engine: Engine, column: str) -> None:
-    """The text of COLUMN as the catalogue's is stored (load.py: no control or text-direction characters; then
-    vietnamese.nfc: NFC, trimmed), the rule applied here to its distinct values and the few that change renamed in
-    the log: normalising every row of a large log took longer than all else."""
+def _clean(log: Log, column: str, report: Report) -> None:
+    """The text of COLUMN as the catalogue's is stored (load.py: no control or text-direction characters, with a
+    warning; then vietnamese.nfc: NFC, trimmed), the rule applied here to its distinct values and the few that change
+    renamed in the log: normalising every row of a large log took longer than all else."""
     def stored(value: str) -> str:
         return nfc(_CONTROL.sub("", value))
 
-    renamed = [(value, stored(value) or None) for (value,) in engine.rows(distinct(column)) if stored(value) != value]
-    if renamed:
-        engine.table("renamed", {"old": "VARCHAR", "new": "VARCHAR"}, renamed)
-        engine.replace(TABLE, rename(column))
+    engine = log.engine
+    renamed = [(value, stored(value) or None, int(_CONTROL.search(value) is not None))
+               for (value,) in engine.rows(distinct(column)) if stored(value) != value]
+    if not renamed:
+        return
+    engine.table("renamed", {"old": "VARCHAR", "new": "VARCHAR", "stripped": "INTEGER"}, renamed)
+    if any(flag for *_, flag in renamed):
+        located = _by_value(engine.rows(stripped(column)))
+        for value, file_number, row, count in located[:LISTED]:
+            report.warning("control_characters", log.files[file_number], row, column,
+                           f"đã bỏ các ký tự điều khiển vô hình ({format_number(count)} hồ sơ ghi như vậy)",
+                           "văn bản in được", value)
+        if len(located) > LISTED:
+            report.warning("control_characters", MORE, None, column,
+                           f"đã bỏ các ký tự điều khiển vô hình ở {format_number(len(located) - LISTED)} giá trị khác "
+                           f"({format_number(sum(count for *_, count in located[LISTED:]))} hồ sơ)", "", "")
+    engine.replace(TABLE, rename(column))
+
+
+def _by_value(rows: list[tuple]) -> list[tuple[str, int, int, int]]:
+    """(value, file_number, row, count): from ROWS of (value, file_number, its first row there, its rows there), each
+    value at its first row in the log with its rows in all files, in the order of those first rows."""
+    first: dict[str, tuple[int, int]] = {}
+    counts: dict[str, int] = {}
+    for value, file_number, row, count in rows:
+        first[value] = min(first.get(value, (file_number, row)), (file_number, row))
+        counts[value] = counts.get(value, 0) + count
+    return [(value, *first[value], counts[value]) for value in sorted(first, key=first.__getitem__)]
 
 
 def _files(directory: Path, data_root: Path, report: Report) -> list[Path] | None:
@@ -309,22 +332,16 @@ def _check(log: Log, report: Report, catalogued: bool) -> None:
 def _unlisted(log: Log, report: Report) -> None:
     """A warning per procedure code the catalogue does not list, at its first row, with its number of dossiers
     (the first LISTED codes; one more warning counts the others)."""
-    first: dict[str, tuple[int, int]] = {}
-    dossiers: dict[str, int] = {}
-    for procedure, file_number, row, count in log.engine.rows(unlisted()):
-        first[procedure] = min(first.get(procedure, (file_number, row)), (file_number, row))
-        dossiers[procedure] = dossiers.get(procedure, 0) + count
-    ordered = sorted(first, key=first.__getitem__)
-    for procedure in ordered[:LISTED]:
-        file_number, row = first[procedure]
+    located = _by_value(log.engine.rows(unlisted()))
+    for procedure, file_number, row, count in located[:LISTED]:
         report.warning("unlisted_procedure", log.files[file_number], row, "procedure_code",
-                       f"không có thủ tục mang mã này trong danh mục ({format_number(dossiers[procedure])} hồ sơ); "
+                       f"không có thủ tục mang mã này trong danh mục ({format_number(count)} hồ sơ); "
                        "hồ sơ vẫn được tính", "một mã có trong danh mục", procedure)
-    if len(ordered) > LISTED:
-        rest = ordered[LISTED:]
+    if len(located) > LISTED:
+        rest = located[LISTED:]
         report.warning("unlisted_procedure", MORE, None, "procedure_code",
                        f"còn {format_number(len(rest))} mã thủ tục khác không có trong danh mục "
-                       f"({format_number(sum(dossiers[p] for p in rest))} hồ sơ)", "", "")
+                       f"({format_number(sum(count for *_, count in rest))} hồ sơ)", "", "")
 
 
 # --- Biểu 06 from the log ------------------------------------------------------------------------------------------
@@ -425,7 +442,7 @@ def statistics_rows(log: Log) -> pd.DataFrame:
     frame["source"] = log.source
     frame["note"] = notes
     frame["synthetic"] = log.synthetic
-    frame["file"] = DIRECTORY
+    frame["file"] = DOSSIERS_DIR
     frame["row"] = pd.Series(range(1, n + 1), dtype="int64")
     return frame
 
@@ -451,7 +468,7 @@ def dossier_statistics(data_dir: Path, catalogue: dict[str, str] | None, report:
             computed = (Computed(statistics_rows(log), compute_times(log, legal or {}))
                         if log is not None and catalogue is not None and not own.errors else None)
     except EngineError as exc:  # what no check foresaw (the disk it spills to is full, …): one error, no traceback
-        own.error("unreadable_file", DIRECTORY, None, None, "không tính được số liệu từ nhật ký hồ sơ",
+        own.error("unreadable_file", DOSSIERS_DIR, None, None, "không tính được số liệu từ nhật ký hồ sơ",
                   "", str(exc).splitlines()[0])
         computed = None
     report.problems.extend(own.problems)

@@ -34,13 +34,12 @@ from .load import RawTable, load_tables
 from .model import Channel, Document, Procedure
 from .parse import check_tables
 from .problems import Problem, Report, UsageError
-from .schema import CATALOGUE_TABLES, CHANGE_KINDS, ITEM_SEPARATOR, LEVELS, NOT_PUBLISHED, SYNTHETIC_MARK
+from .schema import (CATALOGUE_DIR, CATALOGUE_TABLES, CHANGE_KINDS, HISTORY_DIR, ITEM_SEPARATOR, LEVELS, NOT_PUBLISHED,
+                     SYNTHETIC_MARK)
 
 if TYPE_CHECKING:
     from .build import Procedures
 
-HISTORY_DIR = "history"
-CATALOGUE_DIR = "catalogue"
 _DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KIND_ORDER = {kind: i for i, kind in enumerate(CHANGE_KINDS)}
 # Texts compared as they are (normalised), in the order of CHANGE_KINDS.

@@ -187,6 +187,10 @@ SYNTHETIC_PREFIX = "synthetic"
 # an earlier version of the catalogue (DIR/history/<date>/) or a dossier log (DIR/dossiers/). It is labelled «mô phỏng».
 SYNTHETIC_MARK = "SYNTHETIC"
 
+# The folders of a data folder (DESIGN.md's contract): the current catalogue, the published statistics, the
+# catalogue's earlier versions (history/YYYY-MM-DD/catalogue/) and the dossier log.
+CATALOGUE_DIR, STATISTICS_DIR, HISTORY_DIR, DOSSIERS_DIR = "catalogue", "statistics", "history", "dossiers"
+
 STATISTICS = Table(
     "statistics",
     "Tình hình giải quyết hồ sơ (Biểu số 06/VPCP/KSTT)",

@@ -281,7 +281,9 @@ def test_headers_by_label_other_delimiters_and_encodings_are_read(tmp_path):
               f"{unicodedata.normalize('NFD', 'Cấp Tỉnh')},,,2024-03-07,,,")
     problems, rows = computed(tmp_path, {"P1": "Tư pháp"})
     assert problems == ["dossiers/a.csv:1:Ghi chú: cột không có trong quy ước nên bị bỏ qua (xem trang Từ điển dữ "
-                        "liệu) [unknown_column]"]
+                        "liệu) [unknown_column]",
+                        "dossiers/c.csv:2:agency: đã bỏ các ký tự điều khiển vô hình (1 hồ sơ ghi như vậy) (cần văn "
+                        f"bản in được, nhận được '{unicodedata.normalize('NFD', 'Sở A')}\\u202e') [control_characters]"]
     assert figures(rows)["2024-03"][3] == figures(rows, level="tinh", agency="Sở A")["2024-03"][3] == 3
     assert set(rows["agency"]) == {"", "Sở A"}
 

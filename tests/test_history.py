@@ -352,6 +352,29 @@ def test_a_snapshot_is_read_in_any_catalogue_format(tmp_path, form):
     assert [(c.change, c.item, c.old, c.new) for c in found.changes] == [("fee", *KINDS["fee"][1:])]
 
 
+@pytest.mark.parametrize("form", ["csv", "xlsx", "json"])
+def test_convert_writes_each_version_in_the_same_form_and_copies_the_dossier_log(tmp_path, form):
+    source = tmp_path / "source"
+    changes_between(source, edited(KINDS["fee"][0]))
+    (source / "history" / OLD / "SYNTHETIC").write_text("dựng cho thử nghiệm", encoding="utf-8")
+    (source / "history" / "README.md").write_text("Các phiên bản cũ", encoding="utf-8")
+    (source / "dossiers").mkdir()
+    (source / "dossiers" / "log.csv").write_bytes(b"dossier_id,procedure_code\r\nA1,1.000001\r\n")
+    written, report = convert(source, tmp_path / "out", form)
+    assert not report.problems
+    catalogue = {"csv": ["channels.csv", "documents.csv", "procedures.csv"], "xlsx": ["danh-muc.xlsx"],
+                 "json": ["thu-tuc.json"]}[form]
+    assert written == sorted([*(f"catalogue/{name}" for name in catalogue), "dossiers/log.csv", "history/README.md",
+                              f"history/{OLD}/SYNTHETIC", *(f"history/{OLD}/catalogue/{name}" for name in catalogue)])
+    for copied in ("dossiers/log.csv", "history/README.md", f"history/{OLD}/SYNTHETIC"):
+        assert (tmp_path / "out" / copied).read_bytes() == (source / copied).read_bytes()
+    report = Report()
+    found = [catalogue_history(data, read_catalogue(data / "catalogue", data, report), CURRENT_DATE, report).changes
+             for data in (source, tmp_path / "out")]
+    assert not report.errors and found[0][0].synthetic
+    assert found[1] == found[0]
+
+
 def test_the_sample_history_has_every_kind_of_change_between_consecutive_versions(tmp_path):
     data = Path(__file__).resolve().parent.parent / "data"
     report = Report()
