@@ -76,9 +76,9 @@ class SparkEngine:
     # --- reading the log's files in place -------------------------------------------------------------------
 
     def csv_source(self, path: Path, number: int, dialect: CsvDialect, columns: dict[str, int | None]) -> str:
-        """As Engine.csv_source. A file is read whole by one task (multiLine: a cell may hold a line break, so the file
-        cannot be split), which is what makes monotonically_increasing_id the record's position in it; a log of many
-        files is read in parallel."""
+        """As Engine.csv_source, but each row numbered as it is read: a file is read whole by one task (multiLine: a
+        cell may hold a line break, so the file cannot be split), which is what makes monotonically_increasing_id the
+        record's position in it; a log of many files is read in parallel."""
         view = self._view("dossier_file")
         schema = ", ".join(f"c{i} STRING" for i in range(dialect.width))
         options = {"path": _path(path), "header": "true", "multiLine": "true", "mode": "FAILFAST",

@@ -9,9 +9,10 @@ would make every procedure in it look added or removed. Changes are found on a n
 NFC, whitespace, letter case; documents and legal-basis items in any order) and reported with the verbatim texts.
 
 At scale (20,000 procedures × 12 versions) reading is the cost, not comparing: two versions are compared only on
-the procedures whose content keys differ (build.Procedures.content_keys), a procedure's problems are worked out
-once per content key, and the versions' large files share their blocks (load._read_blocks); with the build cache,
-a build after a new version reads that version only (bench/README.md has the figures).
+the procedures whose content keys differ (build.Procedures.content_keys), a version's cells are checked for errors
+value by value, not procedure by procedure (parse.cell_errors), and the versions' large files share their blocks
+(load._read_blocks); with the build cache, a build after a new version reads that version only (bench/README.md has
+the figures).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import build  # typed_procedures; imported as a module, since build wires this stage in
 from .cache import BuildCache, Memo, digest, tree_digest
-from .load import RawTable, load_tables
+from .load import load_tables
 from .model import Channel, Document, Procedure
-from .parse import check_tables
+from .parse import cell_errors, check_tables
 from .problems import Problem, Report, UsageError
 from .schema import (CATALOGUE_DIR, CATALOGUE_TABLES, CHANGE_KINDS, HISTORY_DIR, ITEM_SEPARATOR, LEVELS, NOT_PUBLISHED,
                      SYNTHETIC_MARK)
@@ -203,50 +204,24 @@ class _Version:
     typed: Procedures | None = None  # its procedures, while a comparison may need them
 
 
-def read_catalogue(directory: Path, data_root: Path, report: Report, loading: Callable | None = None,
-                   problems: Callable[[str, Callable[[], Any]], Any] | None = None) -> Procedures | None:
-    """The catalogue in DIRECTORY read as the build reads the current one, every problem reported (file paths
-    relative to DATA_ROOT); None when it has an error. LOADING: load_tables' memo. A procedure's problems are
-    those of its rows alone (_alone) placed where its rows are (_placed): PROBLEMS(key, compute), a memo, gives
-    them by its content key, so that a procedure found unchanged in another version is not parsed again (the
-    history's gives only the errors, the only problems of an earlier version it reports)."""
+def read_catalogue(directory: Path, data_root: Path, report: Report, loading: Callable | None = None
+                   ) -> Procedures | None:
+    """The catalogue in DIRECTORY read as the build reads the current one (file paths relative to DATA_ROOT), its
+    problems reported, but of its procedures' cells only the errors (parse.cell_errors: each distinct value parsed
+    once, not every procedure; its warnings are the gaps it had then, which the site does not publish); None when
+    it has an error. LOADING: load_tables' memo."""
     own = Report()
     tables = load_tables(directory, CATALOGUE_TABLES, data_root, own, loading)
     typed = build.typed_procedures(tables, check_tables(tables, own), own)
     if typed is not None:
-        keys, remember = typed.content_keys(), problems or (lambda key, compute: compute())
-        for code in typed.rows:
-            own.problems += _placed(remember(keys[code], lambda: _alone(typed, code)), typed, code)
+        rows = typed.rows.values()
+        for table, indices in zip(CATALOGUE_TABLES, ([first for first, _, _ in rows],
+                                                     [i for _, documents, _ in rows for i in documents],
+                                                     [i for _, _, channels in rows for i in channels])):
+            cell_errors(typed.tables[table.name], indices, own)
     own.problems.sort(key=build.canonical_order)
     report.problems.extend(own.problems)
     return None if own.errors else typed
-
-
-def _alone(typed: Procedures, code: str) -> list[Problem]:
-    """The problems of procedure CODE's rows parsed as tables of their own, each named by its table and its rows
-    numbered from 0: they hold wherever its rows are, once placed there (_placed)."""
-    rows = typed.rows[code]
-    tables = {}
-    for table, indices in zip(CATALOGUE_TABLES, ([rows[0]], rows[1], rows[2])):
-        raw = typed.tables[table.name]
-        tables[table.name] = RawTable(raw.table, table.name, raw.header,
-                                      {column: [cells[i] for i in indices] for column, cells in raw.columns.items()},
-                                      list(range(len(indices))))
-    own = Report()
-    build.Procedures(tables, {code: (0, list(range(len(rows[1]))), list(range(len(rows[2]))))}, *typed.slugs
-                     ).cells(code, own)
-    return own.problems
-
-
-def _placed(problems: list[Problem], typed: Procedures, code: str) -> list[Problem]:
-    """PROBLEMS of procedure CODE's rows alone (_alone) at its rows in TYPED's tables (RawTable.where: a row of a
-    file, or the JSON it was made from)."""
-    if not problems:
-        return []
-    first, documents, channels = typed.rows[code]
-    rows = dict(zip((t.name for t in CATALOGUE_TABLES), ([first], documents, channels)))
-    return [Problem(p.severity, p.code, *typed.tables[p.file].where(rows[p.file][p.row], p.column), p.message,
-                    p.expected, p.received, p.cell) for p in problems]
 
 
 def _snapshots(data_dir: Path, current_date: str, report: Report) -> list[_Version]:
@@ -381,20 +356,16 @@ def catalogue_history(data_dir: Path, current: Procedures, current_date: str, re
     DIR/catalogue/ (a UsageError outside a git repository).
 
     Versions are compared procedure by procedure by their content keys (catalogue_changes), so a version's
-    procedures are parsed only where they changed, and each procedure's problems once per content key
-    (read_catalogue). With the build CACHE (and SOURCE, the code), each version's errors and keys are kept by the
-    digest of its files, each procedure's changes and problems by its keys, and a large file's blocks with the
-    current catalogue's: a build after a new version reads only that version, and compares only what changed."""
+    procedures are parsed only where they changed. With the build CACHE (and SOURCE, the code), each version's
+    errors and keys are kept by the digest of its files, each procedure's changes by its keys, and a large file's
+    blocks with the current catalogue's: a build after a new version reads only that version, and compares only
+    what changed."""
     versions = _memo(cache, "history-versions", source, digits=2)  # a version a shard: a new one writes its own
     changes_of = _memo(cache, "history-changes", source)
-    problems = _memo(cache, "history-problems", source)
     loading = _loading(cache, source) if cache is not None else None
 
-    def errors_of(key: str, compute: Callable[[], list[Problem]]) -> list[Problem]:  # only errors are reported
-        return [p for p in problems(key, compute) if p.severity == "error"]
-
     def reading(own: Report) -> Callable[[Path, Path], Procedures | None]:
-        return lambda directory, root: read_catalogue(directory, root, own, loading, errors_of)
+        return lambda directory, root: read_catalogue(directory, root, own, loading)
 
     def procedures(version: _Version) -> Procedures:
         if version.typed is None:  # read again: its problems are known
@@ -444,7 +415,7 @@ def catalogue_history(data_dir: Path, current: Procedures, current_date: str, re
                 removed.pop(change.procedure_code, None)
         removed.update({code: (date, procedure) for code, procedure in gone.items()})
     if cache is not None:
-        for memo in (versions, changes_of, problems):
+        for memo in (versions, changes_of):
             memo.save()
     readable.reverse()
     return History([v.date for v in readable], changes, removed, {v.date for v in readable if v.synthetic})

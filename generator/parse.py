@@ -327,6 +327,32 @@ def parse_rows(raw: RawTable, indices: list[int], report: Report) -> list[dict[s
     return [parse_row(raw, index, report) for index in indices]
 
 
+def can_fail(column: Column, key: bool = False) -> bool:
+    """Whether parse_cell may find an error in a cell of COLUMN (KEY: it is its table's key); in any other column
+    a cell's problem is a warning at most."""
+    return (column.presence == "required" or (key and column.kind == "code")
+            or column.kind in ("count", "levels", "channel", "online", *_STATISTICS_KINDS))
+
+
+def cell_errors(raw: RawTable, indices: list[int], report: Report) -> None:
+    """The errors parse_row would report in rows INDICES of RAW, and not its warnings: each column that may have
+    one (can_fail), each of its distinct values parsed once. An earlier version of the catalogue (history.py) is
+    checked so: its warnings are the gaps it had then, which the site does not publish."""
+    for column in raw.table.input_columns():
+        values, key = raw.columns.get(column.name), column.name == raw.table.key
+        if values is None or not can_fail(column, key):
+            continue
+        failing = {}
+        for value in set(map(values.__getitem__, indices)):
+            problem = parse_cell(column, value, key)[1]
+            if problem is not None and problem[0] == "error":
+                failing[value] = problem
+        for index in indices if failing else ():
+            if values[index] in failing:
+                severity, code, message, expected = failing[values[index]]
+                report.add(severity, code, *raw.where(index, column.name), message, expected, values[index])
+
+
 # --- the catalogue, procedure by procedure ---------------------------------------------------------------------------
 
 # An agency cell may name several executing agencies: «Bộ Công an, Bộ Quốc phòng». Names contain commas too
@@ -343,6 +369,7 @@ AGENCY_KINDS = (
     "Ủy ban", "Văn phòng", "Viện", "Vụ",
 )
 _word_key = lru_cache(maxsize=65536)(tone_key)  # a catalogue's agency names share a few hundred words
+_folded = lru_cache(maxsize=65536)(fold)  # a field or agency name, sorted in each version of the catalogue
 _KINDS = frozenset(tuple(_word_key(w) for w in words(kind)) for kind in AGENCY_KINDS)
 _KIND_WORDS = max(len(kind) for kind in _KINDS)
 _AGENCY_SEPARATOR = re.compile(r"([,;\n])")
@@ -414,7 +441,7 @@ def group_pages(cells: list[str], split: bool = False) -> Groups:
                 page.setdefault(slugs[shown[key]], name)
         if page:
             pages[cell] = tuple((name, slug) for slug, name in page.items())
-    names = {slugs[name]: name for name in sorted(shown.values(), key=lambda name: (fold(name), name))}
+    names = {slugs[name]: name for name in sorted(shown.values(), key=lambda name: (_folded(name), name))}
     return Groups(pages, names)
 
 

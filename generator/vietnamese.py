@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 # Control characters other than tab and newline never belong in published text.
@@ -92,12 +93,16 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug or "khac"
 
 
+# The field and agency names of a catalogue, made into slugs for each of its versions (history.py): each name once.
+_name_slug = lru_cache(maxsize=65536)(slugify)
+
+
 def unique_slugs(names: list[str], reserved: frozenset[str] = frozenset()) -> dict[str, str]:
     """Slug per distinct name. Names whose slugs collide (with each other or with a reserved slug) all get a
     hash suffix, so no slug depends on the order or the presence of other names."""
     by_slug: dict[str, list[str]] = {}
     for name in sorted(set(names)):
-        by_slug.setdefault(slugify(name), []).append(name)
+        by_slug.setdefault(_name_slug(name), []).append(name)
     result: dict[str, str] = {}
     for slug, group in by_slug.items():
         for name in group:

@@ -167,19 +167,22 @@ def test_the_audit_finds_nothing_in_rows_computed_from_a_log(tmp_path):
 
 # --- problems ---------------------------------------------------------------------------------------------------
 
+# A log with a problem of every kind its rows can have: a.csv, then b.parquet repeating a.csv's id A2.
+FAULTY_ROWS = ("A1,P1,Sở A,tinh,,truc_tuyen,2024-03-05,2024-03-10,2024-03-01,",
+               "A2,P1,Sở A,tinh,,qua_mang,2024-03-05,,,",
+               "A3,P1,Sở A,thon,,,2024-03-05,,,",
+               "A4,P1,Sở A,tinh,,,31/02/2024,,,",
+               "A5,P1,,tinh,,,2024-03-05,,,",
+               "A6,P1,Sở A,tinh,,,2024-03-05,,2024-03-06,huy",
+               "A7,P1,Sở A,tinh,,,2024-03-05,,,withdrawn",
+               "A8,P9,Sở A,tinh,,,2024-03-05,0024-03-09,hôm qua,",
+               ",P1,Sở A,tinh,,,2024-03-05,,,")
+FAULTY_PARQUET = "('A2', 'P1', 'Sở A', 'tinh', NULL, NULL, TIMESTAMP '2024-03-05 08:00', NULL, NULL, NULL)"
+
+
 def test_every_problem_of_a_log_is_located_with_what_was_expected_and_received(tmp_path):
-    write_log(tmp_path, "a.csv",
-              "A1,P1,Sở A,tinh,,truc_tuyen,2024-03-05,2024-03-10,2024-03-01,",
-              "A2,P1,Sở A,tinh,,qua_mang,2024-03-05,,,",
-              "A3,P1,Sở A,thon,,,2024-03-05,,,",
-              "A4,P1,Sở A,tinh,,,31/02/2024,,,",
-              "A5,P1,,tinh,,,2024-03-05,,,",
-              "A6,P1,Sở A,tinh,,,2024-03-05,,2024-03-06,huy",
-              "A7,P1,Sở A,tinh,,,2024-03-05,,,withdrawn",
-              "A8,P9,Sở A,tinh,,,2024-03-05,0024-03-09,hôm qua,",
-              ",P1,Sở A,tinh,,,2024-03-05,,,")
-    write_parquet(tmp_path / "dossiers" / "b.parquet",
-                  "('A2', 'P1', 'Sở A', 'tinh', NULL, NULL, TIMESTAMP '2024-03-05 08:00', NULL, NULL, NULL)")
+    write_log(tmp_path, "a.csv", *FAULTY_ROWS)
+    write_parquet(tmp_path / "dossiers" / "b.parquet", FAULTY_PARQUET)
     problems, rows = computed(tmp_path, {"P1": "Tư pháp"})
     assert rows is None
     assert problems == [

@@ -19,7 +19,7 @@ from generator import dossiers
 from generator.dossier_spark import SparkEngine
 from generator.problems import Report
 from generator.processing_time import legal_times
-from test_dossiers import hand_made_log, random_log, write_log, write_parquet
+from test_dossiers import FAULTY_PARQUET, FAULTY_ROWS, hand_made_log, random_log, write_log, write_parquet
 from test_processing_time import LOG as TIMED_LOG
 from test_processing_time import channel
 
@@ -85,19 +85,9 @@ def test_spark_runs_the_same_sql_to_the_same_problems_rows_and_times(tmp_path, d
     # `congkhai check` with CONGKHAI_ENGINE=spark runs on Spark (the session's jobs), to the same report of a log
     # with a problem of every kind its rows can have. (One test: one Spark session per process, where xdist would
     # start one in each worker running a test of this module.)
-    write_log(data_dir, "a.csv",
-              "A1,P1,Sở A,tinh,,truc_tuyen,2024-03-05,2024-03-10,2024-03-01,",
-              "A2,P1,Sở A,tinh,,qua_mang,2024-03-05,,,",
-              "A3,P1,Sở A,thon,,,2024-03-05,,,",
-              "A4,P1,Sở A,tinh,,,31/02/2024,,,",
-              "A5,P1,,tinh,,,2024-03-05,,,",
-              "A6,P1,Sở A,tinh,,,2024-03-05,,2024-03-06,huy",
-              "A7,P1,Sở A,tinh,,,2024-03-05,,,withdrawn",
-              "A8,P9,Sở A,tinh,,,2024-03-05,0024-03-09,hôm qua,",
-              ",P1,Sở A,tinh,,,2024-03-05,,,",
+    write_log(data_dir, "a.csv", *FAULTY_ROWS,
               *(f"B{n},P1,Sở A,tinh,,,2024-03-{n % 28 + 1:02d},ngày {n},," for n in range(25)))
-    write_parquet(data_dir / "dossiers" / "b.parquet",
-                  "('A2', 'P1', 'Sở A', 'tinh', NULL, NULL, TIMESTAMP '2024-03-05 08:00', NULL, NULL, NULL)")
+    write_parquet(data_dir / "dossiers" / "b.parquet", FAULTY_PARQUET)
     outputs = []
     for engine in ("duckdb", "spark"):
         monkeypatch.setenv(dossiers.ENGINE_VARIABLE, engine)
