@@ -29,7 +29,8 @@ from .model import Index, Listing, Procedure
 from .parse import Groups, check_tables, group_pages, parse_row, parse_rows, parse_statistics, procedure
 from .problems import DataError, Problem, Report, UsageError
 from .render import Publication, Renderer, cut_fills, figures_key
-from .schema import CATALOGUE_DIR, CATALOGUE_TABLES, DOCUMENTS, CHANNELS_TABLE, PROCEDURES, STATISTICS, STATISTICS_DIR
+from .schema import (CATALOGUE_DIR, CATALOGUE_TABLES, CHANNELS_TABLE, DOCUMENTS, HISTORY_DIR, PROCEDURES, STATISTICS,
+                     STATISTICS_DIR)
 from .write import EPOCH_ENV, build_date, build_epoch, link_or_copy, site_files
 from .vietnamese import format_number
 
@@ -148,22 +149,18 @@ class Procedures:
                          for code, (first, documents, channels) in self.rows.items()}
         return self.keys
 
-    def cells(self, code: str, report: Report) -> tuple[dict, list[dict], list[dict]]:
-        """The procedure's rows of procedures, documents and channels, each cell parsed once and its problems
-        reported."""
-        first, documents, channels = self.rows[code]
-        return (parse_row(self.tables[PROCEDURES.name], first, report),
-                parse_rows(self.tables[DOCUMENTS.name], documents, report),
-                parse_rows(self.tables[CHANNELS_TABLE.name], channels, report))
-
     def parse(self, code: str, report: Report) -> Procedure | None:
-        """The procedure from its rows (cells), its problems reported; None if any is an error."""
+        """The procedure from its rows, each cell parsed once and its problems reported; None if any is an
+        error."""
         own = Report()
-        parsed = self.cells(code, own)
+        first, documents, channels = self.rows[code]
+        row = parse_row(self.tables[PROCEDURES.name], first, own)
+        typed_documents = parse_rows(self.tables[DOCUMENTS.name], documents, own)
+        typed_channels = parse_rows(self.tables[CHANNELS_TABLE.name], channels, own)
         report.problems.extend(own.problems)
         if own.errors:
             return None
-        self.made[code] = procedure(*parsed, *self.slugs)
+        self.made[code] = procedure(row, typed_documents, typed_channels, *self.slugs)
         return self.made[code]
 
     def __getitem__(self, code: str) -> Procedure:
@@ -430,7 +427,7 @@ def history_stage(data_dir: Path, procedures: Procedures, report: Report, cache:
     from .history import History, catalogue_history
 
     today = as_of or _data_day(data_dir)
-    if not git and not (data_dir / "history").is_dir():
+    if not git and not (data_dir / HISTORY_DIR).is_dir():
         return History([today], [], {})
     return catalogue_history(data_dir, procedures, today, report, git=git, cache=cache, source=source)
 
